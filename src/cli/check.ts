@@ -1,0 +1,74 @@
+/**
+ * `wasmgate check`: run mutation and validation offline over manifests, against a cluster
+ * snapshot, exactly as the webhook would on CREATE. Exit code 1 when anything would be denied.
+ */
+import { readFile } from 'node:fs/promises';
+import type { ClusterState } from '../cluster/types.js';
+import { isRecord, str } from '../cluster/lean.js';
+import { parseObjects } from '../cluster/snapshot.js';
+import type { Config } from '../config/config.js';
+import { handlesKind, mutate, validate } from '../rules/engine.js';
+import type { AdmissionRequest, JsonPatchOp } from '../rules/types.js';
+
+export interface CheckReport {
+  lines: string[];
+  denied: number;
+  checked: number;
+}
+
+function applyAdd(obj: unknown, op: JsonPatchOp): unknown {
+  const copy = structuredClone(obj) as Record<string, unknown>;
+  const parts = op.path.split('/').slice(1).map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'));
+  let at: unknown = copy;
+  for (const p of parts.slice(0, -1)) at = isRecord(at) ? at[p] : undefined;
+  if (isRecord(at)) at[parts[parts.length - 1]!] = op.value;
+  return copy;
+}
+
+export function checkObjects(objects: unknown[], state: ClusterState, config: Config): CheckReport {
+  const report: CheckReport = { lines: [], denied: 0, checked: 0 };
+  for (const obj of objects) {
+    if (!isRecord(obj)) continue;
+    const kind = str(obj['kind']) ?? '';
+    if (!handlesKind('validate', kind)) continue;
+    const meta = isRecord(obj['metadata']) ? obj['metadata'] : {};
+    const name = str(meta['name']) ?? str(meta['generateName']) ?? '(unnamed)';
+    const namespace = str(meta['namespace']) ?? 'default';
+    const apiVersion = str(obj['apiVersion']) ?? 'v1';
+    const [group, version] = apiVersion.includes('/') ? apiVersion.split('/', 2) : ['', apiVersion];
+    const base: AdmissionRequest = {
+      uid: `check-${report.checked}`,
+      kind: { group: group ?? '', version: version ?? '', kind },
+      operation: 'CREATE',
+      name,
+      namespace,
+      object: obj,
+    };
+    report.checked++;
+    const label = kind === 'RuntimeClass' || kind === 'Node' ? `${kind} ${name}` : `${kind} ${namespace}/${name}`;
+    let admitted: unknown = obj;
+    if (handlesKind('mutate', kind)) {
+      const m = mutate(base, state, config);
+      for (const op of m.patch ?? []) {
+        admitted = applyAdd(admitted, op);
+        report.lines.push(`${label}: mutate: ${op.op} ${op.path} = ${JSON.stringify(op.value)}`);
+      }
+    }
+    const v = validate({ ...base, object: admitted }, state, config);
+    for (const w of v.warnings) report.lines.push(`${label}: warning: ${w}`);
+    for (const [k, a] of Object.entries(v.auditAnnotations)) report.lines.push(`${label}: audit: [${k}] ${a}`);
+    if (!v.allowed) {
+      report.denied++;
+      report.lines.push(`${label}: DENIED: ${v.message ?? ''}`);
+    } else {
+      report.lines.push(`${label}: allowed`);
+    }
+  }
+  return report;
+}
+
+export async function checkFiles(files: string[], state: ClusterState, config: Config): Promise<CheckReport> {
+  const objects: unknown[] = [];
+  for (const f of files) objects.push(...parseObjects(await readFile(f, 'utf8'), f));
+  return checkObjects(objects, state, config);
+}

@@ -1,0 +1,94 @@
+/** The `wasmgate` command line. */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { caBundle, generateWebhookCerts, writeWebhookCerts } from '../certs/generate.js';
+import { loadSnapshot } from '../cluster/snapshot.js';
+import { loadConfig } from '../config/config.js';
+import { RULES } from '../rules/index.js';
+import { checkFiles } from './check.js';
+import { startServer } from './serve.js';
+import { readFileSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number (0-65535)');
+  return n;
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+export function buildCli(): Command {
+  const program = new Command('wasmgate')
+    .description('Kubernetes admission webhook that sends WebAssembly workloads to nodes that can run them')
+    .version(pkg.version)
+    .showHelpAfterError();
+
+  program
+    .command('serve')
+    .description('serve the admission webhook over HTTPS (POST /mutate, /validate; GET /healthz, /readyz, /metrics)')
+    .option('-c, --config <file>', 'YAML config file (default: built-in defaults)')
+    .option('--cluster-state <path>', 'decide from a snapshot (YAML file or directory of Nodes and RuntimeClasses) instead of a live cluster; repeatable', collect)
+    .option('--kubeconfig <file>', 'kubeconfig for the live cluster source (default: in-cluster config, then $KUBECONFIG)')
+    .option('--cert-dir <dir>', 'directory with tls.crt and tls.key (generated when absent)', 'certs')
+    .option('-p, --port <n>', 'HTTPS port', port, 8443)
+    .option('--host <addr>', 'address to listen on', '0.0.0.0')
+    .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error']).default('info'))
+    .action(async (opts: { config?: string; clusterState?: string[]; kubeconfig?: string; certDir: string; port: number; host: string; logLevel: string }) => {
+      const running = await startServer(opts);
+      process.stderr.write(`wasmgate listening on ${running.url}\n`);
+      const stop = (): void => {
+        void running.close().then(() => process.exit(0));
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+
+  program
+    .command('certs')
+    .description('make a CA and a serving certificate for the webhook Service; prints the base64 caBundle')
+    .requiredOption('--service <name>', 'Service name of the webhook')
+    .requiredOption('--namespace <ns>', 'namespace of the Service')
+    .option('--out <dir>', 'output directory for ca.crt, tls.crt, tls.key', 'certs')
+    .option('--days <n>', 'validity of the serving certificate in days', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive whole number');
+      return n;
+    }, 365)
+    .action(async (opts: { service: string; namespace: string; out: string; days: number }) => {
+      const certs = await generateWebhookCerts(opts.service, opts.namespace, opts.days);
+      await writeWebhookCerts(opts.out, certs);
+      process.stderr.write(`wrote ${opts.out}/ca.crt, ${opts.out}/tls.crt, ${opts.out}/tls.key (SANs for ${opts.service}.${opts.namespace}.svc)\n`);
+      process.stdout.write(`${caBundle(certs.ca.cert)}\n`);
+    });
+
+  program
+    .command('check')
+    .description('check manifests offline against a cluster snapshot, as the webhook would on create; exit 1 when any is denied')
+    .argument('<manifest...>', 'YAML or JSON files with Pods, workloads, RuntimeClasses')
+    .requiredOption('--cluster-state <path>', 'snapshot of Nodes and RuntimeClasses (file or directory); repeatable', collect)
+    .option('-c, --config <file>', 'YAML config file')
+    .action(async (manifests: string[], opts: { clusterState: string[]; config?: string }) => {
+      const config = await loadConfig(opts.config);
+      const { state } = await loadSnapshot(opts.clusterState);
+      const report = await checkFiles(manifests, state, config);
+      for (const line of report.lines) process.stdout.write(`${line}\n`);
+      process.stdout.write(`${report.checked} checked, ${report.denied} denied\n`);
+      process.exitCode = report.denied > 0 ? 1 : 0;
+    });
+
+  program
+    .command('rules')
+    .description('list the rules, their ids and default enforcement')
+    .action(() => {
+      for (const r of RULES) process.stdout.write(`${r.id.padEnd(34)} ${r.defaultMode.padEnd(8)} ${r.summary}\n`);
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  await buildCli().parseAsync(argv);
+}

@@ -1,0 +1,115 @@
+/**
+ * Reduce Kubernetes objects (as parsed JSON/YAML) to the lean records decisions need.
+ * Shared by the snapshot and live sources, so both see a cluster the same way.
+ * Input is untrusted: every field is checked, nothing is assumed.
+ */
+import type { Labels, NodeInfo, RuntimeClassInfo, Taint, Toleration } from './types.js';
+
+export type Json = unknown;
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function str(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** A map of string → string, dropping entries whose value is not a string. */
+export function stringMap(value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!isRecord(value)) return out;
+  for (const [key, v] of Object.entries(value)) if (typeof v === 'string') out[key] = v;
+  return out;
+}
+
+const EMPTY: Labels = Object.freeze({});
+
+function frozenMap(value: unknown): Labels {
+  const map = stringMap(value);
+  return Object.keys(map).length === 0 ? EMPTY : Object.freeze(map);
+}
+
+export function taints(value: unknown): Taint[] {
+  if (!Array.isArray(value)) return [];
+  const out: Taint[] = [];
+  for (const t of value) {
+    if (!isRecord(t)) continue;
+    const key = str(t['key']);
+    const effect = str(t['effect']);
+    if (key === undefined || effect === undefined) continue;
+    const value = str(t['value']);
+    out.push(value === undefined || value === '' ? { key, effect } : { key, value, effect });
+  }
+  return out;
+}
+
+export function tolerations(value: unknown): Toleration[] {
+  if (!Array.isArray(value)) return [];
+  const out: Toleration[] = [];
+  for (const t of value) {
+    if (!isRecord(t)) continue;
+    const tol: { -readonly [K in keyof Toleration]: Toleration[K] } = {};
+    const key = str(t['key']);
+    const operator = str(t['operator']);
+    const v = str(t['value']);
+    const effect = str(t['effect']);
+    if (key !== undefined) tol.key = key;
+    if (operator !== undefined) tol.operator = operator;
+    if (v !== undefined) tol.value = v;
+    if (effect !== undefined) tol.effect = effect;
+    if (typeof t['tolerationSeconds'] === 'number') tol.tolerationSeconds = t['tolerationSeconds'];
+    out.push(tol);
+  }
+  return out;
+}
+
+function nodeReady(status: unknown): boolean {
+  if (!isRecord(status) || !Array.isArray(status['conditions'])) return false;
+  for (const c of status['conditions']) {
+    if (isRecord(c) && c['type'] === 'Ready') return c['status'] === 'True';
+  }
+  return false;
+}
+
+/** undefined when the object is not a usable Node (no name) */
+export function leanNode(obj: unknown): NodeInfo | undefined {
+  if (!isRecord(obj) || !isRecord(obj['metadata'])) return undefined;
+  const name = str(obj['metadata']['name']);
+  if (name === undefined || name === '') return undefined;
+  const spec = isRecord(obj['spec']) ? obj['spec'] : {};
+  return {
+    name,
+    labels: frozenMap(obj['metadata']['labels']),
+    taints: taints(spec['taints']),
+    ready: nodeReady(obj['status']),
+    unschedulable: spec['unschedulable'] === true,
+  };
+}
+
+/** undefined when the object is not a usable RuntimeClass (no name or handler) */
+export function leanRuntimeClass(obj: unknown): RuntimeClassInfo | undefined {
+  if (!isRecord(obj) || !isRecord(obj['metadata'])) return undefined;
+  const name = str(obj['metadata']['name']);
+  const handler = str(obj['handler']);
+  if (name === undefined || name === '' || handler === undefined) return undefined;
+  const scheduling = isRecord(obj['scheduling']) ? obj['scheduling'] : undefined;
+  const selector = scheduling === undefined ? undefined : stringMap(scheduling['nodeSelector']);
+  return {
+    name,
+    handler,
+    labels: frozenMap(obj['metadata']['labels']),
+    nodeSelector: selector === undefined || Object.keys(selector).length === 0 ? undefined : Object.freeze(selector),
+    tolerations: scheduling === undefined ? [] : tolerations(scheduling['tolerations']),
+  };
+}
+
+/** The RuntimeClass a running pod uses, or undefined for pods that do not count (terminal or none). */
+export function podRuntimeClass(obj: unknown): string | undefined {
+  if (!isRecord(obj) || !isRecord(obj['spec'])) return undefined;
+  const rc = str(obj['spec']['runtimeClassName']);
+  if (rc === undefined || rc === '') return undefined;
+  const phase = isRecord(obj['status']) ? str(obj['status']['phase']) : undefined;
+  if (phase === 'Succeeded' || phase === 'Failed') return undefined;
+  return rc;
+}

@@ -1,0 +1,107 @@
+/**
+ * The static source: RuntimeClasses, Nodes (and optionally Pods) read from YAML or JSON files,
+ * multi-document, as `kubectl get -o yaml` writes them (List kinds included). Used by tests,
+ * by `wasmgate check`, and by `serve --cluster-state` for offline runs.
+ */
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { join, extname } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { MemoryState } from './memory-state.js';
+import { isRecord, leanNode, leanRuntimeClass, podRuntimeClass, str } from './lean.js';
+
+export class SnapshotError extends Error {}
+
+const YAML_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+
+/** Expand a path (file or directory, non-recursive into hidden entries) to the files to read, sorted. */
+async function filesOf(path: string): Promise<string[]> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch {
+    throw new SnapshotError(`cluster state: ${path} does not exist`);
+  }
+  if (info.isFile()) return [path];
+  const out: string[] = [];
+  for (const entry of (await readdir(path, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (entry.name.startsWith('.')) continue;
+    const full = join(path, entry.name);
+    if (entry.isDirectory()) out.push(...(await filesOf(full)));
+    else if (YAML_EXTENSIONS.has(extname(entry.name))) out.push(full);
+  }
+  return out;
+}
+
+/** Parse every object in a YAML/JSON text, flattening List kinds. */
+export function parseObjects(text: string, origin: string): unknown[] {
+  const docs = parseAllDocuments(text);
+  const objects: unknown[] = [];
+  for (const doc of Array.isArray(docs) ? docs : [docs]) {
+    if (doc.errors.length > 0) {
+      const err = doc.errors[0]!;
+      throw new SnapshotError(`${origin}: not valid YAML: ${err.message.split('\n')[0]}`);
+    }
+    const value: unknown = doc.toJS();
+    if (value === null || value === undefined) continue;
+    flatten(value, objects);
+  }
+  return objects;
+}
+
+function flatten(value: unknown, out: unknown[]): void {
+  if (isRecord(value) && Array.isArray(value['items']) && (str(value['kind']) ?? '').endsWith('List')) {
+    for (const item of value['items']) flatten(item, out);
+  } else {
+    out.push(value);
+  }
+}
+
+export interface SnapshotSummary {
+  files: number;
+  nodes: number;
+  runtimeClasses: number;
+  pods: number;
+  ignored: number;
+}
+
+export function stateFromObjects(objects: unknown[], detail: string): { state: MemoryState; summary: Omit<SnapshotSummary, 'files'> } {
+  const state = new MemoryState('snapshot', detail);
+  let nodes = 0;
+  let runtimeClasses = 0;
+  let pods = 0;
+  let ignored = 0;
+  for (const obj of objects) {
+    const kind = isRecord(obj) ? str(obj['kind']) : undefined;
+    if (kind === 'Node') {
+      const node = leanNode(obj);
+      if (node === undefined) throw new SnapshotError(`${detail}: a Node has no metadata.name`);
+      state.upsertNode(node);
+      nodes++;
+    } else if (kind === 'RuntimeClass') {
+      const rc = leanRuntimeClass(obj);
+      if (rc === undefined) throw new SnapshotError(`${detail}: a RuntimeClass has no metadata.name or no handler`);
+      state.upsertRuntimeClass(rc);
+      runtimeClasses++;
+    } else if (kind === 'Pod' && isRecord(obj) && isRecord(obj['metadata'])) {
+      const meta = obj['metadata'];
+      state.setPod(`${str(meta['namespace']) ?? 'default'}/${str(meta['name']) ?? ''}`, podRuntimeClass(obj));
+      pods++;
+    } else {
+      ignored++;
+    }
+  }
+  state.markSynced(true);
+  state.touch();
+  return { state, summary: { nodes, runtimeClasses, pods, ignored } };
+}
+
+/** Load a snapshot from one or more files or directories. */
+export async function loadSnapshot(paths: string | string[]): Promise<{ state: MemoryState; summary: SnapshotSummary }> {
+  const files: string[] = [];
+  for (const p of Array.isArray(paths) ? paths : [paths]) files.push(...(await filesOf(p)));
+  const objects: unknown[] = [];
+  for (const file of files) objects.push(...parseObjects(await readFile(file, 'utf8'), file));
+  const detail = `snapshot of ${files.length} file${files.length === 1 ? '' : 's'}`;
+  const { state, summary } = stateFromObjects(objects, detail);
+  return { state, summary: { files: files.length, ...summary } };
+}

@@ -1,0 +1,80 @@
+/**
+ * Which RuntimeClass should a Wasm-annotated pod get? Shared by mutation (which applies the
+ * choice) and by the runtimeclass-assigned rule (which explains a failed choice), so the two can
+ * never disagree.
+ */
+import type { RuntimeClassInfo } from '../cluster/types.js';
+import { describeClass, listNames } from './format.js';
+import { classHasUsableNode } from './placement.js';
+import type { PodTarget, RuleContext, WasmIntent } from './types.js';
+import { wasmClasses } from './wasm.js';
+
+export type Choice =
+  | { ok: true; runtimeClass: RuntimeClassInfo; reason: string }
+  | { ok: false; reason: string; fix: string };
+
+const AUTO = new Set(['', 'auto']);
+
+export function chooseRuntimeClass(target: PodTarget, intent: WasmIntent, ctx: RuleContext): Choice {
+  const value = intent.value ?? '';
+  if (AUTO.has(value)) return chooseAuto(target, ctx);
+
+  const named = ctx.state.getRuntimeClass(value);
+  if (named !== undefined) return { ok: true, runtimeClass: named, reason: `the annotation names RuntimeClass ${named.name}` };
+
+  const byHandler = ctx.state.listRuntimeClasses().filter((rc) => rc.handler === value);
+  if (byHandler.length === 0) {
+    const known = wasmClasses(ctx).map(describeClass);
+    return {
+      ok: false,
+      reason: `no RuntimeClass is named ${value} or has handler ${value}`,
+      fix:
+        known.length > 0
+          ? `set ${intent.annotation ?? 'the annotation'} to one of the Wasm RuntimeClasses (${listNames(known, 5)}), or create a RuntimeClass with handler ${value}`
+          : `create a RuntimeClass with handler ${value} and a scheduling.nodeSelector for the nodes that have its shim`,
+    };
+  }
+  const ranked = byHandler
+    .map((rc) => ({ rc, usable: classHasUsableNode(rc, ctx, target), isDefault: rc.name === ctx.config.defaultRuntimeClass }))
+    .sort((a, b) => Number(b.usable) - Number(a.usable) || Number(b.isDefault) - Number(a.isDefault) || (a.rc.name < b.rc.name ? -1 : 1));
+  const best = ranked[0]!;
+  const why =
+    byHandler.length === 1
+      ? `the only RuntimeClass with handler ${value}`
+      : `of ${byHandler.length} RuntimeClasses with handler ${value}, ${best.usable ? 'the first with usable nodes' : 'none has usable nodes; first'}${best.isDefault ? ' and the configured default' : ''} by name`;
+  return { ok: true, runtimeClass: best.rc, reason: why };
+}
+
+function chooseAuto(target: PodTarget, ctx: RuleContext): Choice {
+  const configured = ctx.config.defaultRuntimeClass;
+  if (configured !== '') {
+    const rc = ctx.state.getRuntimeClass(configured);
+    if (rc !== undefined) return { ok: true, runtimeClass: rc, reason: `the configured default RuntimeClass` };
+  }
+  const candidates = wasmClasses(ctx);
+  const usable = candidates.filter((rc) => classHasUsableNode(rc, ctx, target));
+  if (usable.length === 1) {
+    return { ok: true, runtimeClass: usable[0]!, reason: 'the only Wasm RuntimeClass with usable nodes' };
+  }
+  const missingDefault = configured !== '' ? `the configured default RuntimeClass ${configured} does not exist and ` : '';
+  if (usable.length > 1) {
+    return {
+      ok: false,
+      reason: `${missingDefault}${usable.length} Wasm RuntimeClasses have usable nodes (${listNames(usable.map((rc) => rc.name), 5)}), so the choice is ambiguous`,
+      fix: `name one in the ${ctx.config.annotations.runtime} annotation, or set defaultRuntimeClass in wasmgate's config`,
+    };
+  }
+  if (candidates.length === 0) {
+    return {
+      ok: false,
+      reason: `${missingDefault}the cluster has no Wasm RuntimeClass (none has a handler among ${listNames(ctx.config.wasmHandlers, 4)})`,
+      fix: 'create a RuntimeClass whose handler is the containerd runtime of your Wasm shim, with a scheduling.nodeSelector for the nodes that have it',
+    };
+  }
+  return {
+    ok: false,
+    reason: `${missingDefault}none of the ${candidates.length} Wasm RuntimeClasses (${listNames(candidates.map(describeClass), 5)}) has a Ready, schedulable node this pod tolerates`,
+    fix: `label the nodes that have the shim with the RuntimeClass's nodeSelector, or name a RuntimeClass in ${ctx.config.annotations.runtime}`,
+  };
+}
+

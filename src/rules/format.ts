@@ -1,0 +1,55 @@
+/** Small wording helpers so every message names things the same way. */
+import type { Labels, RuntimeClassInfo, Toleration, Taint } from '../cluster/types.js';
+import type { PodTarget } from './types.js';
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** "a, b, c and 2 more" */
+export function listNames(names: readonly string[], max = 3): string {
+  if (names.length === 0) return 'none';
+  const shown = names.slice(0, max);
+  const rest = names.length - shown.length;
+  if (rest > 0) return `${shown.join(', ')} and ${rest} more`;
+  if (shown.length === 1) return shown[0]!;
+  return `${shown.slice(0, -1).join(', ')} and ${shown[shown.length - 1]}`;
+}
+
+export function formatSelector(selector: Labels): string {
+  return Object.entries(selector)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+}
+
+export function describeTarget(t: PodTarget): string {
+  return `${t.kind} ${t.namespace}/${t.name}`;
+}
+
+export function field(t: PodTarget, name: string): string {
+  return `${t.specField}.${name}`;
+}
+
+export function describeClass(rc: RuntimeClassInfo): string {
+  return `${rc.name} (handler ${rc.handler})`;
+}
+
+export function formatTaint(t: Taint): string {
+  return `${t.key}${t.value === undefined ? '' : `=${t.value}`}:${t.effect}`;
+}
+
+export function tolerationFor(t: Taint): Toleration {
+  return t.value === undefined
+    ? { key: t.key, operator: 'Exists', effect: t.effect }
+    : { key: t.key, operator: 'Equal', value: t.value, effect: t.effect };
+}
+
+/** A toleration as the YAML flow mapping users paste: {key: k, operator: Equal, value: v, effect: NoSchedule} */
+export function formatToleration(t: Toleration): string {
+  const parts: string[] = [];
+  if (t.key !== undefined) parts.push(`key: ${t.key}`);
+  if (t.operator !== undefined) parts.push(`operator: ${t.operator}`);
+  if (t.value !== undefined) parts.push(`value: ${t.value}`);
+  if (t.effect !== undefined) parts.push(`effect: ${t.effect}`);
+  return `{${parts.join(', ')}}`;
+}

@@ -1,0 +1,81 @@
+/**
+ * reserved-label-keys: node selectors do not use label keys in the namespaces Kubernetes reserves.
+ *
+ * kubelet's rule (isKubernetesLabel in cmd/kubelet/app/options): a key's prefix is reserved when it
+ * is kubernetes.io or ends with .kubernetes.io, or is k8s.io or ends with .k8s.io. So
+ * cluster.x-k8s.io is NOT reserved (it ends with x-k8s.io, not .k8s.io). kubelet refuses such keys
+ * in --node-labels (apart from its own well-known labels), and NodeRestriction stops a node from
+ * setting them on itself, so node provisioning cannot apply them: a selector on one matches
+ * nothing, or only nodes an admin labelled by hand.
+ */
+import type { Labels, RuntimeClassInfo } from '../cluster/types.js';
+import { stringMap } from '../cluster/lean.js';
+import { describeTarget, field } from './format.js';
+import type { Messages, Rule, RuleContext } from './types.js';
+
+export function labelPrefix(key: string): string {
+  const slash = key.indexOf('/');
+  return slash < 0 ? '' : key.slice(0, slash);
+}
+
+export function isKubernetesLabel(key: string): boolean {
+  const ns = labelPrefix(key);
+  return ns === 'kubernetes.io' || ns.endsWith('.kubernetes.io') || ns === 'k8s.io' || ns.endsWith('.k8s.io');
+}
+
+/** allowlist entries: an exact key, or "prefix/*" for that namespace and its subdomains */
+export function isAllowlisted(key: string, allowlist: readonly string[]): boolean {
+  const ns = labelPrefix(key);
+  return allowlist.some((entry) => {
+    if (!entry.endsWith('/*')) return entry === key;
+    const allowed = entry.slice(0, -2);
+    return ns === allowed || ns.endsWith(`.${allowed}`);
+  });
+}
+
+export function reservedKeys(selector: Labels | undefined, ctx: RuleContext): string[] {
+  return Object.keys(selector ?? {}).filter(
+    (key) => isKubernetesLabel(key) && !isAllowlisted(key, ctx.config.reservedLabelAllowlist),
+  );
+}
+
+function suggestion(key: string): string {
+  const name = key.slice(key.indexOf('/') + 1);
+  return `wasmgate.dev/${name}`;
+}
+
+function why(key: string): string {
+  const ns = labelPrefix(key);
+  const root = ns === 'k8s.io' || ns.endsWith('.k8s.io') ? 'k8s.io' : 'kubernetes.io';
+  return `${key}, which is in the reserved ${root} namespace (kubelet refuses it in --node-labels, so node provisioning cannot set it)`;
+}
+
+function classMessages(rc: RuntimeClassInfo, ctx: RuleContext, subject: string): Messages {
+  return reservedKeys(rc.nodeSelector, ctx).map(
+    (key) =>
+      `${subject} selects nodes by label ${why(key)}. Fix: label the Wasm nodes with a key in your own namespace, ` +
+      `e.g. ${suggestion(key)}=${rc.nodeSelector?.[key] ?? ''}, and use it in RuntimeClass ${rc.name}'s scheduling.nodeSelector; ` +
+      `or add ${key} to reservedLabelAllowlist in wasmgate's config if an admin sets it deliberately.`,
+  );
+}
+
+export const reservedLabelKeys: Rule = {
+  id: 'reserved-label-keys',
+  summary: 'Node selectors of Wasm pods and of RuntimeClasses avoid the reserved kubernetes.io / k8s.io label namespaces.',
+  defaultMode: 'enforce',
+  pod(target, intent, ctx) {
+    const own = stringMap(target.spec['nodeSelector']);
+    const out: Messages = reservedKeys(own, ctx).map(
+      (key) =>
+        `${describeTarget(target)} selects nodes in ${field(target, 'nodeSelector')} by label ${why(key)}. ` +
+        `Fix: use a key in your own namespace, e.g. ${suggestion(key)}=${own[key]}, on the nodes and in the selector; ` +
+        `or add ${key} to reservedLabelAllowlist in wasmgate's config if an admin sets it deliberately.`,
+    );
+    const rc = intent.runtimeClassName === undefined ? undefined : ctx.state.getRuntimeClass(intent.runtimeClassName);
+    if (rc !== undefined) out.push(...classMessages(rc, ctx, `${describeTarget(target)} uses RuntimeClass ${rc.name}, which`));
+    return out;
+  },
+  runtimeClass(rc, ctx) {
+    return classMessages(rc, ctx, `RuntimeClass ${rc.name}`);
+  },
+};
