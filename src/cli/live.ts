@@ -1,6 +1,14 @@
 import type { ClusterState } from '../cluster/types.js';
+import { loadKubeConfig, startLiveState } from '../cluster/live.js';
 
-/** Placeholder until the live watch source lands (issue: live cluster state). */
-export async function openLiveState(_opts: { kubeconfig?: string; log: (line: string) => void }): Promise<{ state: ClusterState; stop: () => Promise<void> }> {
-  throw new Error('serve needs --cluster-state PATH: the live cluster source is not built yet');
+/**
+ * Open the live source for `serve`. The server starts listening at once; /readyz answers 503
+ * and validation follows the `unsynced` policy until the first full sync.
+ */
+export async function openLiveState(opts: { kubeconfig?: string; log: (line: string) => void }): Promise<{ state: ClusterState; stop: () => Promise<void> }> {
+  const kc = loadKubeConfig(opts.kubeconfig);
+  const live = startLiveState({ kubeconfig: kc, log: opts.log });
+  const started = Date.now();
+  void live.synced.then(() => opts.log(`cluster state: ${live.state.status().detail} (synced in ${Date.now() - started} ms)`));
+  return { state: live.state, stop: live.stop };
 }

@@ -1,0 +1,333 @@
+/**
+ * The live source: list (paginated) and watch Nodes, RuntimeClasses and Pods, reducing every
+ * object to its lean record on arrival (lean.ts) and keeping it in a MemoryState.
+ *
+ * Why not @kubernetes/client-node's informer: it keeps every full object in its cache and has no
+ * transform hook and no indexers. A Node with status.images and 30 labels is tens of kilobytes; at
+ * a few thousand nodes that is the memory blow-up Gatekeeper and Kyverno users reported. Here a list
+ * page is reduced and dropped before the next one is fetched, and watch events are reduced as they
+ * arrive. The library still does the parts it does well: kubeconfig loading and auth
+ * (KubeConfig.applyToHTTPSOptions) and the watch stream (Watch).
+ *
+ * Each resource runs its own loop: list → watch from the list's resourceVersion (with bookmarks,
+ * so reconnects resume without a relist) → on "410 Gone" relist → on errors reconnect with
+ * exponential backoff.
+ */
+import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { KubeConfig, Watch } from '@kubernetes/client-node';
+import { MemoryState } from './memory-state.js';
+import { isRecord, leanNode, leanRuntimeClass, podRuntimeClass, str } from './lean.js';
+import type { NodeInfo, RuntimeClassInfo } from './types.js';
+
+export interface LiveOptions {
+  kubeconfig?: KubeConfig;
+  /** count pods per RuntimeClass (for the node-change and delete rules); default true */
+  trackPods?: boolean;
+  /** list page size; default 500 */
+  pageSize?: number;
+  log?: (line: string) => void;
+  /** server-side watch timeout in seconds (the API server ends the watch; we resume); default 240-300 */
+  watchTimeoutSeconds?: number;
+}
+
+export function loadKubeConfig(file?: string): KubeConfig {
+  const kc = new KubeConfig();
+  if (file !== undefined) kc.loadFromFile(file);
+  else if (process.env['KUBERNETES_SERVICE_HOST'] !== undefined) kc.loadFromCluster();
+  else kc.loadFromDefault();
+  if (kc.getCurrentCluster() === null) throw new Error('kubeconfig has no current cluster');
+  return kc;
+}
+
+class GoneError extends Error {}
+
+class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** GET a JSON document from the API server with the kubeconfig's credentials. */
+async function getJson(kc: KubeConfig, path: string, signal: AbortSignal): Promise<unknown> {
+  const server = kc.getCurrentCluster()!.server;
+  const url = new URL(server + path);
+  const opts: RequestOptions = { method: 'GET', headers: { Accept: 'application/json' } };
+  await kc.applyToHTTPSOptions(opts);
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { ...opts, signal }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        if (res.statusCode === 410) return reject(new GoneError(`410 Gone: ${path}`));
+        if (res.statusCode !== 200) return reject(new HttpError(res.statusCode ?? 0, `GET ${path}: HTTP ${res.statusCode}: ${body.slice(0, 300)}`));
+        try {
+          resolve(JSON.parse(body));
+        } catch (err) {
+          reject(new Error(`GET ${path}: invalid JSON: ${(err as Error).message}`));
+        }
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    }, { once: true });
+  });
+
+interface Reducer<T = unknown> {
+  /** a human name for logs: nodes, runtimeclasses, pods */
+  readonly name: string;
+  readonly path: string;
+  /** the lean record of one listed object (undefined: skip it) */
+  reduce(obj: unknown): T | undefined;
+  /** replace everything with a fresh list of lean records (called once per completed list) */
+  reset(items: T[]): void;
+  apply(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: unknown): void;
+}
+
+/** One resource's list+watch loop. */
+class ResourceLoop {
+  private resourceVersion: string | undefined;
+  private firstSync: Promise<void>;
+  private resolveFirstSync!: () => void;
+  synced = false;
+  relists = 0;
+  private controller: AbortController | undefined;
+
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly reducer: Reducer<unknown>,
+    private readonly opts: Required<Pick<LiveOptions, 'pageSize' | 'watchTimeoutSeconds'>>,
+    private readonly onEvent: () => void,
+    private readonly log: (line: string) => void,
+    private readonly signal: AbortSignal,
+  ) {
+    this.firstSync = new Promise((r) => (this.resolveFirstSync = r));
+  }
+
+  whenSynced(): Promise<void> {
+    return this.firstSync;
+  }
+
+  async run(): Promise<void> {
+    let backoff = 500;
+    while (!this.signal.aborted) {
+      try {
+        if (this.resourceVersion === undefined) await this.list();
+        const sawEvents = await this.watch();
+        if (sawEvents) backoff = 500;
+      } catch (err) {
+        if (this.signal.aborted) return;
+        if (err instanceof GoneError) {
+          this.log(`${this.reducer.name}: resourceVersion ${this.resourceVersion ?? ''} is too old (410 Gone); relisting`);
+          this.resourceVersion = undefined;
+          continue;
+        }
+        this.log(`${this.reducer.name}: ${(err as Error).message}; retrying in ${(backoff / 1000).toFixed(1)}s`);
+        await sleep(backoff * (0.8 + Math.random() * 0.4), this.signal);
+        backoff = Math.min(backoff * 2, 30_000);
+      }
+    }
+  }
+
+  stop(): void {
+    this.controller?.abort();
+  }
+
+  private async list(): Promise<void> {
+    const started = Date.now();
+    const objects: unknown[] = [];
+    let cont: string | undefined;
+    let rv: string | undefined;
+    do {
+      const q = new URLSearchParams({ limit: String(this.opts.pageSize) });
+      if (cont !== undefined) q.set('continue', cont);
+      const page = await getJson(this.kc, `${this.reducer.path}?${q}`, this.signal);
+      if (!isRecord(page) || !Array.isArray(page['items'])) throw new Error(`${this.reducer.path}: list without items`);
+      // reduce each page before fetching the next: full objects never accumulate
+      for (const item of page['items']) {
+        const lean = this.reducer.reduce(item);
+        if (lean !== undefined) objects.push(lean);
+      }
+      const meta = isRecord(page['metadata']) ? page['metadata'] : {};
+      cont = str(meta['continue']) || undefined;
+      rv = str(meta['resourceVersion']);
+    } while (cont !== undefined);
+    this.reducer.reset(objects);
+    this.resourceVersion = rv;
+    this.relists++;
+    this.onEvent();
+    this.log(`${this.reducer.name}: listed ${objects.length} in ${Date.now() - started} ms (resourceVersion ${rv ?? '?'})`);
+    if (!this.synced) {
+      this.synced = true;
+      this.resolveFirstSync();
+    }
+  }
+
+  /** Watch from the current resourceVersion until the stream ends. Returns whether any event came. */
+  private watch(): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      let saw = false;
+      let gone = false;
+      const watch = new Watch(this.kc);
+      const timeout = this.opts.watchTimeoutSeconds + Math.floor(Math.random() * 60);
+      watch
+        .watch(
+          this.reducer.path,
+          { allowWatchBookmarks: true, resourceVersion: this.resourceVersion, timeoutSeconds: timeout },
+          (type: string, obj: unknown) => {
+            saw = true;
+            if (type === 'BOOKMARK') {
+              const rv = isRecord(obj) && isRecord(obj['metadata']) ? str(obj['metadata']['resourceVersion']) : undefined;
+              if (rv !== undefined) this.resourceVersion = rv;
+              this.onEvent();
+              return;
+            }
+            if (type === 'ERROR') {
+              const code = isRecord(obj) ? obj['code'] : undefined;
+              if (code === 410) gone = true;
+              this.controller?.abort();
+              return;
+            }
+            if (type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED') return;
+            this.reducer.apply(type, obj);
+            const rv = isRecord(obj) && isRecord(obj['metadata']) ? str(obj['metadata']['resourceVersion']) : undefined;
+            if (rv !== undefined) this.resourceVersion = rv;
+            this.onEvent();
+          },
+          (err: unknown) => {
+            if (gone) return reject(new GoneError('410 Gone in watch'));
+            const status = isRecord(err) ? err['statusCode'] : undefined;
+            if (status === 410) return reject(new GoneError('410 Gone'));
+            if (err !== null && err !== undefined && !this.signal.aborted) {
+              const e = err as Error;
+              return reject(new Error(`watch ${this.reducer.path}: ${e.message ?? String(err)}`));
+            }
+            resolve(saw);
+          },
+        )
+        .then((controller: AbortController) => {
+          this.controller = controller;
+          if (this.signal.aborted) controller.abort();
+        })
+        .catch(reject);
+    });
+  }
+}
+
+export interface LiveState {
+  state: MemoryState;
+  /** resolves after the first full list of every resource */
+  synced: Promise<void>;
+  stop(): Promise<void>;
+  relists(): number;
+}
+
+function nodeReducer(state: MemoryState): Reducer<NodeInfo> {
+  return {
+    name: 'nodes',
+    path: '/api/v1/nodes',
+    reduce: leanNode,
+    reset(nodes) {
+      state.replaceNodes(nodes);
+    },
+    apply(type, obj) {
+      if (type === 'DELETED') {
+        const name = isRecord(obj) && isRecord(obj['metadata']) ? str(obj['metadata']['name']) : undefined;
+        if (name !== undefined) state.deleteNode(name);
+        return;
+      }
+      const n = leanNode(obj);
+      if (n !== undefined) state.upsertNode(n);
+    },
+  };
+}
+
+function runtimeClassReducer(state: MemoryState): Reducer<RuntimeClassInfo> {
+  return {
+    name: 'runtimeclasses',
+    path: '/apis/node.k8s.io/v1/runtimeclasses',
+    reduce: leanRuntimeClass,
+    reset(classes) {
+      state.replaceRuntimeClasses(classes);
+    },
+    apply(type, obj) {
+      if (type === 'DELETED') {
+        const name = isRecord(obj) && isRecord(obj['metadata']) ? str(obj['metadata']['name']) : undefined;
+        if (name !== undefined) state.deleteRuntimeClass(name);
+        return;
+      }
+      const rc = leanRuntimeClass(obj);
+      if (rc !== undefined) state.upsertRuntimeClass(rc);
+    },
+  };
+}
+
+function podKey(obj: unknown): string | undefined {
+  if (!isRecord(obj) || !isRecord(obj['metadata'])) return undefined;
+  const name = str(obj['metadata']['name']);
+  return name === undefined ? undefined : `${str(obj['metadata']['namespace']) ?? ''}/${name}`;
+}
+
+function podReducer(state: MemoryState): Reducer<[string, string | undefined]> {
+  return {
+    name: 'pods',
+    path: '/api/v1/pods',
+    reduce(obj) {
+      const key = podKey(obj);
+      return key === undefined ? undefined : [key, podRuntimeClass(obj)];
+    },
+    reset(pods) {
+      state.trackPods();
+      for (const [key, rc] of pods) state.setPod(key, rc);
+    },
+    apply(type, obj) {
+      const key = podKey(obj);
+      if (key === undefined) return;
+      state.setPod(key, type === 'DELETED' ? undefined : podRuntimeClass(obj));
+    },
+  };
+}
+
+/**
+ * Start watching. Returns at once; `synced` resolves after the first full list of each resource,
+ * and the state reports synced from then on.
+ */
+export function startLiveState(opts: LiveOptions = {}): LiveState {
+  const kc = opts.kubeconfig ?? loadKubeConfig();
+  const log = opts.log ?? (() => {});
+  const state = new MemoryState('live', 'live cache: waiting for the first list');
+  const abort = new AbortController();
+  const loopOpts = { pageSize: opts.pageSize ?? 500, watchTimeoutSeconds: opts.watchTimeoutSeconds ?? 240 };
+  const reducers: Reducer<unknown>[] = [nodeReducer(state), runtimeClassReducer(state)];
+  if (opts.trackPods ?? true) reducers.push(podReducer(state));
+  const loops = reducers.map((r) => new ResourceLoop(kc, r, loopOpts, () => state.touch(), log, abort.signal));
+  const running = loops.map((l) => l.run());
+  const server = kc.getCurrentCluster()!.server;
+  const synced = Promise.all(loops.map((l) => l.whenSynced())).then(() => {
+    state.markSynced(true, `live cache of ${server}: ${state.nodeCount()} nodes, ${state.listRuntimeClasses().length} RuntimeClasses`);
+  });
+  return {
+    state,
+    synced,
+    relists: () => loops.reduce((n, l) => n + l.relists, 0),
+    async stop() {
+      abort.abort();
+      for (const l of loops) l.stop();
+      await Promise.allSettled(running);
+    },
+  };
+}
