@@ -7,6 +7,6 @@ export default defineConfig({
     fileParallelism: true,
     testTimeout: 20_000,
     hookTimeout: 240_000,
-    reporters: ['default'],
+    reporters: ['default', './test/harness/summary-reporter.ts'],
   },
 });

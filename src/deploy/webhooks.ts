@@ -148,8 +148,9 @@ export function webhookConfigurations(config: Config, o: WebhookOptions): [objec
   ];
 }
 
+/** YAML 1.1, as kubectl reads it: strings such as "yes" or "on" come out quoted. */
 export function webhookYaml(config: Config, o: WebhookOptions): string {
   return webhookConfigurations(config, o)
-    .map((doc) => stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false }))
+    .map((doc) => stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' }))
     .join('---\n');
 }

@@ -16,8 +16,13 @@ export function listNames(names: readonly string[], max = 3): string {
   return `${shown.slice(0, -1).join(', ')} and ${shown[shown.length - 1]}`;
 }
 
+/** Label pairs sorted by key: messages read the same whatever order a manifest or the API server used. */
+export function sortedPairs(labels: Labels): [string, string][] {
+  return Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
 export function formatSelector(selector: Labels): string {
-  return Object.entries(selector)
+  return sortedPairs(selector)
     .map(([k, v]) => `${k}=${v}`)
     .join(', ');
 }

@@ -3,7 +3,7 @@
  * with no usable node. The admin hears what they just stranded before pods pile up in Pending.
  */
 import type { NodeInfo, RuntimeClassInfo } from '../cluster/types.js';
-import { plural } from './format.js';
+import { plural, sortedPairs } from './format.js';
 import { whyUnusable } from './placement.js';
 import type { Rule, RuleContext } from './types.js';
 import { wasmClasses } from './wasm.js';
@@ -45,7 +45,7 @@ export const nodeChangeStrandsRuntimeclass: Rule = {
       if (otherUsableNode(rc, newNode.name, ctx)) continue;
       const pods = ctx.state.podsUsingRuntimeClass(rc.name);
       const podText = pods === undefined ? '' : ` ${plural(pods, 'running pod')} ${pods === 1 ? 'uses' : 'use'} it;`;
-      const label = Object.entries(rc.nodeSelector ?? {})
+      const label = sortedPairs(rc.nodeSelector ?? {})
         .map(([k, v]) => `${k}=${v}`)
         .join(' ');
       out.push(

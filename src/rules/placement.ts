@@ -5,7 +5,7 @@
  */
 import type { Labels, NodeInfo, RuntimeClassInfo, Taint, Toleration } from '../cluster/types.js';
 import { stringMap, tolerations as parseTolerations } from '../cluster/lean.js';
-import { formatSelector, formatTaint, formatToleration, listNames, plural, tolerationFor } from './format.js';
+import { formatSelector, formatTaint, formatToleration, listNames, plural, sortedPairs, tolerationFor } from './format.js';
 import { isAllowlisted, isKubernetesLabel } from './reserved-label-keys.js';
 import type { PodTarget, RuleContext } from './types.js';
 
@@ -108,7 +108,7 @@ export function placementReport(selector: Labels, tols: readonly Toleration[], c
   const report: PlacementReport = {
     selector,
     totalNodes: ctx.state.nodeCount(),
-    perLabel: Object.entries(selector).map(([key, value]) => ({ key, value, count: ctx.state.countWithLabel(key, value) })),
+    perLabel: sortedPairs(selector).map(([key, value]) => ({ key, value, count: ctx.state.countWithLabel(key, value) })),
     matching: 0,
     usable: [],
     notReady: [],
@@ -139,7 +139,7 @@ export interface ExplainOptions {
 export function explainNoUsableNode(r: PlacementReport, o: ExplainOptions, ctx: RuleContext): string {
   const sel = formatSelector(r.selector);
   // allowlisted reserved keys (kubelet's kubernetes.io/arch, ...) are facts about a node, not labels to add
-  const labelable = Object.entries(r.selector).filter(
+  const labelable = sortedPairs(r.selector).filter(
     ([k]) => !(isKubernetesLabel(k) && isAllowlisted(k, ctx.config.reservedLabelAllowlist)),
   );
   const labelCmd = labelable.length === 0 ? undefined : `kubectl label nodes <node> ${labelable.map(([k, v]) => `${k}=${v}`).join(' ')}`;

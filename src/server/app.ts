@@ -2,7 +2,7 @@
  * The HTTP layer: decode and check AdmissionReviews, call the pure decision core, encode the
  * answer. Bad input gets a 4xx naming the problem; nothing here decides anything.
  */
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import type { ClusterState } from '../cluster/types.js';
 import type { Config } from '../config/config.js';
 import { decodeReview, EnvelopeError } from '../review/envelope.js';
@@ -25,6 +25,11 @@ function problem(reply: FastifyReply, statusCode: number, message: string): Fast
   return reply.code(statusCode).type('application/json').send({ error: httpReason(statusCode), message });
 }
 
+function endpointOf(url: string): Endpoint | undefined {
+  const path = url.split('?')[0];
+  return path === '/mutate' ? 'mutate' : path === '/validate' ? 'validate' : undefined;
+}
+
 function httpReason(code: number): string {
   return (
     { 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed', 413: 'Payload Too Large', 415: 'Unsupported Media Type' }[code] ??
@@ -37,7 +42,8 @@ export function buildApp(opts: AppOptions): { app: FastifyInstance; metrics: Met
   const metrics = opts.metrics ?? createMetrics(state);
   const app = Fastify({
     logger: opts.logger ?? false,
-    disableRequestLogging: true,
+    // one summary line per review instead of fastify's two per request
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     ...(opts.https === undefined ? {} : { https: opts.https }),
   });
@@ -51,6 +57,9 @@ export function buildApp(opts: AppOptions): { app: FastifyInstance; metrics: Met
 
   app.setErrorHandler((err: { statusCode?: number; code?: string; message: string }, request, reply) => {
     const status = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    // body limit and media type are enforced before the route runs: count them here
+    const endpoint = endpointOf(request.url);
+    if (endpoint !== undefined) metrics.requests.inc({ endpoint, kind: '', result: status < 500 ? 'invalid' : 'error' });
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return problem(reply, 413, `the body is larger than ${BODY_LIMIT} bytes (7 MiB), the most an AdmissionReview can be`);
     }
@@ -71,6 +80,14 @@ export function buildApp(opts: AppOptions): { app: FastifyInstance; metrics: Met
 
   const handle = (endpoint: Endpoint) => async (request: { body: unknown; headers: Record<string, unknown>; log: FastifyInstance['log'] }, reply: FastifyReply) => {
     const end = metrics.duration.startTimer({ endpoint });
+    try {
+      return await review(endpoint, request, reply);
+    } finally {
+      end();
+    }
+  };
+
+  const review = async (endpoint: Endpoint, request: { body: unknown; headers: Record<string, unknown>; log: FastifyInstance['log'] }, reply: FastifyReply) => {
     if (typeof request.body !== 'string') {
       metrics.requests.inc({ endpoint, kind: '', result: 'invalid' });
       return problem(reply, 415, `Content-Type must be application/json, got ${String(request.headers['content-type'] ?? 'none')}`);
@@ -85,7 +102,8 @@ export function buildApp(opts: AppOptions): { app: FastifyInstance; metrics: Met
     }
     const kind = req.kind.kind;
     if (!handlesKind(endpoint, kind)) {
-      metrics.requests.inc({ endpoint, kind, result: 'invalid' });
+      // the kind label stays bounded: whatever a client sends is not a label value
+      metrics.requests.inc({ endpoint, kind: 'unhandled', result: 'invalid' });
       return problem(
         reply,
         400,
@@ -103,7 +121,6 @@ export function buildApp(opts: AppOptions): { app: FastifyInstance; metrics: Met
           ? { allowed: true, warnings: [], auditAnnotations: { error: message }, findings: [], errors: [] }
           : { allowed: false, message, warnings: [], auditAnnotations: {}, findings: [], errors: [] };
       metrics.requests.inc({ endpoint, kind, result: 'error' });
-      end();
       return reply.send(encodeResponse(req.uid, result));
     }
     for (const e of result.errors) request.log.error({ err: e.error, rule: e.rule, uid: req.uid }, 'rule failed');
@@ -114,7 +131,6 @@ export function buildApp(opts: AppOptions): { app: FastifyInstance; metrics: Met
       { uid: req.uid, endpoint, kind, namespace: req.namespace, name: req.name, operation: req.operation, outcome },
       result.allowed ? 'admitted' : `denied: ${result.message ?? ''}`,
     );
-    end();
     return reply.send(encodeResponse(req.uid, result));
   };
 
