@@ -1,0 +1,210 @@
+/** The real `wasmgate` command line (bin/wasmgate.js → dist/), as child processes. */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { podObject, review } from '../harness/fixtures.js';
+import { decodePatch, freePort, getUrl, postJson, type ReviewResponse } from './helpers.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const BIN = join(ROOT, 'bin', 'wasmgate.js');
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[], timeoutMs = 30_000): Promise<Run> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`wasmgate ${args.join(' ')} did not exit within ${timeoutMs} ms; stderr: ${stderr}`));
+    }, timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolvePromise({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+let tmp: string;
+
+beforeAll(async () => {
+  if (!existsSync(join(ROOT, 'dist', 'cli', 'index.js'))) {
+    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'pipe' });
+  }
+  tmp = await mkdtemp(join(tmpdir(), 'wasmgate-cli-'));
+});
+
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+describe('wasmgate --help', () => {
+  it('lists serve, certs and check', async () => {
+    const r = await run(['--help']);
+    expect(r.code).toBe(0);
+    for (const cmd of ['serve', 'certs', 'check']) expect(r.stdout).toMatch(new RegExp(`^\\s+${cmd}\\b`, 'm'));
+  });
+});
+
+describe('wasmgate certs', () => {
+  it('writes ca.crt, tls.crt, tls.key and prints the caBundle of ca.crt', async () => {
+    const out = join(tmp, 'certs');
+    const r = await run(['certs', '--service', 'wasmgate', '--namespace', 'wasmgate', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const files = await readdir(out);
+    for (const f of ['ca.crt', 'tls.crt', 'tls.key']) expect(files).toContain(f);
+
+    const caPem = await readFile(join(out, 'ca.crt'), 'utf8');
+    const bundle = r.stdout.trim();
+    expect(bundle).toMatch(/^[A-Za-z0-9+/]+=*$/);
+    expect(Buffer.from(bundle, 'base64').toString('utf8')).toBe(caPem);
+
+    const ca = new X509Certificate(caPem);
+    const leaf = new X509Certificate(await readFile(join(out, 'tls.crt')));
+    const sans = (leaf.subjectAltName ?? '').split(', ').map((s) => s.replace(/^(DNS|IP Address):/, ''));
+    expect(sans).toEqual([
+      'wasmgate',
+      'wasmgate.wasmgate',
+      'wasmgate.wasmgate.svc',
+      'wasmgate.wasmgate.svc.cluster.local',
+      'localhost',
+      '127.0.0.1',
+    ]);
+    expect(leaf.subjectAltName).toContain('IP Address:127.0.0.1');
+    expect(leaf.checkIssued(ca)).toBe(true);
+    expect(leaf.verify(ca.publicKey)).toBe(true);
+    expect(ca.ca).toBe(true);
+    expect(leaf.ca).toBe(false);
+
+    // tls.key is the private key of tls.crt
+    const keyPem = await readFile(join(out, 'tls.key'), 'utf8');
+    expect(leaf.checkPrivateKey(createPrivateKey(keyPem))).toBe(true);
+  });
+});
+
+describe('wasmgate serve', () => {
+  let child: ChildProcess | undefined;
+
+  afterAll(() => {
+    if (child !== undefined && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+
+  it('serves a verified mutate over TLS and exits 0 within 5 s of SIGTERM', { timeout: 60_000 }, async () => {
+    const certDir = join(tmp, 'serve-certs');
+    const port = await freePort();
+    const proc = spawn(
+      process.execPath,
+      [BIN, 'serve', '--cluster-state', 'examples/cluster', '--cert-dir', certDir, '--port', String(port), '--host', '127.0.0.1'],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child = proc;
+    let stderr = '';
+    proc.stdout!.resume(); // request logs; not asserted
+    const listening = new Promise<void>((resolvePromise, reject) => {
+      const timer = setTimeout(() => reject(new Error(`serve did not print "listening" within 20 s; stderr: ${stderr}`)), 20_000);
+      proc.stderr!.on('data', (c: Buffer) => {
+        stderr += c.toString('utf8');
+        if (stderr.includes('listening')) {
+          clearTimeout(timer);
+          resolvePromise();
+        }
+      });
+      proc.on('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`serve exited early with ${code}; stderr: ${stderr}`));
+      });
+    });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+      proc.on('exit', (code, signal) => r({ code, signal })),
+    );
+    await listening;
+    expect(stderr).toContain(`listening on https://127.0.0.1:${port}`);
+    expect(stderr).toContain('generated development certificates');
+
+    const ca = await readFile(join(certDir, 'ca.crt'), 'utf8');
+    const body = review(podObject({ annotations: { 'wasmgate.dev/runtime': 'wasmtime' } }));
+    const r = await postJson(`https://127.0.0.1:${port}/mutate`, body, { ca });
+    expect(r.status).toBe(200);
+    const out = r.json as ReviewResponse;
+    expect(out.response.uid).toBe(body.request.uid);
+    expect(out.response.allowed).toBe(true);
+    expect(out.response.patchType).toBe('JSONPatch');
+    expect(decodePatch(out.response.patch)).toEqual([{ op: 'add', path: '/spec/runtimeClassName', value: 'wasm1' }]);
+    expect((await getUrl(`https://127.0.0.1:${port}/readyz`, ca)).status).toBe(200);
+
+    const sentAt = Date.now();
+    expect(proc.kill('SIGTERM')).toBe(true);
+    const result = await Promise.race([
+      exited,
+      new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 5_000)),
+    ]);
+    expect(result, `serve did not exit within 5 s of SIGTERM; stderr: ${stderr}`).not.toBe('timeout');
+    expect(result).toEqual({ code: 0, signal: null });
+    expect(Date.now() - sentAt).toBeLessThan(5_000);
+    child = undefined;
+  });
+
+  it('--config with an invalid file exits non-zero and names the bad fields', async () => {
+    const bad = join(tmp, 'bad.yaml');
+    await writeFile(bad, 'bogusField: 1\nunsynced: maybe\n');
+    const certDir = join(tmp, 'bad-config-certs');
+    const r = await run(['serve', '--config', bad, '--cluster-state', 'examples/cluster', '--cert-dir', certDir, '--port', '0', '--host', '127.0.0.1']);
+    expect(r.code).not.toBe(0);
+    expect(r.code).not.toBeNull();
+    expect(r.stderr).toContain(bad);
+    expect(r.stderr).toContain('bogusField: unknown field');
+    expect(r.stderr).toMatch(/unsynced: must be one of deny, allow/);
+    expect(r.stderr).not.toContain('listening');
+  });
+
+  it('--port notaport exits non-zero with a clear message', async () => {
+    const r = await run(['serve', '--port', 'notaport', '--cluster-state', 'examples/cluster', '--cert-dir', join(tmp, 'np')]);
+    expect(r.code).not.toBe(0);
+    expect(r.code).not.toBeNull();
+    expect(r.stderr).toMatch(/--port <n>' argument 'notaport' is invalid/);
+    expect(r.stderr).toContain('must be a port number (0-65535)');
+    expect(r.stderr).not.toContain('listening');
+  });
+});
+
+describe('wasmgate check', () => {
+  it('a good pod: exit 0 and the mutation is printed', async () => {
+    const r = await run(['check', '--cluster-state', 'examples/cluster', 'examples/manifests/good-pod.yaml']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Pod default/hello-wasm: mutate: add /spec/runtimeClassName = "wasm1"');
+    expect(r.stdout).toContain('Pod default/hello-wasm: allowed');
+    expect(r.stdout).toContain('1 checked, 0 denied');
+    expect(r.stdout).not.toContain('DENIED');
+  });
+
+  it('bad pods: exit 1 and a DENIED line for each', async () => {
+    const r = await run(['check', '--cluster-state', 'examples/cluster', 'examples/manifests/bad-pods.yaml']);
+    expect(r.code).toBe(1);
+    const denied = r.stdout.split('\n').filter((l) => l.includes(': DENIED: '));
+    expect(denied.map((l) => l.split(':')[0])).toEqual([
+      'Pod default/missing-class',
+      'Pod default/nowhere-to-run',
+      'Pod default/reserved-label',
+    ]);
+    expect(r.stdout).toContain('Pod default/missing-class: DENIED: [runtimeclass-exists]');
+    expect(r.stdout).toContain('Pod default/nowhere-to-run: DENIED: [nodes-available]');
+    expect(r.stdout).toContain('[reserved-label-keys]');
+    expect(r.stdout).toContain('3 checked, 3 denied');
+  });
+});
