@@ -1,0 +1,158 @@
+/**
+ * The real control plane used by the e2e suite: etcd + kube-apiserver + kube-scheduler built from
+ * source by hack/controlplane/build.sh. Never skipped: if the binaries cannot be built or a
+ * component does not start, beforeAll fails with the reason.
+ */
+import { existsSync } from 'node:fs';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import {
+  applyObjects,
+  createNode,
+  kubectlJson,
+  kubectlOk,
+  startControlPlane,
+  waitFor,
+  type ComponentProcess,
+  type ControlPlane,
+} from '../harness/controlplane.js';
+
+interface NodeJson {
+  metadata: { name: string; labels?: Record<string, string> };
+  spec: { taints?: { key: string; effect: string }[]; unschedulable?: boolean };
+  status: { conditions?: { type: string; status: string }[]; allocatable?: Record<string, string> };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('control plane (etcd + kube-apiserver + kube-scheduler)', () => {
+  let cp: ControlPlane | undefined;
+  let startError: unknown;
+  // A startup failure is rethrown by every test (a throwing beforeAll would make vitest report
+  // the tests as skipped): the suite fails with the reason, it never skips.
+  const control = (): ControlPlane => {
+    if (startError !== undefined) throw startError;
+    if (cp === undefined) throw new Error('control plane not started (beforeAll did not run or timed out)');
+    return cp;
+  };
+  const retired: ComponentProcess[] = [];
+
+  beforeAll(async () => {
+    try {
+      cp = await startControlPlane({ scheduler: true });
+    } catch (err) {
+      startError = err;
+    }
+  });
+
+  afterAll(async () => {
+    if (cp === undefined) return;
+    const procs: ComponentProcess[] = [...cp.processes(), ...retired];
+    const dir = cp.dir;
+    await cp.stop();
+    await cp.stop(); // idempotent
+    expect(existsSync(dir)).toBe(false);
+    expect(new Set(procs.map((p) => p.name))).toEqual(new Set(['etcd', 'kube-apiserver', 'kube-scheduler']));
+    for (const p of procs) {
+      expect(p.pid).toBeGreaterThan(0);
+      expect(() => process.kill(p.pid, 0), `${p.name} (pid ${p.pid}) still alive`).toThrow();
+    }
+    expect(cp.processes().every((p) => !p.running)).toBe(true);
+  }, 60_000);
+
+  it('runs all components and serves the pinned Kubernetes version', async () => {
+    const c = control();
+    expect(c.server).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect(c.caCert).toContain('BEGIN CERTIFICATE');
+    for (const p of c.processes()) expect(isAlive(p.pid), `${p.name} alive`).toBe(true);
+
+    const v = await kubectlJson<{ serverVersion: { gitVersion: string }; clientVersion: { gitVersion: string } }>(c, [
+      'version',
+    ]);
+    expect(v.serverVersion.gitVersion).toBe('v1.35.4');
+    expect(v.clientVersion.gitVersion).toBe('v1.35.4');
+
+    // The admin client certificate is in system:masters.
+    expect((await kubectlOk(c, ['auth', 'can-i', '*', '*'])).trim()).toBe('yes');
+  });
+
+  it('creates fake Nodes with the requested labels and Ready conditions', async () => {
+    const c = control();
+    await createNode(c, { name: 'node-ready', labels: { 'wasmgate.test/pool': 'ready' }, ready: true });
+    await createNode(c, { name: 'node-notready', labels: { 'wasmgate.test/pool': 'notready' }, ready: false });
+
+    const list = await kubectlJson<{ items: NodeJson[] }>(c, ['get', 'nodes']);
+    const byName = new Map(list.items.map((n) => [n.metadata.name, n]));
+    expect([...byName.keys()].sort()).toEqual(['node-notready', 'node-ready']);
+
+    const ready = byName.get('node-ready')!;
+    const notReady = byName.get('node-notready')!;
+    const readyStatus = (n: NodeJson): string | undefined => n.status.conditions?.find((x) => x.type === 'Ready')?.status;
+
+    expect(ready.metadata.labels?.['wasmgate.test/pool']).toBe('ready');
+    expect(ready.metadata.labels?.['kubernetes.io/hostname']).toBe('node-ready');
+    expect(readyStatus(ready)).toBe('True');
+    expect(ready.spec.taints ?? []).toEqual([]);
+    expect(ready.status.allocatable).toMatchObject({ cpu: '4', memory: '8Gi', pods: '110' });
+
+    expect(notReady.metadata.labels?.['wasmgate.test/pool']).toBe('notready');
+    expect(readyStatus(notReady)).toBe('False');
+    expect(notReady.spec.taints).toEqual([{ key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' }]);
+  });
+
+  it('schedules a plain Pod onto the node selected by its nodeSelector', async () => {
+    const c = control();
+    await kubectlOk(c, ['create', 'namespace', 'cp-e2e']);
+    await applyObjects(c, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'plain', namespace: 'cp-e2e' },
+      spec: {
+        nodeSelector: { 'wasmgate.test/pool': 'ready' },
+        containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.10' }],
+      },
+    });
+    const nodeName = await waitFor(
+      async () => {
+        const pod = await kubectlJson<{ spec: { nodeName?: string } }>(c, ['get', 'pod', 'plain', '-n', 'cp-e2e']);
+        return pod.spec.nodeName;
+      },
+      { timeoutMs: 30_000, what: 'pod cp-e2e/plain to be bound' },
+    );
+    expect(nodeName).toBe('node-ready');
+
+    const events = await kubectlJson<{ items: { reason: string; involvedObject: { name: string } }[] }>(c, [
+      'get',
+      'events',
+      '-n',
+      'cp-e2e',
+    ]);
+    expect(events.items.some((e) => e.reason === 'Scheduled' && e.involvedObject.name === 'plain')).toBe(true);
+  });
+
+  it('restarts kube-apiserver on the same port, keeping the data in etcd', async () => {
+    const c = control();
+    const apiserver = (): ComponentProcess => c.processes().find((p) => p.name === 'kube-apiserver')!;
+    const etcdPid = c.processes().find((p) => p.name === 'etcd')!.pid;
+    const before = apiserver();
+    retired.push(before);
+    await c.restartApiServer();
+    const after = apiserver();
+    expect(after.pid).not.toBe(before.pid);
+    expect(after.running).toBe(true);
+    expect(isAlive(before.pid)).toBe(false);
+    expect(c.processes().find((p) => p.name === 'etcd')!.pid).toBe(etcdPid);
+
+    // Same server URL (same port) in the kubeconfig, and the objects are still there.
+    const pod = await kubectlJson<{ spec: { nodeName?: string } }>(c, ['get', 'pod', 'plain', '-n', 'cp-e2e']);
+    expect(pod.spec.nodeName).toBe('node-ready');
+    const nodes = await kubectlJson<{ items: NodeJson[] }>(c, ['get', 'nodes']);
+    expect(nodes.items.map((n) => n.metadata.name).sort()).toEqual(['node-notready', 'node-ready']);
+  }, 120_000);
+});
