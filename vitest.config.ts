@@ -2,11 +2,26 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // e2e files share one control plane per file and run one file at a time: two cores.
-    fileParallelism: true,
-    testTimeout: 20_000,
-    hookTimeout: 240_000,
     reporters: ['default', './test/harness/summary-reporter.ts'],
+    projects: [
+      {
+        test: {
+          name: 'unit+integration',
+          include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'],
+          testTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/harness/global-setup.ts'],
+          // each file runs its own control plane (kube-apiserver alone is ~850 MB): one at a time
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 600_000,
+        },
+      },
+    ],
   },
 });

@@ -1,12 +1,17 @@
 /** The `wasmgate` command line. */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { caBundle, generateWebhookCerts, writeWebhookCerts } from '../certs/generate.js';
-import { loadSnapshot } from '../cluster/snapshot.js';
 import { loadConfig } from '../config/config.js';
 import { RULES } from '../rules/index.js';
 import { webhookYaml } from '../deploy/webhooks.js';
 import { checkFiles } from './check.js';
+import { auditObjects, formatAudit } from '../audit/audit.js';
+import { listAudited } from '../audit/sources.js';
+import { loadKubeConfig, startLiveState } from '../cluster/live.js';
+import { readFile } from 'node:fs/promises';
+import { filesOf, loadSnapshot, parseObjects } from '../cluster/snapshot.js';
 import { startServer } from './serve.js';
+import { playground } from './playground.js';
 import { readFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -97,6 +102,58 @@ export function buildCli(): Command {
           excludeNamespaces: [opts.namespace],
         }),
       );
+    });
+
+  program
+    .command('audit')
+    .description('run the rules over what already exists (Pods, workloads, RuntimeClasses): a snapshot or a live cluster')
+    .option('--cluster-state <path>', 'snapshot files (Nodes, RuntimeClasses, Pods, workloads) instead of a live cluster; repeatable', collect)
+    .option('--kubeconfig <file>', 'kubeconfig of the live cluster (default: in-cluster, then $KUBECONFIG)')
+    .option('-c, --config <file>', 'YAML config file')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--fail-on <mode>', 'exit 1 when a finding of this mode or stricter exists').choices(['enforce', 'warn', 'audit', 'never']).default('enforce'))
+    .action(async (opts: { clusterState?: string[]; kubeconfig?: string; config?: string; output: string; failOn: string }) => {
+      const config = await loadConfig(opts.config);
+      let report;
+      if (opts.clusterState !== undefined) {
+        const { state } = await loadSnapshot(opts.clusterState);
+        const objects: unknown[] = [];
+        for (const p of opts.clusterState) for (const f of await filesOf(p)) objects.push(...parseObjects(await readFile(f, 'utf8'), f));
+        report = auditObjects(objects, state, config);
+      } else {
+        const kc = loadKubeConfig(opts.kubeconfig);
+        const live = startLiveState({ kubeconfig: kc, log: () => {} });
+        try {
+          await live.synced;
+          report = auditObjects(await listAudited(kc), live.state, config);
+        } finally {
+          await live.stop();
+        }
+      }
+      process.stdout.write(opts.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatAudit(report));
+      const order = ['enforce', 'warn', 'audit'];
+      const limit = opts.failOn === 'never' ? -1 : order.indexOf(opts.failOn);
+      process.exitCode = report.findings.some((f) => order.indexOf(f.mode) <= limit) ? 1 : 0;
+    });
+
+  program
+    .command('playground')
+    .description('local playground (npm start): a control plane on loopback, wasmgate against it, the examples applied')
+    .option('--offline', 'no control plane: serve the example snapshot only', false)
+    .option('-p, --port <n>', 'HTTPS port for wasmgate', port, 8443)
+    .option('--dir <dir>', 'where the playground keeps its kubeconfig and certificates', '.playground')
+    .option('--examples <dir>', 'examples directory', 'examples')
+    .action(async (opts: { offline: boolean; port: number; dir: string; examples: string }) => {
+      const running = await playground(opts);
+      let stopping = false;
+      const stop = (): void => {
+        if (stopping) return;
+        stopping = true;
+        process.stdout.write('stopping...\n');
+        void running.stop().then(() => process.exit(0));
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
     });
 
   program

@@ -51,7 +51,7 @@ class HttpError extends Error {
 }
 
 /** GET a JSON document from the API server with the kubeconfig's credentials. */
-async function getJson(kc: KubeConfig, path: string, signal: AbortSignal): Promise<unknown> {
+export async function getJson(kc: KubeConfig, path: string, signal: AbortSignal): Promise<unknown> {
   const server = kc.getCurrentCluster()!.server;
   const url = new URL(server + path);
   const opts: RequestOptions = { method: 'GET', headers: { Accept: 'application/json' } };

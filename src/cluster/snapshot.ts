@@ -14,7 +14,7 @@ export class SnapshotError extends Error {}
 const YAML_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 
 /** Expand a path (file or directory, non-recursive into hidden entries) to the files to read, sorted. */
-async function filesOf(path: string): Promise<string[]> {
+export async function filesOf(path: string): Promise<string[]> {
   let info;
   try {
     info = await stat(path);
@@ -100,7 +100,15 @@ export async function loadSnapshot(paths: string | string[]): Promise<{ state: M
   const files: string[] = [];
   for (const p of Array.isArray(paths) ? paths : [paths]) files.push(...(await filesOf(p)));
   const objects: unknown[] = [];
-  for (const file of files) objects.push(...parseObjects(await readFile(file, 'utf8'), file));
+  for (const file of files) {
+    const parsed = parseObjects(await readFile(file, 'utf8'), file);
+    for (const obj of parsed) {
+      const kind = isRecord(obj) ? str(obj['kind']) : undefined;
+      if (kind === 'Node' && leanNode(obj) === undefined) throw new SnapshotError(`${file}: a Node has no metadata.name`);
+      if (kind === 'RuntimeClass' && leanRuntimeClass(obj) === undefined) throw new SnapshotError(`${file}: a RuntimeClass has no metadata.name or no handler`);
+    }
+    objects.push(...parsed);
+  }
   const detail = `snapshot of ${files.length} file${files.length === 1 ? '' : 's'}`;
   const { state, summary } = stateFromObjects(objects, detail);
   return { state, summary: { files: files.length, ...summary } };

@@ -23,7 +23,7 @@ export interface Config {
 }
 
 /**
- * Label keys kubelet itself sets (k8s.io/kubelet's well-known labels and its node.kubernetes.io
+ * Always allowed, in addition to reservedLabelAllowlist: label keys kubelet itself sets (k8s.io/kubelet's well-known labels and its node.kubernetes.io
  * and kubelet.kubernetes.io namespaces). They are in reserved namespaces, but every node carries
  * them legitimately, so selecting on kubernetes.io/arch is not a mistake.
  */
@@ -47,7 +47,7 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   annotations: { runtime: 'wasmgate.dev/runtime', wasmVariant: ['module.wasm.image/variant'] },
   defaultRuntimeClass: '',
   wasmHandlers: ['wasmtime', 'spin', 'spin-v2', 'wasmedge', 'wasmer', 'wws', 'slight', 'lunatic', 'wasm'],
-  reservedLabelAllowlist: KUBELET_LABELS,
+  reservedLabelAllowlist: [],
   rules: {},
   nodes: { requireReady: true },
   unsynced: 'deny',
@@ -78,8 +78,8 @@ function describe(err: ErrorObject): string {
 export function parseConfig(doc: unknown, origin = 'config'): Config {
   if (doc === null || doc === undefined) return structuredClone(DEFAULT_CONFIG) as Config;
   if (!validate(doc)) {
-    // propertyNames failures also report a generic error for the same field; keep the precise one
-    const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'propertyNames' || e.params['propertyName'] !== undefined);
+    // a propertyNames failure comes with the inner enum error for the same key; keep the precise one
+    const errors = (validate.errors ?? []).filter((e) => (e as ErrorObject & { propertyName?: string }).propertyName === undefined);
     const lines = [...new Set(errors.map(describe))];
     throw new ConfigError(`${origin} is invalid:\n  - ${lines.join('\n  - ')}`);
   }

@@ -7,7 +7,7 @@ import type { RuntimeClassInfo } from '../cluster/types.js';
 import { describeClass, listNames } from './format.js';
 import { classHasUsableNode } from './placement.js';
 import type { PodTarget, RuleContext, WasmIntent } from './types.js';
-import { wasmClasses } from './wasm.js';
+import { isWasmClass, wasmClasses } from './wasm.js';
 
 export type Choice =
   | { ok: true; runtimeClass: RuntimeClassInfo; reason: string }
@@ -30,7 +30,7 @@ export function chooseRuntimeClass(target: PodTarget, intent: WasmIntent, ctx: R
       reason: `no RuntimeClass is named ${value} or has handler ${value}`,
       fix:
         known.length > 0
-          ? `set ${intent.annotation ?? 'the annotation'} to one of the Wasm RuntimeClasses (${listNames(known, 5)}), or create a RuntimeClass with handler ${value}`
+          ? `set ${intent.annotation ?? 'the annotation'} to a Wasm RuntimeClass that exists (${known.length === 1 ? known[0] : `one of: ${listNames(known, 5)}`}), or create a RuntimeClass with handler ${value}`
           : `create a RuntimeClass with handler ${value} and a scheduling.nodeSelector for the nodes that have its shim`,
     };
   }
@@ -38,42 +38,58 @@ export function chooseRuntimeClass(target: PodTarget, intent: WasmIntent, ctx: R
     .map((rc) => ({ rc, usable: classHasUsableNode(rc, ctx, target), isDefault: rc.name === ctx.config.defaultRuntimeClass }))
     .sort((a, b) => Number(b.usable) - Number(a.usable) || Number(b.isDefault) - Number(a.isDefault) || (a.rc.name < b.rc.name ? -1 : 1));
   const best = ranked[0]!;
-  const why =
-    byHandler.length === 1
-      ? `the only RuntimeClass with handler ${value}`
-      : `of ${byHandler.length} RuntimeClasses with handler ${value}, ${best.usable ? 'the first with usable nodes' : 'none has usable nodes; first'}${best.isDefault ? ' and the configured default' : ''} by name`;
+  const usableCount = ranked.filter((r) => r.usable).length;
+  const n = byHandler.length;
+  let why: string;
+  if (n === 1) why = `the only RuntimeClass with handler ${value}`;
+  else if (usableCount === 1) why = `the only one of ${n} RuntimeClasses with handler ${value} that has usable nodes`;
+  else if (usableCount > 1)
+    why = best.isDefault
+      ? `the configured default, among ${usableCount} RuntimeClasses with handler ${value} that have usable nodes`
+      : `the first by name of ${usableCount} RuntimeClasses with handler ${value} that have usable nodes`;
+  else
+    why = best.isDefault
+      ? `the configured default; none of the ${n} RuntimeClasses with handler ${value} has usable nodes`
+      : `the first by name; none of the ${n} RuntimeClasses with handler ${value} has usable nodes`;
   return { ok: true, runtimeClass: best.rc, reason: why };
 }
 
 function chooseAuto(target: PodTarget, ctx: RuleContext): Choice {
   const configured = ctx.config.defaultRuntimeClass;
+  let defaultProblem = '';
   if (configured !== '') {
     const rc = ctx.state.getRuntimeClass(configured);
-    if (rc !== undefined) return { ok: true, runtimeClass: rc, reason: `the configured default RuntimeClass` };
+    if (rc !== undefined && isWasmClass(rc, ctx)) return { ok: true, runtimeClass: rc, reason: `the configured default RuntimeClass` };
+    defaultProblem =
+      rc === undefined
+        ? `the configured default RuntimeClass ${configured} does not exist and `
+        : `the configured default RuntimeClass ${configured} has handler ${rc.handler}, which is not a Wasm handler, and `;
   }
   const candidates = wasmClasses(ctx);
   const usable = candidates.filter((rc) => classHasUsableNode(rc, ctx, target));
   if (usable.length === 1) {
     return { ok: true, runtimeClass: usable[0]!, reason: 'the only Wasm RuntimeClass with usable nodes' };
   }
-  const missingDefault = configured !== '' ? `the configured default RuntimeClass ${configured} does not exist and ` : '';
   if (usable.length > 1) {
     return {
       ok: false,
-      reason: `${missingDefault}${usable.length} Wasm RuntimeClasses have usable nodes (${listNames(usable.map((rc) => rc.name), 5)}), so the choice is ambiguous`,
+      reason: `${defaultProblem}${usable.length} Wasm RuntimeClasses have usable nodes (${listNames(usable.map((rc) => rc.name), 5)}), so the choice is ambiguous`,
       fix: `name one in the ${ctx.config.annotations.runtime} annotation, or set defaultRuntimeClass in wasmgate's config`,
     };
   }
   if (candidates.length === 0) {
     return {
       ok: false,
-      reason: `${missingDefault}the cluster has no Wasm RuntimeClass (none has a handler among ${listNames(ctx.config.wasmHandlers, 4)})`,
+      reason: `${defaultProblem}the cluster has no Wasm RuntimeClass (none has a handler among ${listNames(ctx.config.wasmHandlers, 4)})`,
       fix: 'create a RuntimeClass whose handler is the containerd runtime of your Wasm shim, with a scheduling.nodeSelector for the nodes that have it',
     };
   }
   return {
     ok: false,
-    reason: `${missingDefault}none of the ${candidates.length} Wasm RuntimeClasses (${listNames(candidates.map(describeClass), 5)}) has a Ready, schedulable node this pod tolerates`,
+    reason:
+      candidates.length === 1
+        ? `${defaultProblem}the only Wasm RuntimeClass, ${describeClass(candidates[0]!)}, has no Ready, schedulable node this pod tolerates`
+        : `${defaultProblem}none of the ${candidates.length} Wasm RuntimeClasses has a Ready, schedulable node this pod tolerates: ${listNames(candidates.map(describeClass), 5)}`,
     fix: `label the nodes that have the shim with the RuntimeClass's nodeSelector, or name a RuntimeClass in ${ctx.config.annotations.runtime}`,
   };
 }

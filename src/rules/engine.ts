@@ -53,8 +53,13 @@ function runRules(ctx: RuleContext, pick: (rule: Rule) => (() => Messages) | und
     try {
       messages = check();
     } catch (error) {
+      // the rule's own mode applies: a failing warn/audit rule must not start denying
       result.errors.push({ rule: rule.id, error });
-      result.findings.push({ rule: rule.id, mode: 'enforce', message: `wasmgate's rule ${rule.id} failed: ${errorText(error)}` });
+      result.findings.push({
+        rule: rule.id,
+        mode,
+        message: `wasmgate's rule ${rule.id} failed (an internal error; please report it): ${errorText(error)}`,
+      });
       continue;
     }
     for (const message of messages) result.findings.push({ rule: rule.id, mode, message });
@@ -81,8 +86,9 @@ function settle(result: EngineResult): EngineResult {
   return result;
 }
 
-function notSyncedText(state: ClusterState): string {
-  return `wasmgate's view of the cluster is not synced yet (${state.status().detail}), so it cannot check Wasm placement. Retry in a few seconds.`;
+function notSyncedText(state: ClusterState, denied: boolean): string {
+  const base = `wasmgate's view of the cluster is not synced yet (${state.status().detail}), so it cannot check Wasm placement.`;
+  return denied ? `${base} Retry in a few seconds.` : `${base} Admitted unchecked.`;
 }
 
 /** Pods are checked on CREATE (their spec is immutable after); pod templates on CREATE and UPDATE. */
@@ -100,7 +106,7 @@ export function mutate(req: AdmissionRequest, state: ClusterState, config: Confi
   const intent = wasmIntent(target, ctx);
   if (intent === undefined || intent.annotation === undefined || intent.runtimeClassName !== undefined) return result;
   if (!state.status().synced) {
-    result.auditAnnotations['runtimeclass-choice'] = `none: ${notSyncedText(state)}`;
+    result.auditAnnotations['runtimeclass-choice'] = `none: ${notSyncedText(state, false)}`;
     return result;
   }
   try {
@@ -132,8 +138,8 @@ export function validate(req: AdmissionRequest, state: ClusterState, config: Con
     const intent = wasmIntent(target, ctx);
     if (intent === undefined) return result;
     if (!synced) {
-      if (config.unsynced === 'deny') return { ...result, allowed: false, message: notSyncedText(state) };
-      result.warnings.push(notSyncedText(state));
+      if (config.unsynced === 'deny') return { ...result, allowed: false, message: notSyncedText(state, true) };
+      result.warnings.push(notSyncedText(state, false));
       return result;
     }
     runRules(ctx, (r) => (r.pod === undefined ? undefined : () => r.pod!(target, intent, ctx)), result);
@@ -141,7 +147,7 @@ export function validate(req: AdmissionRequest, state: ClusterState, config: Con
   }
 
   if (!synced) {
-    result.warnings.push(notSyncedText(state));
+    result.warnings.push(notSyncedText(state, false));
     return result;
   }
 

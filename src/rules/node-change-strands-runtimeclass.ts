@@ -3,8 +3,8 @@
  * with no usable node. The admin hears what they just stranded before pods pile up in Pending.
  */
 import type { NodeInfo, RuntimeClassInfo } from '../cluster/types.js';
-import { plural, sortedPairs } from './format.js';
-import { whyUnusable } from './placement.js';
+import { formatTaint, plural, sortedPairs } from './format.js';
+import { blockingTaints, whyUnusable } from './placement.js';
 import type { Rule, RuleContext } from './types.js';
 import { wasmClasses } from './wasm.js';
 
@@ -25,12 +25,15 @@ function otherUsableNode(rc: RuntimeClassInfo, except: string, ctx: RuleContext)
 
 function describeChange(oldNode: NodeInfo, newNode: NodeInfo, rc: RuntimeClassInfo): string {
   const parts: string[] = [];
-  for (const [k, v] of Object.entries(rc.nodeSelector ?? {})) {
+  for (const [k, v] of sortedPairs(rc.nodeSelector ?? {})) {
     const now = newNode.labels[k];
     if (oldNode.labels[k] === v && now !== v) parts.push(now === undefined ? `removes label ${k}=${v}` : `changes label ${k} from ${v} to ${now}`);
   }
   if (!oldNode.unschedulable && newNode.unschedulable) parts.push('cordons it');
-  if (parts.length === 0) parts.push('adds a taint its pods do not tolerate');
+  const before = new Set(blockingTaints(oldNode, rc.tolerations).map(formatTaint));
+  const added = blockingTaints(newNode, rc.tolerations).map(formatTaint).filter((t) => !before.has(t));
+  if (added.length > 0) parts.push(`adds the taint${added.length === 1 ? '' : 's'} ${added.join(', ')} (not tolerated by its pods)`);
+  if (parts.length === 0) parts.push('makes it unusable for this class');
   return parts.join(' and ');
 }
 
@@ -44,7 +47,8 @@ export const nodeChangeStrandsRuntimeclass: Rule = {
       if (!usableFor(oldNode, rc, ctx) || usableFor(newNode, rc, ctx)) continue;
       if (otherUsableNode(rc, newNode.name, ctx)) continue;
       const pods = ctx.state.podsUsingRuntimeClass(rc.name);
-      const podText = pods === undefined ? '' : ` ${plural(pods, 'running pod')} ${pods === 1 ? 'uses' : 'use'} it;`;
+      const podText =
+        pods === undefined || pods === 0 ? '' : ` it is used by ${plural(pods, 'pod')} that ${pods === 1 ? 'has' : 'have'} not finished, and`;
       const label = sortedPairs(rc.nodeSelector ?? {})
         .map(([k, v]) => `${k}=${v}`)
         .join(' ');

@@ -6,7 +6,7 @@
 import type { Labels, NodeInfo, RuntimeClassInfo, Taint, Toleration } from '../cluster/types.js';
 import { stringMap, tolerations as parseTolerations } from '../cluster/lean.js';
 import { formatSelector, formatTaint, formatToleration, listNames, plural, sortedPairs, tolerationFor } from './format.js';
-import { isAllowlisted, isKubernetesLabel } from './reserved-label-keys.js';
+import { isKubernetesLabel } from './reserved-label-keys.js';
 import type { PodTarget, RuleContext } from './types.js';
 
 export interface SelectorConflict {
@@ -138,13 +138,15 @@ export interface ExplainOptions {
 /** "no node to run on" explained: counts per label, per reason, and the fix for each reason. */
 export function explainNoUsableNode(r: PlacementReport, o: ExplainOptions, ctx: RuleContext): string {
   const sel = formatSelector(r.selector);
-  // allowlisted reserved keys (kubelet's kubernetes.io/arch, ...) are facts about a node, not labels to add
-  const labelable = sortedPairs(r.selector).filter(
-    ([k]) => !(isKubernetesLabel(k) && isAllowlisted(k, ctx.config.reservedLabelAllowlist)),
-  );
+  // only suggest labels an admin should add: kubelet's own (kubernetes.io/arch, ...) are facts about
+  // a node, and other reserved keys are what the reserved-label-keys rule tells them to replace
+  const labelable = sortedPairs(r.selector).filter(([k]) => !isKubernetesLabel(k));
   const labelCmd = labelable.length === 0 ? undefined : `kubectl label nodes <node> ${labelable.map(([k, v]) => `${k}=${v}`).join(' ')}`;
   if (r.totalNodes === 0) {
-    return `${o.headline}: the cluster has no nodes.`;
+    return (
+      `${o.headline}: the cluster has no nodes. Fix: join nodes that have the runtime installed` +
+      (labelCmd === undefined ? '.' : ` and label them: ${labelCmd}.`)
+    );
   }
   if (r.matching === 0) {
     const counts = r.perLabel.map((l) => `${plural(l.count, 'node')} ${l.count === 1 ? 'carries' : 'carry'} ${l.key}=${l.value}`);
@@ -156,27 +158,33 @@ export function explainNoUsableNode(r: PlacementReport, o: ExplainOptions, ctx: 
         : `Fix: label the nodes that have the runtime installed: ${labelCmd}.`)
     );
   }
-  const scope = Object.keys(r.selector).length === 0 ? `all ${plural(r.matching, 'node')} (no node selector)` : `${plural(r.matching, 'node')} ${r.matching === 1 ? 'matches' : 'match'} the node selector ${sel}`;
+  const scope =
+    Object.keys(r.selector).length > 0
+      ? `${plural(r.matching, 'node')} ${r.matching === 1 ? 'matches' : 'match'} the node selector ${sel}`
+      : r.matching === 1
+        ? "there is no node selector, so the cluster's only node qualifies"
+        : `there is no node selector, so all ${r.matching} nodes qualify`;
   const reasons: string[] = [];
   const fixes: string[] = [];
+  // one matching node: "it is cordoned (n1)"; several: "2 are cordoned (n1 and n2)"
+  const single = r.matching === 1;
+  const count = (n: number, one: string, many: string): string => (single ? `it ${one}` : `${n} ${n === 1 ? one : many}`);
   if (r.notReady.length > 0) {
-    reasons.push(`${r.notReady.length} ${r.notReady.length === 1 ? 'is' : 'are'} NotReady (${listNames(r.notReady)})`);
-    fixes.push('bring a node back to Ready');
+    reasons.push(`${count(r.notReady.length, 'is', 'are')} NotReady (${listNames(r.notReady)})`);
+    fixes.push(single ? 'bring it back to Ready' : 'bring a node back to Ready');
   }
   if (r.cordoned.length > 0) {
-    reasons.push(`${r.cordoned.length} ${r.cordoned.length === 1 ? 'is' : 'are'} cordoned (${listNames(r.cordoned)})`);
-    fixes.push(`uncordon one: kubectl uncordon ${r.cordoned[0]}`);
+    reasons.push(`${count(r.cordoned.length, 'is', 'are')} cordoned (${listNames(r.cordoned)})`);
+    fixes.push(`uncordon ${r.cordoned.length === 1 ? 'it' : 'one'}: kubectl uncordon ${r.cordoned[0]}`);
   }
   if (r.tainted.length > 0) {
     const shown = r.tainted.slice(0, 3).map((t) => `${t.node}: ${t.taints.map(formatTaint).join(', ')}`);
     const more = r.tainted.length > 3 ? ` and ${r.tainted.length - 3} more` : '';
-    reasons.push(
-      `${r.tainted.length} ${r.tainted.length === 1 ? 'has' : 'have'} taints that are not tolerated (${shown.join('; ')}${more})`,
-    );
+    reasons.push(`${count(r.tainted.length, 'has', 'have')} taints that are not tolerated (${shown.join('; ')}${more})`);
     const distinct = new Map<string, Taint>();
     for (const t of r.tainted) for (const taint of t.taints) distinct.set(formatTaint(taint), taint);
     const tolerationsText = [...distinct.values()].slice(0, 3).map((t) => formatToleration(tolerationFor(t)));
-    fixes.push(`add the toleration ${tolerationsText.join(' and ')} to ${o.tolerationField}`);
+    fixes.push(`add the toleration${tolerationsText.length === 1 ? '' : 's'} ${tolerationsText.join(' and ')} to ${o.tolerationField}`);
   }
   if (labelCmd !== undefined) fixes.push(`label another Ready node: ${labelCmd}`);
   const reasonText = reasons.length === 1 ? reasons[0] : `${reasons.slice(0, -1).join(', ')} and ${reasons[reasons.length - 1]}`;

@@ -8,10 +8,11 @@
  * setting them on itself, so node provisioning cannot apply them: a selector on one matches
  * nothing, or only nodes an admin labelled by hand.
  */
-import type { Labels, RuntimeClassInfo } from '../cluster/types.js';
+import type { Labels } from '../cluster/types.js';
 import { stringMap } from '../cluster/lean.js';
+import { KUBELET_LABELS } from '../config/config.js';
 import { describeTarget, field } from './format.js';
-import type { Messages, Rule, RuleContext } from './types.js';
+import type { Rule, RuleContext } from './types.js';
 
 export function labelPrefix(key: string): string {
   const slash = key.indexOf('/');
@@ -33,10 +34,15 @@ export function isAllowlisted(key: string, allowlist: readonly string[]): boolea
   });
 }
 
+/** kubelet's own labels are always allowed; the config's allowlist adds to them */
+export function isAllowedReservedKey(key: string, ctx: RuleContext): boolean {
+  return isAllowlisted(key, KUBELET_LABELS) || isAllowlisted(key, ctx.config.reservedLabelAllowlist);
+}
+
 export function reservedKeys(selector: Labels | undefined, ctx: RuleContext): string[] {
-  return Object.keys(selector ?? {}).filter(
-    (key) => isKubernetesLabel(key) && !isAllowlisted(key, ctx.config.reservedLabelAllowlist),
-  );
+  return Object.keys(selector ?? {})
+    .filter((key) => isKubernetesLabel(key) && !isAllowedReservedKey(key, ctx))
+    .sort();
 }
 
 function suggestion(key: string): string {
@@ -44,38 +50,34 @@ function suggestion(key: string): string {
   return `wasmgate.dev/${name}`;
 }
 
+/** "label kubernetes.io/wasm (in the reserved kubernetes.io namespace: ...)" */
 function why(key: string): string {
   const ns = labelPrefix(key);
   const root = ns === 'k8s.io' || ns.endsWith('.k8s.io') ? 'k8s.io' : 'kubernetes.io';
-  return `${key}, which is in the reserved ${root} namespace (kubelet refuses it in --node-labels, so node provisioning cannot set it)`;
-}
-
-function classMessages(rc: RuntimeClassInfo, ctx: RuleContext, subject: string): Messages {
-  return reservedKeys(rc.nodeSelector, ctx).map(
-    (key) =>
-      `${subject} selects nodes by label ${why(key)}. Fix: label the Wasm nodes with a key in your own namespace, ` +
-      `e.g. ${suggestion(key)}=${rc.nodeSelector?.[key] ?? ''}, and use it in RuntimeClass ${rc.name}'s scheduling.nodeSelector; ` +
-      `or add ${key} to reservedLabelAllowlist in wasmgate's config if an admin sets it deliberately.`,
-  );
+  return `label ${key} (in the reserved ${root} namespace: kubelet refuses it in --node-labels, so node provisioning cannot set it)`;
 }
 
 export const reservedLabelKeys: Rule = {
   id: 'reserved-label-keys',
   summary: 'Node selectors of Wasm pods and of RuntimeClasses avoid the reserved kubernetes.io / k8s.io label namespaces.',
   defaultMode: 'enforce',
-  pod(target, intent, ctx) {
+  // A RuntimeClass's own keys are checked when the class is admitted (and in audits): its pods'
+  // authors cannot change it, so their pods are judged on their own selector only.
+  pod(target, _intent, ctx) {
     const own = stringMap(target.spec['nodeSelector']);
-    const out: Messages = reservedKeys(own, ctx).map(
+    return reservedKeys(own, ctx).map(
       (key) =>
-        `${describeTarget(target)} selects nodes in ${field(target, 'nodeSelector')} by label ${why(key)}. ` +
+        `${describeTarget(target)} selects nodes in ${field(target, 'nodeSelector')} by ${why(key)}. ` +
         `Fix: use a key in your own namespace, e.g. ${suggestion(key)}=${own[key]}, on the nodes and in the selector; ` +
-        `or add ${key} to reservedLabelAllowlist in wasmgate's config if an admin sets it deliberately.`,
+        `or, if an admin sets this label deliberately, add ${key} to reservedLabelAllowlist in wasmgate's config.`,
     );
-    const rc = intent.runtimeClassName === undefined ? undefined : ctx.state.getRuntimeClass(intent.runtimeClassName);
-    if (rc !== undefined) out.push(...classMessages(rc, ctx, `${describeTarget(target)} uses RuntimeClass ${rc.name}, which`));
-    return out;
   },
   runtimeClass(rc, ctx) {
-    return classMessages(rc, ctx, `RuntimeClass ${rc.name}`);
+    return reservedKeys(rc.nodeSelector, ctx).map(
+      (key) =>
+        `RuntimeClass ${rc.name} selects nodes in scheduling.nodeSelector by ${why(key)}. Fix: label the Wasm nodes with a key ` +
+        `in your own namespace, e.g. ${suggestion(key)}=${rc.nodeSelector?.[key] ?? ''}, and use it in the RuntimeClass; ` +
+        `or, if an admin sets this label deliberately, add ${key} to reservedLabelAllowlist in wasmgate's config.`,
+    );
   },
 };

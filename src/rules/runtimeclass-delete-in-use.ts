@@ -9,11 +9,13 @@ export const runtimeclassDeleteInUse: Rule = {
   runtimeClassDelete(rc, ctx) {
     const pods = ctx.state.podsUsingRuntimeClass(rc.name);
     if (pods === undefined || pods === 0) return [];
+    const one = pods === 1;
     return [
-      `RuntimeClass ${rc.name} (handler ${rc.handler}) is used by ${plural(pods, 'running pod')}. They keep running, but ` +
-        `replacements cannot be created (pod rejected: RuntimeClass "${rc.name}" not found) and their workloads will stall. ` +
-        `Fix: move the workloads to another RuntimeClass first (kubectl get pods -A -o json | jq to find those with ` +
-        `spec.runtimeClassName=${rc.name}), or keep the class.`,
+      `RuntimeClass ${rc.name} (handler ${rc.handler}) is used by ${plural(pods, 'pod')} that ${one ? 'has' : 'have'} not finished. ` +
+        `Deleting the class does not stop ${one ? 'it' : 'them'}, but no new pod of this class can be created ` +
+        `(pod rejected: RuntimeClass "${rc.name}" not found), so ${one ? 'its workload' : 'their workloads'} cannot replace or add pods. ` +
+        `Fix: move the workloads to another RuntimeClass first, or keep the class. To list the pods: ` +
+        `kubectl get pods -A -o jsonpath='{range .items[?(@.spec.runtimeClassName=="${rc.name}")]}{.metadata.namespace}/{.metadata.name}{"\\n"}{end}'`,
     ];
   },
 };

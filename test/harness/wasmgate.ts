@@ -1,0 +1,132 @@
+/**
+ * Run the real `wasmgate serve` CLI as a child process against a control plane, and register its
+ * webhooks there with `kubectl apply`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { stringify } from 'yaml';
+import { caBundle, generateWebhookCerts, writeWebhookCerts } from '../../src/certs/generate.js';
+import { parseConfig } from '../../src/config/config.js';
+import { webhookYaml } from '../../src/deploy/webhooks.js';
+import { freePort, type ControlPlane } from '../../src/controlplane/controlplane.js';
+
+export const REPO = resolve(import.meta.dirname, '../..');
+
+export function ensureBuilt(): void {
+  if (!existsSync(join(REPO, 'dist/cli/index.js'))) execFileSync('npm', ['run', 'build'], { cwd: REPO, stdio: 'inherit' });
+}
+
+export interface Wasmgate {
+  url: string;
+  port: number;
+  ca: string;
+  caBundle: string;
+  dir: string;
+  /** everything the process wrote to stderr/stdout so far */
+  output(): string;
+  get(path: string): Promise<{ status: number; body: string }>;
+  /** sum of wasmgate_admission_requests_total over all labels, or for one endpoint */
+  requestsServed(endpoint?: 'mutate' | 'validate'): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export async function startWasmgate(cp: ControlPlane, config: Record<string, unknown> = {}): Promise<Wasmgate> {
+  ensureBuilt();
+  const dir = await mkdtemp(join(tmpdir(), 'wasmgate-e2e-'));
+  const certs = await generateWebhookCerts('wasmgate', 'wasmgate');
+  await writeWebhookCerts(dir, certs);
+  await writeFile(join(dir, 'config.yaml'), stringify(config));
+  const port = await freePort();
+  let out = '';
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [join(REPO, 'bin/wasmgate.js'), 'serve', '--kubeconfig', cp.kubeconfig, '--cert-dir', dir, '--port', String(port), '--host', '127.0.0.1', '--config', join(dir, 'config.yaml'), '--log-level', 'warn'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const url = `https://127.0.0.1:${port}`;
+  const get = (path: string): Promise<{ status: number; body: string }> =>
+    new Promise((resolveGet, reject) => {
+      const req = request(`${url}${path}`, { ca: certs.ca.cert, timeout: 5000 }, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolveGet({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  const wg: Wasmgate = {
+    url,
+    port,
+    ca: certs.ca.cert,
+    caBundle: caBundle(certs.ca.cert),
+    dir,
+    output: () => out,
+    get,
+    async requestsServed(endpoint) {
+      const { body } = await get('/metrics');
+      let sum = 0;
+      for (const line of body.split('\n')) {
+        if (!line.startsWith('wasmgate_admission_requests_total{')) continue;
+        if (endpoint !== undefined && !line.includes(`endpoint="${endpoint}"`)) continue;
+        sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+      }
+      return sum;
+    },
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(t);
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  // ready = listening and the live cache has synced
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`wasmgate exited with ${child.exitCode}:\n${out}`);
+    try {
+      if ((await get('/readyz')).status === 200) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) {
+      await wg.stop();
+      throw new Error(`wasmgate did not become ready in 60 s:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return wg;
+}
+
+/** Apply wasmgate's webhook configurations pointing at `wg`, then wait until the API server calls it. */
+export async function registerWebhooks(cp: ControlPlane, wg: Wasmgate, config: Record<string, unknown> = {}): Promise<void> {
+  const yaml = webhookYaml(parseConfig(config), { client: { url: wg.url, caBundle: wg.caBundle }, timeoutSeconds: 5 });
+  const res = await cp.kubectl(['apply', '-f', '-'], { input: yaml });
+  if (res.code !== 0) throw new Error(`kubectl apply webhooks failed: ${res.stderr}`);
+  // The API server picks up webhook configurations asynchronously: probe with a server-side
+  // dry run until the mutation shows (and this wasmgate counts the request).
+  const probe = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'wasmgate-probe', namespace: 'default', annotations: { 'wasmgate.dev/runtime': 'auto' } },
+    spec: { containers: [{ name: 'c', image: 'example/probe:1' }] },
+  };
+  const deadline = Date.now() + 30_000;
+  const before = await wg.requestsServed('mutate');
+  for (;;) {
+    await cp.kubectl(['apply', '--dry-run=server', '-o', 'json', '-f', '-'], { input: JSON.stringify(probe) });
+    if ((await wg.requestsServed('mutate')) > before) return;
+    if (Date.now() > deadline) throw new Error('the API server did not call wasmgate within 30 s of registering the webhooks');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
