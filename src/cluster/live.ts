@@ -236,44 +236,48 @@ export interface LiveState {
   relists(): number;
 }
 
-function nodeReducer(state: MemoryState): Reducer<NodeInfo> {
+function metadataName(obj: unknown): string | undefined {
+  return isRecord(obj) && isRecord(obj['metadata']) ? str(obj['metadata']['name']) : undefined;
+}
+
+/** A cluster-scoped kind kept by name: lean records replaced on list, upserted or deleted on events. */
+function namedReducer<T>(
+  name: string,
+  path: string,
+  reduce: (obj: unknown) => T | undefined,
+  store: { replace(items: T[]): void; upsert(item: T): void; remove(name: string): void },
+): Reducer<T> {
   return {
-    name: 'nodes',
-    path: '/api/v1/nodes',
-    reduce: leanNode,
-    reset(nodes) {
-      state.replaceNodes(nodes);
-    },
+    name,
+    path,
+    reduce,
+    reset: (items) => store.replace(items),
     apply(type, obj) {
       if (type === 'DELETED') {
-        const name = isRecord(obj) && isRecord(obj['metadata']) ? str(obj['metadata']['name']) : undefined;
-        if (name !== undefined) state.deleteNode(name);
+        const key = metadataName(obj);
+        if (key !== undefined) store.remove(key);
         return;
       }
-      const n = leanNode(obj);
-      if (n !== undefined) state.upsertNode(n);
+      const item = reduce(obj);
+      if (item !== undefined) store.upsert(item);
     },
   };
 }
 
+function nodeReducer(state: MemoryState): Reducer<NodeInfo> {
+  return namedReducer('nodes', '/api/v1/nodes', leanNode, {
+    replace: (nodes) => state.replaceNodes(nodes),
+    upsert: (node) => state.upsertNode(node),
+    remove: (name) => state.deleteNode(name),
+  });
+}
+
 function runtimeClassReducer(state: MemoryState): Reducer<RuntimeClassInfo> {
-  return {
-    name: 'runtimeclasses',
-    path: '/apis/node.k8s.io/v1/runtimeclasses',
-    reduce: leanRuntimeClass,
-    reset(classes) {
-      state.replaceRuntimeClasses(classes);
-    },
-    apply(type, obj) {
-      if (type === 'DELETED') {
-        const name = isRecord(obj) && isRecord(obj['metadata']) ? str(obj['metadata']['name']) : undefined;
-        if (name !== undefined) state.deleteRuntimeClass(name);
-        return;
-      }
-      const rc = leanRuntimeClass(obj);
-      if (rc !== undefined) state.upsertRuntimeClass(rc);
-    },
-  };
+  return namedReducer('runtimeclasses', '/apis/node.k8s.io/v1/runtimeclasses', leanRuntimeClass, {
+    replace: (classes) => state.replaceRuntimeClasses(classes),
+    upsert: (rc) => state.upsertRuntimeClass(rc),
+    remove: (name) => state.deleteRuntimeClass(name),
+  });
 }
 
 function podKey(obj: unknown): string | undefined {
