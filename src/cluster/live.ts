@@ -6,15 +6,19 @@
  * transform hook and no indexers. A Node with status.images and 30 labels is tens of kilobytes; at
  * a few thousand nodes that is the memory blow-up Gatekeeper and Kyverno users reported. Here a list
  * page is reduced and dropped before the next one is fetched, and watch events are reduced as they
- * arrive. The library still does the parts it does well: kubeconfig loading and auth
- * (KubeConfig.applyToHTTPSOptions) and the watch stream (Watch).
+ * arrive. The library still does what it does well: kubeconfig loading and authentication
+ * (KubeConfig.applyToHTTPSOptions). Its Watch is not used: it hands out its abort controller only
+ * once response headers arrive (a stalled API server makes shutdown hang) and its own request
+ * timeout is overwritten; the watch stream here is aborted at any point and has an idle timeout.
  *
  * Each resource runs its own loop: list → watch from the list's resourceVersion (with bookmarks,
  * so reconnects resume without a relist) → on "410 Gone" relist → on errors reconnect with
  * exponential backoff.
  */
+import type { IncomingMessage } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
-import { KubeConfig, Watch } from '@kubernetes/client-node';
+import { createInterface } from 'node:readline';
+import { KubeConfig } from '@kubernetes/client-node';
 import { MemoryState } from './memory-state.js';
 import { isRecord, leanNode, leanRuntimeClass, podRuntimeClass, str } from './lean.js';
 import type { NodeInfo, RuntimeClassInfo } from './types.js';
@@ -73,6 +77,19 @@ export async function getJson(kc: KubeConfig, path: string, signal: AbortSignal)
       });
     });
     req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Open a streaming GET (a watch); resolves with the response once headers arrive. */
+async function openStream(kc: KubeConfig, path: string, signal: AbortSignal): Promise<IncomingMessage> {
+  const url = new URL(kc.getCurrentCluster()!.server + path);
+  const opts: RequestOptions = { method: 'GET', headers: { Accept: 'application/json' } };
+  await kc.applyToHTTPSOptions(opts);
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { ...opts, signal }, resolve);
+    req.on('error', reject);
+    req.on('socket', (socket) => socket.setKeepAlive(true, 30_000));
     req.end();
   });
 }
@@ -182,49 +199,84 @@ class ResourceLoop {
     return new Promise((resolve, reject) => {
       let saw = false;
       let gone = false;
-      const watch = new Watch(this.kc);
+      let settled = false;
+      const ac = new AbortController();
+      this.controller = ac;
+      const onStop = (): void => ac.abort();
+      this.signal.addEventListener('abort', onStop, { once: true });
+      const finish = (err?: Error): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(idle);
+        this.signal.removeEventListener('abort', onStop);
+        ac.abort();
+        if (gone) reject(new GoneError('410 Gone in watch'));
+        else if (err !== undefined && !this.signal.aborted) reject(err);
+        else resolve(saw);
+      };
+      // the server ends the watch after timeoutSeconds and sends bookmarks meanwhile: silence well
+      // past that means a dead connection, so give up on it and reconnect
       const timeout = this.opts.watchTimeoutSeconds + Math.floor(Math.random() * 60);
-      watch
-        .watch(
-          this.reducer.path,
-          { allowWatchBookmarks: true, resourceVersion: this.resourceVersion, timeoutSeconds: timeout },
-          (type: string, obj: unknown) => {
+      let idle = setTimeout(() => finish(new Error(`watch ${this.reducer.path}: no data for ${timeout + 30}s`)), (timeout + 30) * 1000);
+      const q = new URLSearchParams({ watch: 'true', allowWatchBookmarks: 'true', timeoutSeconds: String(timeout) });
+      if (this.resourceVersion !== undefined) q.set('resourceVersion', this.resourceVersion);
+      openStream(this.kc, `${this.reducer.path}?${q}`, ac.signal).then(
+        (res) => {
+          if (res.statusCode !== 200) {
+            let body = '';
+            res.on('data', (c: Buffer) => (body += c.toString()));
+            res.on('end', () => {
+              if (res.statusCode === 410) gone = true;
+              finish(new HttpError(res.statusCode ?? 0, `watch ${this.reducer.path}: HTTP ${res.statusCode}: ${body.slice(0, 300)}`));
+            });
+            res.on('error', (e) => finish(e));
+            return;
+          }
+          const lines = createInterface({ input: res, crlfDelay: Infinity });
+          lines.on('line', (line) => {
+            clearTimeout(idle);
+            idle = setTimeout(() => finish(new Error(`watch ${this.reducer.path}: no data for ${timeout + 30}s`)), (timeout + 30) * 1000);
+            let ev: unknown;
+            try {
+              ev = JSON.parse(line);
+            } catch {
+              return finish(new Error(`watch ${this.reducer.path}: a line that is not JSON`));
+            }
+            if (!isRecord(ev)) return;
             saw = true;
-            if (type === 'BOOKMARK') {
-              const rv = isRecord(obj) && isRecord(obj['metadata']) ? str(obj['metadata']['resourceVersion']) : undefined;
-              if (rv !== undefined) this.resourceVersion = rv;
-              this.onEvent();
-              return;
-            }
-            if (type === 'ERROR') {
-              const code = isRecord(obj) ? obj['code'] : undefined;
-              if (code === 410) gone = true;
-              this.controller?.abort();
-              return;
-            }
-            if (type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED') return;
-            this.reducer.apply(type, obj);
-            const rv = isRecord(obj) && isRecord(obj['metadata']) ? str(obj['metadata']['resourceVersion']) : undefined;
-            if (rv !== undefined) this.resourceVersion = rv;
-            this.onEvent();
-          },
-          (err: unknown) => {
-            if (gone) return reject(new GoneError('410 Gone in watch'));
-            const status = isRecord(err) ? err['statusCode'] : undefined;
-            if (status === 410) return reject(new GoneError('410 Gone'));
-            if (err !== null && err !== undefined && !this.signal.aborted) {
-              const e = err as Error;
-              return reject(new Error(`watch ${this.reducer.path}: ${e.message ?? String(err)}`));
-            }
-            resolve(saw);
-          },
-        )
-        .then((controller: AbortController) => {
-          this.controller = controller;
-          if (this.signal.aborted) controller.abort();
-        })
-        .catch(reject);
+            this.event(str(ev['type']) ?? '', ev['object'], () => {
+              gone = true;
+              finish();
+            });
+          });
+          // readline re-emits the response's errors (ECONNRESET on abort or restart): handle both
+          lines.on('error', (e) => finish(e));
+          res.on('end', () => finish());
+          res.on('close', () => finish());
+          res.on('error', (e) => finish(e));
+        },
+        (err: Error) => finish(err),
+      );
     });
+  }
+
+  private event(type: string, obj: unknown, onGone: () => void): void {
+    const rv = isRecord(obj) && isRecord(obj['metadata']) ? str(obj['metadata']['resourceVersion']) : undefined;
+    if (type === 'BOOKMARK') {
+      if (rv !== undefined) this.resourceVersion = rv;
+      this.onEvent();
+      return;
+    }
+    if (type === 'ERROR') {
+      // a Status object; 410 means our resourceVersion was compacted away: relist
+      if (isRecord(obj) && obj['code'] === 410) onGone();
+      else this.log(`${this.reducer.name}: watch error ${JSON.stringify(obj).slice(0, 200)}`);
+      return;
+    }
+    if (type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED') return;
+    this.reducer.apply(type, obj);
+    if (rv !== undefined) this.resourceVersion = rv;
+    this.onEvent();
   }
 }
 

@@ -68,7 +68,8 @@ function chooseAuto(target: PodTarget, ctx: RuleContext): Choice {
   const candidates = wasmClasses(ctx);
   const usable = candidates.filter((rc) => classHasUsableNode(rc, ctx, target));
   if (usable.length === 1) {
-    return { ok: true, runtimeClass: usable[0]!, reason: 'the only Wasm RuntimeClass with usable nodes' };
+    const skipped = defaultProblem === '' ? '' : `; ${defaultProblem.replace(/ and $/, '')}`;
+    return { ok: true, runtimeClass: usable[0]!, reason: `the only Wasm RuntimeClass with usable nodes${skipped}` };
   }
   if (usable.length > 1) {
     return {

@@ -86,9 +86,10 @@ function settle(result: EngineResult): EngineResult {
   return result;
 }
 
-function notSyncedText(state: ClusterState, denied: boolean): string {
+/** deny: the request is refused; allow: admitted without checks; bare: just the fact */
+function notSyncedText(state: ClusterState, outcome: 'deny' | 'allow' | 'bare'): string {
   const base = `wasmgate's view of the cluster is not synced yet (${state.status().detail}), so it cannot check Wasm placement.`;
-  return denied ? `${base} Retry in a few seconds.` : `${base} Admitted unchecked.`;
+  return outcome === 'deny' ? `${base} Retry in a few seconds.` : outcome === 'allow' ? `${base} Admitted unchecked.` : base;
 }
 
 /** Pods are checked on CREATE (their spec is immutable after); pod templates on CREATE and UPDATE. */
@@ -106,7 +107,7 @@ export function mutate(req: AdmissionRequest, state: ClusterState, config: Confi
   const intent = wasmIntent(target, ctx);
   if (intent === undefined || intent.annotation === undefined || intent.runtimeClassName !== undefined) return result;
   if (!state.status().synced) {
-    result.auditAnnotations['runtimeclass-choice'] = `none: ${notSyncedText(state, false)}`;
+    result.auditAnnotations['runtimeclass-choice'] = `none: ${notSyncedText(state, 'bare')}`;
     return result;
   }
   try {
@@ -138,8 +139,8 @@ export function validate(req: AdmissionRequest, state: ClusterState, config: Con
     const intent = wasmIntent(target, ctx);
     if (intent === undefined) return result;
     if (!synced) {
-      if (config.unsynced === 'deny') return { ...result, allowed: false, message: notSyncedText(state, true) };
-      result.warnings.push(notSyncedText(state, false));
+      if (config.unsynced === 'deny') return { ...result, allowed: false, message: notSyncedText(state, 'deny') };
+      result.warnings.push(notSyncedText(state, 'allow'));
       return result;
     }
     runRules(ctx, (r) => (r.pod === undefined ? undefined : () => r.pod!(target, intent, ctx)), result);
@@ -147,7 +148,7 @@ export function validate(req: AdmissionRequest, state: ClusterState, config: Con
   }
 
   if (!synced) {
-    result.warnings.push(notSyncedText(state, false));
+    result.warnings.push(notSyncedText(state, 'allow'));
     return result;
   }
 

@@ -202,7 +202,7 @@ describe('wasmgate check', () => {
       'Pod default/nowhere-to-run',
       'Pod default/reserved-label',
     ]);
-    expect(r.stdout).toContain('Pod default/missing-class: DENIED: [runtimeclass-exists]');
+    expect(r.stdout).toContain('Pod default/missing-class: DENIED: [runtimeclass-assigned]');
     expect(r.stdout).toContain('Pod default/nowhere-to-run: DENIED: [nodes-available]');
     expect(r.stdout).toContain('[reserved-label-keys]');
     expect(r.stdout).toContain('3 checked, 3 denied');

@@ -1,0 +1,236 @@
+import { afterAll, beforeAll, describe, it, expect } from 'vitest';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import schema from '../../src/config/config.schema.json' with { type: 'json' };
+import { ConfigError, DEFAULT_CONFIG, KUBELET_LABELS, RULE_IDS, loadConfig, parseConfig } from '../../src/config/config.js';
+import { RULES } from '../../src/rules/index.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'wasmgate-config-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function file(name: string, text: string): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, text, 'utf8');
+  return path;
+}
+
+function errorOf(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error('expected a ConfigError, nothing was thrown');
+}
+
+describe('defaults', () => {
+  it('no file → the documented defaults', async () => {
+    const c = await loadConfig(undefined);
+    expect(c.annotations).toEqual({ runtime: 'wasmgate.dev/runtime', wasmVariant: ['module.wasm.image/variant'] });
+    expect(c.defaultRuntimeClass).toBe('');
+    expect(c.wasmHandlers).toEqual(['wasmtime', 'spin', 'spin-v2', 'wasmedge', 'wasmer', 'wws', 'slight', 'lunatic', 'wasm']);
+    // kubelet's own labels are always allowed (KUBELET_LABELS); the configured list only adds to them
+    expect(c.reservedLabelAllowlist).toEqual([]);
+    expect(KUBELET_LABELS).toContain('kubernetes.io/arch');
+    expect(KUBELET_LABELS).toContain('node.kubernetes.io/*');
+    expect(c.rules).toEqual({});
+    expect(c.nodes).toEqual({ requireReady: true });
+    expect(c.unsynced).toBe('deny');
+  });
+
+  it('every rule has a default mode; the placement/assignment rules enforce, the advisory ones warn', () => {
+    const modes = Object.fromEntries(RULES.map((r) => [r.id, r.defaultMode]));
+    expect(modes).toEqual({
+      'runtimeclass-assigned': 'enforce',
+      'runtimeclass-exists': 'enforce',
+      'selector-conflict': 'enforce',
+      'reserved-label-keys': 'enforce',
+      'nodes-available': 'enforce',
+      'runtimeclass-has-selector': 'warn',
+      'runtimeclass-selector-matches': 'warn',
+      'node-change-strands-runtimeclass': 'warn',
+      'runtimeclass-delete-in-use': 'warn',
+    });
+  });
+
+  it('null, undefined and {} all give the defaults', () => {
+    expect(parseConfig(null)).toEqual(DEFAULT_CONFIG);
+    expect(parseConfig(undefined)).toEqual(DEFAULT_CONFIG);
+    expect(parseConfig({})).toEqual(DEFAULT_CONFIG);
+  });
+
+  it('the returned config is a copy: changing it does not change the defaults', () => {
+    const c = parseConfig({});
+    c.wasmHandlers.push('mine');
+    c.annotations.wasmVariant.push('x');
+    c.nodes.requireReady = false;
+    expect(DEFAULT_CONFIG.wasmHandlers).not.toContain('mine');
+    expect(DEFAULT_CONFIG.annotations.wasmVariant).toEqual(['module.wasm.image/variant']);
+    expect(parseConfig({}).nodes.requireReady).toBe(true);
+  });
+
+  it('partial sections merge over the defaults', () => {
+    const c = parseConfig({ annotations: { runtime: 'example.com/wasm' }, nodes: {}, rules: { 'nodes-available': 'warn' } });
+    expect(c.annotations).toEqual({ runtime: 'example.com/wasm', wasmVariant: ['module.wasm.image/variant'] });
+    expect(c.nodes.requireReady).toBe(true);
+    expect(c.rules).toEqual({ 'nodes-available': 'warn' });
+    expect(c.unsynced).toBe('deny');
+  });
+
+  it('does not modify the input document', () => {
+    const doc = { rules: { 'nodes-available': 'audit' }, nodes: { requireReady: false } };
+    const copy = structuredClone(doc);
+    parseConfig(doc);
+    expect(doc).toEqual(copy);
+  });
+});
+
+describe('files', () => {
+  it('examples/config.yaml loads', async () => {
+    const c = await loadConfig('examples/config.yaml');
+    expect(c.defaultRuntimeClass).toBe('wasm1');
+    expect(c.rules).toEqual({ 'runtimeclass-has-selector': 'warn', 'runtimeclass-selector-matches': 'warn' });
+    expect(c.nodes.requireReady).toBe(true);
+    expect(c.unsynced).toBe('deny');
+    expect(c.wasmHandlers).toContain('wasmtime');
+  });
+
+  it('an empty file → defaults', async () => {
+    expect(await loadConfig(await file('empty.yaml', ''))).toEqual(DEFAULT_CONFIG);
+  });
+
+  it('a missing file → ConfigError naming it', async () => {
+    const path = join(dir, 'nope.yaml');
+    const err = await loadConfig(path).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toContain(path);
+    expect((err as Error).message).toContain('ENOENT');
+  });
+
+  it('invalid YAML → ConfigError naming the file', async () => {
+    const path = await file('bad.yaml', 'rules: [unclosed\n  nodes: {');
+    await expect(loadConfig(path)).rejects.toThrow(ConfigError);
+    await expect(loadConfig(path)).rejects.toThrow(new RegExp(`config file ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not valid YAML`));
+  });
+
+  it('a schema error in a file names the file and the field', async () => {
+    const path = await file('mode.yaml', 'rules:\n  nodes-available: block\n');
+    const err = await loadConfig(path).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err!.message).toContain(`config file ${path} is invalid`);
+    expect(err!.message).toContain('rules.nodes-available');
+  });
+
+  it('YAML "yes" is a string, not a boolean (YAML 1.2): requireReady: yes is refused', async () => {
+    const path = await file('yes.yaml', 'nodes:\n  requireReady: yes\n');
+    await expect(loadConfig(path)).rejects.toThrow(/nodes\.requireReady/);
+  });
+
+  it('a full valid file', async () => {
+    const path = await file(
+      'full.yaml',
+      [
+        'annotations: { runtime: example.com/runtime, wasmVariant: [a/b, c/d] }',
+        'defaultRuntimeClass: spin',
+        'wasmHandlers: [spin]',
+        'reservedLabelAllowlist: [kubernetes.io/wasm, example.k8s.io/*]',
+        'rules: { nodes-available: audit, runtimeclass-delete-in-use: enforce }',
+        'nodes: { requireReady: false }',
+        'unsynced: allow',
+      ].join('\n'),
+    );
+    expect(await loadConfig(path)).toEqual({
+      annotations: { runtime: 'example.com/runtime', wasmVariant: ['a/b', 'c/d'] },
+      defaultRuntimeClass: 'spin',
+      wasmHandlers: ['spin'],
+      reservedLabelAllowlist: ['kubernetes.io/wasm', 'example.k8s.io/*'],
+      rules: { 'nodes-available': 'audit', 'runtimeclass-delete-in-use': 'enforce' },
+      nodes: { requireReady: false },
+      unsynced: 'allow',
+    });
+  });
+});
+
+describe('invalid fields are named', () => {
+  it.each([
+    ['a bad mode', { rules: { 'nodes-available': 'block' } }, ['rules.nodes-available', 'enforce, warn, audit']],
+    ['an unknown top-level key', { foo: 1 }, ['foo', 'unknown field']],
+    ['a string for requireReady (no coercion)', { nodes: { requireReady: 'yes' } }, ['nodes.requireReady', 'boolean']],
+    ['a string "true" for requireReady (no coercion)', { nodes: { requireReady: 'true' } }, ['nodes.requireReady']],
+    ['an unknown rule id', { rules: { 'no-such-rule': 'warn' } }, ['no-such-rule', 'is not a rule id']],
+    ['an unknown key under nodes', { nodes: { requireReddy: true } }, ['nodes.requireReddy', 'unknown field']],
+    ['an unknown key under annotations', { annotations: { runtimes: 'x' } }, ['annotations.runtimes']],
+    ['a bad unsynced value', { unsynced: 'maybe' }, ['unsynced', 'deny, allow']],
+    ['wasmHandlers not a list', { wasmHandlers: 'wasmtime' }, ['wasmHandlers']],
+    ['an empty handler', { wasmHandlers: [''] }, ['wasmHandlers.0']],
+    ['duplicate handlers', { wasmHandlers: ['spin', 'spin'] }, ['wasmHandlers']],
+    ['a wildcard in the middle of an allowlist entry', { reservedLabelAllowlist: ['*.kubernetes.io/x'] }, ['reservedLabelAllowlist.0']],
+    ['a number for defaultRuntimeClass', { defaultRuntimeClass: 1 }, ['defaultRuntimeClass']],
+    ['an empty runtime annotation', { annotations: { runtime: '' } }, ['annotations.runtime']],
+    ['not a mapping', 'hello', ['(top level)']],
+    ['a list', [1, 2], ['(top level)']],
+  ])('%s', (_name, doc, mentions) => {
+    const err = errorOf(() => parseConfig(doc));
+    for (const m of mentions) expect(err.message).toContain(m);
+  });
+
+  it('every problem is reported, not just the first', () => {
+    const err = errorOf(() => parseConfig({ foo: 1, unsynced: 'maybe', nodes: { requireReady: 'no' } }));
+    expect(err.message).toContain('foo');
+    expect(err.message).toContain('unsynced');
+    expect(err.message).toContain('nodes.requireReady');
+  });
+
+  it('an unknown rule id is reported once, precisely (not also as a generic "rules: must be one of ...")', () => {
+    const err = errorOf(() => parseConfig({ rules: { 'no-such-rule': 'warn' } }));
+    const lines = err.message.split('\n').filter((l) => l.startsWith('  - '));
+    expect(lines).toEqual([expect.stringContaining('no-such-rule is not a rule id')]);
+  });
+
+  it('two unknown rule ids beside a valid one: one line each, nothing else', () => {
+    const err = errorOf(() => parseConfig({ rules: { 'no-such-rule': 'warn', 'nodes-available': 'audit', 'other-rule': 'audit' } }));
+    const lines = err.message.split('\n').filter((l) => l.startsWith('  - '));
+    expect(lines).toHaveLength(2);
+    expect(lines).toEqual(
+      expect.arrayContaining([expect.stringContaining('no-such-rule is not a rule id'), expect.stringContaining('other-rule is not a rule id')]),
+    );
+  });
+
+  it('an unknown rule id and a bad mode for a known one are both reported', () => {
+    const err = errorOf(() => parseConfig({ rules: { 'no-such-rule': 'warn', 'nodes-available': 'block' } }));
+    const lines = err.message.split('\n').filter((l) => l.startsWith('  - '));
+    expect(lines).toHaveLength(2);
+    expect(err.message).toContain('no-such-rule is not a rule id');
+    expect(err.message).toContain('rules.nodes-available');
+  });
+});
+
+describe('the schema and the rule registry agree', () => {
+  it("the schema's rule-id enum equals the ids in RULES exactly", () => {
+    const schemaIds = [...schema.properties.rules.propertyNames.enum].sort();
+    const ruleIds = RULES.map((r) => r.id).sort();
+    expect(schemaIds).toEqual(ruleIds);
+    expect(new Set(ruleIds).size).toBe(ruleIds.length);
+  });
+
+  it('RULE_IDS is the schema enum', () => {
+    expect([...RULE_IDS]).toEqual(schema.properties.rules.propertyNames.enum);
+  });
+
+  it('every rule id is accepted in every mode', () => {
+    for (const r of RULES) for (const mode of ['enforce', 'warn', 'audit'] as const) expect(parseConfig({ rules: { [r.id]: mode } }).rules[r.id]).toBe(mode);
+  });
+});

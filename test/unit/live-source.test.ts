@@ -1,0 +1,142 @@
+/**
+ * The live source's list/watch protocol against an in-process fake API server (HTTPS): paginated
+ * lists, watch events, bookmarks carried into the next watch, relist on 410 Gone, retry with
+ * backoff after server errors. The real API server is exercised in test/e2e/live-cache.e2e.test.ts.
+ */
+import { createServer, type Server } from 'node:https';
+import type { ServerResponse } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { KubeConfig } from '@kubernetes/client-node';
+import { generateCa, signLeaf } from '../../src/certs/generate.js';
+import { startLiveState, type LiveState } from '../../src/cluster/live.js';
+import { nodeObject } from '../harness/fixtures.js';
+
+type Handler = (url: URL, res: ServerResponse) => void;
+
+interface Fake {
+  server: Server;
+  kubeconfig: KubeConfig;
+  requests: URL[];
+}
+
+async function fakeApiServer(handle: Handler): Promise<Fake> {
+  const ca = await generateCa('fake-apiserver-ca');
+  const serving = await signLeaf(ca, { commonName: 'fake-apiserver', sans: ['127.0.0.1'] });
+  const requests: URL[] = [];
+  const server = createServer({ cert: serving.cert, key: serving.key }, (req, res) => {
+    const url = new URL(req.url ?? '/', 'https://127.0.0.1');
+    requests.push(url);
+    handle(url, res);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  const kubeconfig = new KubeConfig();
+  kubeconfig.loadFromOptions({
+    clusters: [{ name: 'fake', server: `https://127.0.0.1:${port}`, caData: Buffer.from(ca.cert).toString('base64') }],
+    users: [{ name: 'u', token: 't' }],
+    contexts: [{ name: 'c', cluster: 'fake', user: 'u' }],
+    currentContext: 'c',
+  });
+  return { server, kubeconfig, requests };
+}
+
+function list(items: unknown[], rv: string, cont?: string): string {
+  return JSON.stringify({ kind: 'List', metadata: { resourceVersion: rv, ...(cont ? { continue: cont } : {}) }, items });
+}
+
+const event = (type: string, object: unknown): string => `${JSON.stringify({ type, object })}\n`;
+
+async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+let live: LiveState | undefined;
+let fake: Fake | undefined;
+afterEach(async () => {
+  await live?.stop();
+  fake?.server.closeAllConnections();
+  fake?.server.close();
+  live = undefined;
+  fake = undefined;
+});
+
+const emptyRuntimeClasses = (url: URL, res: ServerResponse): boolean => {
+  if (!url.pathname.startsWith('/apis/node.k8s.io')) return false;
+  if (url.searchParams.get('watch') === 'true') res.writeHead(200, { 'content-type': 'application/json' }); // hang
+  else res.end(list([], '1'));
+  return true;
+};
+
+describe('live source protocol', () => {
+  it('lists page by page, applies watch events, carries bookmarks, relists on 410', async () => {
+    let lists = 0;
+    let watches = 0;
+    fake = await fakeApiServer((url, res) => {
+      if (emptyRuntimeClasses(url, res)) return;
+      if (url.searchParams.get('watch') !== 'true') {
+        lists++;
+        if (lists === 1 && !url.searchParams.has('continue')) return res.end(list([nodeObject('n1', { wasm: 'yes' })], '10', 'page2'));
+        if (lists === 2) return res.end(list([nodeObject('n2', { wasm: 'yes' })], '10'));
+        return res.end(list([nodeObject('after-relist', { wasm: 'yes' })], '30'));
+      }
+      watches++;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      if (watches === 1) {
+        res.write(event('ADDED', { ...nodeObject('n3'), metadata: { ...(nodeObject('n3')['metadata'] as object), resourceVersion: '11' } }));
+        res.write(event('DELETED', nodeObject('n1')));
+        res.write(event('BOOKMARK', { kind: 'Node', metadata: { resourceVersion: '12' } }));
+        return res.end(); // the server ends the watch: the client resumes from the bookmark
+      }
+      if (watches === 2) {
+        res.write(event('ERROR', { kind: 'Status', code: 410, reason: 'Expired', message: 'too old resource version' }));
+        return res.end();
+      }
+      // third watch: stay open
+    });
+    live = startLiveState({ kubeconfig: fake.kubeconfig, trackPods: false });
+    await live.synced;
+    expect(live.state.status().synced).toBe(true);
+    await until(() => live!.state.getNode('after-relist') !== undefined, 'relist after 410');
+    await until(() => fake!.requests.filter((u) => u.pathname === '/api/v1/nodes' && u.searchParams.get('watch') === 'true').length >= 3, 'the watch after the relist');
+
+    const nodeRequests = fake.requests.filter((u) => u.pathname === '/api/v1/nodes');
+    const watchRequests = nodeRequests.filter((u) => u.searchParams.get('watch') === 'true');
+    expect(nodeRequests[0]!.searchParams.get('limit')).toBe('500');
+    expect(nodeRequests[1]!.searchParams.get('continue')).toBe('page2');
+    expect(watchRequests[0]!.searchParams.get('resourceVersion')).toBe('10');
+    expect(watchRequests[0]!.searchParams.get('allowWatchBookmarks')).toBe('true');
+    expect(watchRequests[1]!.searchParams.get('resourceVersion')).toBe('12');
+    expect(watchRequests[2]!.searchParams.get('resourceVersion')).toBe('30');
+    // the relist replaced the store: n2 and n3 are gone, only the fresh list remains
+    expect([...live.state.index.all()].map((n) => n.name)).toEqual(['after-relist']);
+    expect(live.relists()).toBe(3); // nodes twice (initial + after 410), runtimeclasses once
+  });
+
+  it('retries a failing list with backoff and syncs once the server answers', async () => {
+    let failures = 0;
+    fake = await fakeApiServer((url, res) => {
+      if (emptyRuntimeClasses(url, res)) return;
+      if (url.searchParams.get('watch') === 'true') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return;
+      }
+      if (failures < 2) {
+        failures++;
+        res.writeHead(500);
+        return res.end('{"kind":"Status","code":500}');
+      }
+      res.end(list([nodeObject('n1')], '5'));
+    });
+    const logs: string[] = [];
+    live = startLiveState({ kubeconfig: fake.kubeconfig, trackPods: false, log: (l) => logs.push(l) });
+    expect(live.state.status().synced).toBe(false);
+    await live.synced;
+    expect(live.state.getNode('n1')?.ready).toBe(true);
+    expect(failures).toBe(2);
+    expect(logs.filter((l) => l.includes('HTTP 500') && l.includes('retrying in'))).toHaveLength(2);
+  });
+});

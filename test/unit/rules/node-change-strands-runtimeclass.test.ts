@@ -1,0 +1,165 @@
+import { describe, it, expect } from 'vitest';
+import type { MemoryState } from '../../../src/cluster/memory-state.js';
+import type { NodeInfo } from '../../../src/cluster/types.js';
+import type { Config } from '../../../src/config/config.js';
+import { nodeChangeStrandsRuntimeclass as rule } from '../../../src/rules/node-change-strands-runtimeclass.js';
+import { config, node, runtimeClass, stateOf } from '../../harness/fixtures.js';
+import { ctxOf } from '../helpers.js';
+
+const W = { 'wasmtime-enabled': 'yes' };
+const wasm1 = runtimeClass('wasm1', 'wasmtime', W);
+const w1 = node('w1', W);
+/** w1 with a taint it already had before the change, and a class that tolerates it and wasm */
+const w1Tainted = node('w1', W, { taints: [{ key: 'old', effect: 'NoSchedule' }] });
+const wasm1Tolerating = runtimeClass('wasm1', 'wasmtime', W, [
+  { key: 'wasm', operator: 'Exists' },
+  { key: 'old', operator: 'Exists' },
+]);
+
+interface Case {
+  name: string;
+  /** the state before the change (it still holds the old node) */
+  state: () => MemoryState;
+  oldNode?: NodeInfo;
+  newNode: NodeInfo;
+  cfg?: Config;
+  /** number of messages */
+  fires: number;
+  contains?: string[];
+  excludes?: string[];
+  /** wording-independent checks (the count and its singular/plural) */
+  matches?: RegExp[];
+}
+
+const lastNode = (extra: NodeInfo[] = [], classes = [wasm1], pods?: Record<string, string>) => () =>
+  stateOf([node('plain-1'), w1, ...extra], classes, pods);
+
+const cases: Case[] = [
+  {
+    name: 'removing the label from the last node',
+    state: lastNode(),
+    newNode: node('w1'),
+    fires: 1,
+    contains: [
+      'This change to Node w1 removes label wasmtime-enabled=yes, which leaves RuntimeClass wasm1 (handler wasmtime) with no Ready, schedulable node: new pods of this class will stay Pending.',
+      'Fix: revert the change, or first prepare another node with the wasmtime shim and label it: kubectl label nodes <node> wasmtime-enabled=yes.',
+    ],
+  },
+  { name: 'changing the label value', state: lastNode(), newNode: node('w1', { 'wasmtime-enabled': 'no' }), fires: 1, contains: ['changes label wasmtime-enabled from yes to no'] },
+  { name: 'cordoning the last node', state: lastNode(), newNode: node('w1', W, { unschedulable: true }), fires: 1, contains: ['This change to Node w1 cordons it, which leaves RuntimeClass wasm1'] },
+  {
+    name: 'removing the label and cordoning',
+    state: lastNode(),
+    newNode: node('w1', {}, { unschedulable: true }),
+    fires: 1,
+    contains: ['removes label wasmtime-enabled=yes and cordons it'],
+  },
+  {
+    name: 'tainting the last node',
+    state: lastNode(),
+    newNode: node('w1', W, { taints: [{ key: 'maint', effect: 'NoExecute' }] }),
+    fires: 1,
+    contains: ['This change to Node w1 adds the taint maint:NoExecute (not tolerated by its pods), which leaves RuntimeClass wasm1 (handler wasmtime)'],
+  },
+  {
+    name: 'adding several taints: the untolerated ones all named, the tolerated ones left out',
+    state: () => stateOf([w1Tainted], [wasm1Tolerating]),
+    oldNode: w1Tainted,
+    newNode: node('w1', W, {
+      taints: [
+        { key: 'old', effect: 'NoSchedule' },
+        { key: 'wasm', value: 'true', effect: 'NoSchedule' },
+        { key: 'maint', effect: 'NoExecute' },
+        { key: 'gpu', value: 'a100', effect: 'NoSchedule' },
+      ],
+    }),
+    fires: 1,
+    contains: ['adds the taints maint:NoExecute, gpu=a100:NoSchedule (not tolerated by its pods), which leaves RuntimeClass wasm1'],
+    excludes: ['old:NoSchedule', 'wasm=true:NoSchedule'],
+  },
+  {
+    name: 'removing the label and tainting: both named',
+    state: lastNode(),
+    newNode: node('w1', {}, { taints: [{ key: 'maint', effect: 'NoExecute' }] }),
+    fires: 1,
+    contains: ['removes label wasmtime-enabled=yes and adds the taint maint:NoExecute (not tolerated by its pods)'],
+  },
+  {
+    name: 'the node going NotReady: no label, cordon or taint to name',
+    state: lastNode(),
+    newNode: node('w1', W, { ready: false }),
+    fires: 1,
+    contains: ['This change to Node w1 makes it unusable for this class, which leaves RuntimeClass wasm1'],
+    excludes: ['adds the taint'],
+  },
+  { name: 'PreferNoSchedule taint does not strand', state: lastNode(), newNode: node('w1', W, { taints: [{ key: 'maint', effect: 'PreferNoSchedule' }] }), fires: 0 },
+  { name: 'another usable node remains', state: lastNode([node('w2', W)]), newNode: node('w1'), fires: 0 },
+  { name: 'the other matching node is NotReady', state: lastNode([node('w2', W, { ready: false })]), newNode: node('w1'), fires: 1 },
+  { name: 'the other matching node is cordoned', state: lastNode([node('w2', W, { unschedulable: true })]), newNode: node('w1'), fires: 1 },
+  { name: 'the other NotReady node counts with requireReady: false', state: lastNode([node('w2', W, { ready: false })]), newNode: node('w1'), cfg: config({ nodes: { requireReady: false } }), fires: 0 },
+  { name: 'cordon with requireReady: false strands nothing', state: lastNode(), newNode: node('w1', W, { unschedulable: true }), cfg: config({ nodes: { requireReady: false } }), fires: 0 },
+  { name: 'the node was not usable before (NotReady)', state: lastNode(), oldNode: node('w1', W, { ready: false }), newNode: node('w1'), fires: 0 },
+  { name: 'the node was not usable before (label absent)', state: lastNode(), oldNode: node('w1'), newNode: node('w1', { other: 'x' }), fires: 0 },
+  { name: 'an unrelated label change', state: lastNode(), newNode: node('w1', { ...W, team: 'a' }), fires: 0 },
+  { name: 'uncordon is fine', state: lastNode(), oldNode: node('w1', W, { unschedulable: true }), newNode: w1, fires: 0 },
+  {
+    name: 'non-Wasm classes are not considered',
+    state: lastNode([], [runtimeClass('kata', 'kata', W)]),
+    newNode: node('w1'),
+    fires: 0,
+  },
+  {
+    name: 'unfinished pods are counted (several)',
+    state: lastNode([], [wasm1], { 'default/a': 'wasm1', 'default/b': 'wasm1', 'default/c': 'other' }),
+    newNode: node('w1'),
+    fires: 1,
+    contains: ['with no Ready, schedulable node: it is used by 2 pods that have not finished, and new pods of this class will stay Pending.'],
+  },
+  {
+    name: 'unfinished pods are counted (one)',
+    state: lastNode([], [wasm1], { 'default/a': 'wasm1' }),
+    newNode: node('w1'),
+    fires: 1,
+    contains: ['with no Ready, schedulable node: it is used by 1 pod that has not finished, and new pods of this class will stay Pending.'],
+  },
+  {
+    name: 'pods tracked, none of this class: no pod count',
+    state: lastNode([], [wasm1], { 'default/c': 'other' }),
+    newNode: node('w1'),
+    fires: 1,
+    contains: ['with no Ready, schedulable node: new pods of this class will stay Pending.'],
+    excludes: ['is used by'],
+  },
+  {
+    name: 'two classes stranded at once: one message each',
+    state: lastNode([], [wasm1, runtimeClass('wasm2', 'wasmedge', { 'wasmtime-enabled': 'yes' })]),
+    newNode: node('w1'),
+    fires: 2,
+    contains: ['RuntimeClass wasm1'],
+  },
+  {
+    name: 'class without selector: cordoning the last schedulable node',
+    state: () => stateOf([node('n1'), node('n2', {}, { ready: false })], [runtimeClass('open', 'spin')]),
+    oldNode: node('n1'),
+    newNode: node('n1', {}, { unschedulable: true }),
+    fires: 1,
+    contains: ['Node n1 cordons it, which leaves RuntimeClass open (handler spin)', 'Fix: revert the change, or first prepare another node with the spin shim.'],
+    excludes: ['kubectl label'],
+  },
+  {
+    name: 'class tolerations are honoured for the other node',
+    state: lastNode([node('w2', W, { taints: [{ key: 'wasm', effect: 'NoSchedule' }] })], [runtimeClass('wasm1', 'wasmtime', W, [{ key: 'wasm', operator: 'Exists' }])]),
+    newNode: node('w1'),
+    fires: 0,
+  },
+];
+
+describe('node-change-strands-runtimeclass', () => {
+  it.each(cases)('$name', ({ state, oldNode, newNode, cfg, fires, contains, excludes, matches }) => {
+    const messages = rule.nodeUpdate!(oldNode ?? w1, newNode, ctxOf(state(), cfg ?? config()));
+    expect(messages).toHaveLength(fires);
+    for (const s of contains ?? []) expect(messages[0]).toContain(s);
+    for (const s of excludes ?? []) expect(messages[0]).not.toContain(s);
+    for (const re of matches ?? []) expect(messages[0]).toMatch(re);
+  });
+});
