@@ -1,5 +1,5 @@
 /** Where `wasmgate audit` reads existing objects from: snapshot files, or a live cluster listing. */
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { ApiAccess } from '../cluster/kubeconfig.js';
 import { getJson } from '../cluster/live.js';
 import { isRecord, str } from '../cluster/lean.js';
 
@@ -18,7 +18,7 @@ export const AUDITED_LISTS: readonly [string, string][] = [
 ];
 
 /** List every object of `path`, page by page; items get their kind (lists omit it). */
-export async function listAll(kc: KubeConfig, path: string, kind: string, pageSize = 500): Promise<unknown[]> {
+export async function listAll(kc: ApiAccess, path: string, kind: string, pageSize = 500): Promise<unknown[]> {
   const out: unknown[] = [];
   let cont: string | undefined;
   const signal = new AbortController().signal;
@@ -33,7 +33,7 @@ export async function listAll(kc: KubeConfig, path: string, kind: string, pageSi
   return out;
 }
 
-export async function listAudited(kc: KubeConfig): Promise<unknown[]> {
+export async function listAudited(kc: ApiAccess): Promise<unknown[]> {
   const all = await Promise.all(AUDITED_LISTS.map(([path, kind]) => listAll(kc, path, kind)));
   return all.flat();
 }

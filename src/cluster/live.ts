@@ -6,42 +6,36 @@
  * transform hook and no indexers. A Node with status.images and 30 labels is tens of kilobytes; at
  * a few thousand nodes that is the memory blow-up Gatekeeper and Kyverno users reported. Here a list
  * page is reduced and dropped before the next one is fetched, and watch events are reduced as they
- * arrive. The library still does what it does well: kubeconfig loading and authentication
- * (KubeConfig.applyToHTTPSOptions). Its Watch is not used: it hands out its abort controller only
- * once response headers arrive (a stalled API server makes shutdown hang) and its own request
- * timeout is overwritten; the watch stream here is aborted at any point and has an idle timeout.
+ * arrive. Credentials come from kubeconfig.ts (client-node only for exotic kubeconfigs). The
+ * library's Watch is not used either: it hands out its abort controller only once response headers
+ * arrive (a stalled API server makes shutdown hang) and its own request timeout is overwritten;
+ * the watch stream here is aborted at any point and has an idle timeout.
  *
  * Each resource runs its own loop: list → watch from the list's resourceVersion (with bookmarks,
  * so reconnects resume without a relist) → on "410 Gone" relist → on errors reconnect with
  * exponential backoff.
  */
 import type { IncomingMessage } from 'node:http';
-import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { request as httpsRequest } from 'node:https';
 import { createInterface } from 'node:readline';
-import { KubeConfig } from '@kubernetes/client-node';
+import { loadKubeConfig, type ApiAccess } from './kubeconfig.js';
 import { MemoryState } from './memory-state.js';
 import { isRecord, leanNode, leanRuntimeClass, podRuntimeClass, str } from './lean.js';
 import type { NodeInfo, RuntimeClassInfo } from './types.js';
 
 export interface LiveOptions {
-  kubeconfig?: KubeConfig;
+  /** API access (loadKubeConfig); default: in-cluster, then $KUBECONFIG */
+  kubeconfig?: ApiAccess;
   /** count pods per RuntimeClass (for the node-change and delete rules); default true */
   trackPods?: boolean;
-  /** list page size; default 500 */
+  /** list page size; default 100 (a page of Nodes is ~1.7 MB of JSON: small pages keep the transient peak, and the memory the process keeps after it, low) */
   pageSize?: number;
   log?: (line: string) => void;
   /** server-side watch timeout in seconds (the API server ends the watch; we resume); default 240-300 */
   watchTimeoutSeconds?: number;
 }
 
-export function loadKubeConfig(file?: string): KubeConfig {
-  const kc = new KubeConfig();
-  if (file !== undefined) kc.loadFromFile(file);
-  else if (process.env['KUBERNETES_SERVICE_HOST'] !== undefined) kc.loadFromCluster();
-  else kc.loadFromDefault();
-  if (kc.getCurrentCluster() === null) throw new Error('kubeconfig has no current cluster');
-  return kc;
-}
+export { loadKubeConfig };
 
 class GoneError extends Error {}
 
@@ -54,19 +48,21 @@ class HttpError extends Error {
   }
 }
 
-/** GET a JSON document from the API server with the kubeconfig's credentials. */
-export async function getJson(kc: KubeConfig, path: string, signal: AbortSignal): Promise<unknown> {
-  const server = kc.getCurrentCluster()!.server;
-  const url = new URL(server + path);
-  const opts: RequestOptions = { method: 'GET', headers: { Accept: 'application/json' } };
-  await kc.applyToHTTPSOptions(opts);
+/**
+ * GET a JSON document from the API server. The body is decoded to a string as it arrives: a list
+ * page of nodes is megabytes, and collecting Buffers to concatenate and decode at the end kept
+ * three copies alive and left tens of MiB in the malloc heap (bench/results.md).
+ */
+export async function getJson(api: ApiAccess, path: string, signal: AbortSignal): Promise<unknown> {
+  const url = new URL(api.server + path);
+  const opts = await api.requestOptions();
   return new Promise((resolve, reject) => {
     const req = httpsRequest(url, { ...opts, signal }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
       res.on('error', reject);
       res.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
         if (res.statusCode === 410) return reject(new GoneError(`410 Gone: ${path}`));
         if (res.statusCode !== 200) return reject(new HttpError(res.statusCode ?? 0, `GET ${path}: HTTP ${res.statusCode}: ${body.slice(0, 300)}`));
         try {
@@ -82,10 +78,9 @@ export async function getJson(kc: KubeConfig, path: string, signal: AbortSignal)
 }
 
 /** Open a streaming GET (a watch); resolves with the response once headers arrive. */
-async function openStream(kc: KubeConfig, path: string, signal: AbortSignal): Promise<IncomingMessage> {
-  const url = new URL(kc.getCurrentCluster()!.server + path);
-  const opts: RequestOptions = { method: 'GET', headers: { Accept: 'application/json' } };
-  await kc.applyToHTTPSOptions(opts);
+async function openStream(api: ApiAccess, path: string, signal: AbortSignal): Promise<IncomingMessage> {
+  const url = new URL(api.server + path);
+  const opts = await api.requestOptions();
   return new Promise((resolve, reject) => {
     const req = httpsRequest(url, { ...opts, signal }, resolve);
     req.on('error', reject);
@@ -122,10 +117,9 @@ class ResourceLoop {
   private resolveFirstSync!: () => void;
   synced = false;
   relists = 0;
-  private controller: AbortController | undefined;
 
   constructor(
-    private readonly kc: KubeConfig,
+    private readonly kc: ApiAccess,
     private readonly reducer: Reducer<unknown>,
     private readonly opts: Required<Pick<LiveOptions, 'pageSize' | 'watchTimeoutSeconds'>>,
     private readonly onEvent: () => void,
@@ -158,10 +152,6 @@ class ResourceLoop {
         backoff = Math.min(backoff * 2, 30_000);
       }
     }
-  }
-
-  stop(): void {
-    this.controller?.abort();
   }
 
   private async list(): Promise<void> {
@@ -201,15 +191,21 @@ class ResourceLoop {
       let gone = false;
       let settled = false;
       const ac = new AbortController();
-      this.controller = ac;
-      const onStop = (): void => ac.abort();
+      let response: IncomingMessage | undefined;
+      // before the response: abort the request; after: destroy the response quietly (aborting then
+      // would raise an AbortError on a stream whose end was already handled)
+      const close = (): void => {
+        if (response === undefined) ac.abort();
+        else response.destroy();
+      };
+      const onStop = (): void => close();
       this.signal.addEventListener('abort', onStop, { once: true });
       const finish = (err?: Error): void => {
         if (settled) return;
         settled = true;
         clearTimeout(idle);
         this.signal.removeEventListener('abort', onStop);
-        ac.abort();
+        close();
         if (gone) reject(new GoneError('410 Gone in watch'));
         else if (err !== undefined && !this.signal.aborted) reject(err);
         else resolve(saw);
@@ -222,6 +218,8 @@ class ResourceLoop {
       if (this.resourceVersion !== undefined) q.set('resourceVersion', this.resourceVersion);
       openStream(this.kc, `${this.reducer.path}?${q}`, ac.signal).then(
         (res) => {
+          response = res;
+          if (settled) return void res.destroy();
           if (res.statusCode !== 200) {
             let body = '';
             res.on('data', (c: Buffer) => (body += c.toString()));
@@ -367,12 +365,12 @@ export function startLiveState(opts: LiveOptions = {}): LiveState {
   const log = opts.log ?? (() => {});
   const state = new MemoryState('live', 'live cache: waiting for the first list');
   const abort = new AbortController();
-  const loopOpts = { pageSize: opts.pageSize ?? 500, watchTimeoutSeconds: opts.watchTimeoutSeconds ?? 240 };
+  const loopOpts = { pageSize: opts.pageSize ?? 100, watchTimeoutSeconds: opts.watchTimeoutSeconds ?? 240 };
   const reducers: Reducer<unknown>[] = [nodeReducer(state), runtimeClassReducer(state)];
   if (opts.trackPods ?? true) reducers.push(podReducer(state));
   const loops = reducers.map((r) => new ResourceLoop(kc, r, loopOpts, () => state.touch(), log, abort.signal));
   const running = loops.map((l) => l.run());
-  const server = kc.getCurrentCluster()!.server;
+  const server = kc.server;
   const synced = Promise.all(loops.map((l) => l.whenSynced())).then(() => {
     state.markSynced(true, `live cache of ${server}: ${state.nodeCount()} nodes, ${state.listRuntimeClasses().length} RuntimeClasses`);
   });
@@ -382,7 +380,6 @@ export function startLiveState(opts: LiveOptions = {}): LiveState {
     relists: () => loops.reduce((n, l) => n + l.relists, 0),
     async stop() {
       abort.abort();
-      for (const l of loops) l.stop();
       await Promise.allSettled(running);
     },
   };

@@ -6,7 +6,11 @@
 import { createServer, type Server } from 'node:https';
 import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KubeConfig } from '@kubernetes/client-node';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { loadKubeConfig, type ApiAccess } from '../../src/cluster/kubeconfig.js';
 import { generateCa, signLeaf } from '../../src/certs/generate.js';
 import { startLiveState, type LiveState } from '../../src/cluster/live.js';
 import { nodeObject } from '../harness/fixtures.js';
@@ -15,7 +19,7 @@ type Handler = (url: URL, res: ServerResponse) => void;
 
 interface Fake {
   server: Server;
-  kubeconfig: KubeConfig;
+  kubeconfig: ApiAccess;
   requests: URL[];
 }
 
@@ -25,18 +29,28 @@ async function fakeApiServer(handle: Handler): Promise<Fake> {
   const requests: URL[] = [];
   const server = createServer({ cert: serving.cert, key: serving.key }, (req, res) => {
     const url = new URL(req.url ?? '/', 'https://127.0.0.1');
+    if (req.headers.authorization !== 'Bearer t0ken') {
+      res.writeHead(401);
+      return res.end('{"kind":"Status","code":401}');
+    }
     requests.push(url);
     handle(url, res);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
-  const kubeconfig = new KubeConfig();
-  kubeconfig.loadFromOptions({
-    clusters: [{ name: 'fake', server: `https://127.0.0.1:${port}`, caData: Buffer.from(ca.cert).toString('base64') }],
-    users: [{ name: 'u', token: 't' }],
-    contexts: [{ name: 'c', cluster: 'fake', user: 'u' }],
-    currentContext: 'c',
-  });
+  const file = join(mkdtempSync(join(tmpdir(), 'wasmgate-kc-')), 'kubeconfig');
+  writeFileSync(
+    file,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'fake', cluster: { server: `https://127.0.0.1:${port}`, 'certificate-authority-data': Buffer.from(ca.cert).toString('base64') } }],
+      users: [{ name: 'u', user: { token: 't0ken' } }],
+      contexts: [{ name: 'c', context: { cluster: 'fake', user: 'u' } }],
+      'current-context': 'c',
+    }),
+  );
+  const kubeconfig = loadKubeConfig(file);
   return { server, kubeconfig, requests };
 }
 
@@ -105,7 +119,7 @@ describe('live source protocol', () => {
 
     const nodeRequests = fake.requests.filter((u) => u.pathname === '/api/v1/nodes');
     const watchRequests = nodeRequests.filter((u) => u.searchParams.get('watch') === 'true');
-    expect(nodeRequests[0]!.searchParams.get('limit')).toBe('500');
+    expect(nodeRequests[0]!.searchParams.get('limit')).toBe('100');
     expect(nodeRequests[1]!.searchParams.get('continue')).toBe('page2');
     expect(watchRequests[0]!.searchParams.get('resourceVersion')).toBe('10');
     expect(watchRequests[0]!.searchParams.get('allowWatchBookmarks')).toBe('true');
