@@ -208,3 +208,41 @@ describe('wasmgate check', () => {
     expect(r.stdout).toContain('3 checked, 3 denied');
   });
 });
+
+describe('wasmgate playground --offline', () => {
+  it('serves the example snapshot, prints a working curl line, and stops on Ctrl-C', async () => {
+    const dir = join(tmp, 'playground');
+    const port = await freePort();
+    const child: ChildProcess = spawn(process.execPath, [BIN, 'playground', '--offline', '--port', String(port), '--dir', dir], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => (out += c.toString('utf8')));
+    child.stderr!.on('data', (c: Buffer) => (out += c.toString('utf8')));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const deadline = Date.now() + 20_000;
+    while (!out.includes('Ctrl-C stops everything')) {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`playground --offline did not start:\n${out}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    try {
+      expect(out).toContain('(offline: example snapshot)');
+      expect(out).not.toContain('export KUBECONFIG');
+      // what the printed curl line posts
+      const curl = /curl --cacert (\S+) -H 'Content-Type: application\/json' --data @(\S+) (\S+)/.exec(out);
+      expect(curl).not.toBeNull();
+      const [, caPath, bodyPath, url] = curl!;
+      expect(url).toBe(`https://127.0.0.1:${port}/mutate`);
+      const res = await postJson(url!, undefined, {
+        ca: await readFile(resolve(ROOT, caPath!)),
+        rawBody: await readFile(resolve(ROOT, bodyPath!)),
+      });
+      expect(res.status).toBe(200);
+      expect(decodePatch((res.json as ReviewResponse).response.patch)).toEqual([{ op: 'add', path: '/spec/runtimeClassName', value: 'wasm1' }]);
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+  });
+});
