@@ -15,6 +15,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+
+/**
+ * V8 flags for every worker, lean and full alike: wasmgate's recommended deployment setting
+ * (README: "Memory"). After the initial list burst V8 keeps a young generation sized for it
+ * (16 MiB semi-spaces by default); a 2 MiB one costs a little more scavenging and nothing that
+ * shows in decision latency. BENCH_V8_FLAGS='' measures with V8's defaults.
+ */
+export const V8_FLAGS = (process.env['BENCH_V8_FLAGS'] ?? '--max-semi-space-size=2').split(' ').filter((f) => f !== '');
 import { RESULT_MARKER } from './shared.js';
 
 export type Runner = 'tsx' | 'compiled';
@@ -50,8 +58,8 @@ export class Workers {
   /** The command line for a worker (relative to the repo root), as reported in results. */
   command(kind: WorkerKind, kubeconfig = '<kubeconfig>'): string[] {
     return this.runner === 'tsx'
-      ? ['node', '--expose-gc', '--import', 'tsx', `bench/worker-${kind}.ts`, kubeconfig]
-      : ['node', '--expose-gc', `bench/.build/worker-${kind}.js`, kubeconfig];
+      ? ['node', '--expose-gc', ...V8_FLAGS, '--import', 'tsx', `bench/worker-${kind}.ts`, kubeconfig]
+      : ['node', '--expose-gc', ...V8_FLAGS, `bench/.build/worker-${kind}.js`, kubeconfig];
   }
 
   async prepare(): Promise<void> {

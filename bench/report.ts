@@ -15,7 +15,7 @@ export interface Results {
   date: string;
   command: string;
   machine: { nproc: number; cpuModel: string; totalMemGiB: number; node: string; platform: string; kubernetes: { server: string; kubectl: string } };
-  settings: { nodes: number; concurrency: number; leanRuns: number; pageSize: number; runners: string[] };
+  settings: { nodes: number; concurrency: number; leanRuns: number; pageSize: number; runners: string[]; v8Flags: string[] };
   controlPlane: { startMs: number; apiServerExtraArgs: string[] };
   creation: CreationResult & { runtimeClasses: string[] };
   list: ListMeasurement;
@@ -329,7 +329,7 @@ export function markdown(r: Results): string {
   out.push('');
   out.push(`- Machine: ${r.machine.nproc} CPUs (${r.machine.cpuModel}), ${r.machine.totalMemGiB.toFixed(0)} GiB RAM, ${r.machine.platform}`);
   out.push(`- Node.js ${r.machine.node}; Kubernetes ${r.machine.kubernetes.server} (kube-apiserver + etcd on the same machine, no scheduler; kubectl ${r.machine.kubernetes.kubectl})`);
-  out.push(`- Command: \`${r.command}\` (BENCH_NODES=${r.settings.nodes}, ${r.settings.concurrency} requests in flight, lean runs: ${r.settings.leanRuns})`);
+  out.push(`- Command: \`${r.command}\` (BENCH_NODES=${r.settings.nodes}, ${r.settings.concurrency} requests in flight, lean runs: ${r.settings.leanRuns}; every worker, lean and full, runs with V8 flags \`${r.settings.v8Flags.join(' ') || '(none)'}\`, wasmgate's recommended setting; \`BENCH_V8_FLAGS=''\` measures V8's defaults)`);
   out.push(
     `- Nodes: ${c.nodes}, ~${c.labelsPerNode.toFixed(1)} labels each; ${c.facts.wasmtime} labelled wasmtime-enabled=yes, ${c.facts.spin} spin-enabled=yes; ` +
       `${c.facts.tainted} with taints, ${c.facts.notReady} NotReady, ${c.facts.cordoned} cordoned; 50 status.images each.`,

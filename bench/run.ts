@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startControlPlane, type ControlPlane } from '../src/controlplane/controlplane.js';
 import { ApiClient } from './api.js';
-import { killAll, Workers, type Runner } from './children.js';
+import { killAll, V8_FLAGS, Workers, type Runner } from './children.js';
 import { createNodes, createRuntimeClasses, measureList } from './cluster.js';
 import { decisionTable, goals, goalTable, markdown, memoryTable, questionTable, rssBreakdownTable, summarize, tailTable, type MeasurementSet, type Results } from './report.js';
 import { RUNTIME_CLASSES, type BaselineResult, type FullResult, type LeanResult } from './shared.js';
@@ -137,7 +137,7 @@ async function main(): Promise<void> {
         platform: `${process.platform}/${process.arch}`,
         kubernetes,
       },
-      settings: { nodes: NODES, concurrency: CONCURRENCY, leanRuns: LEAN_RUNS, pageSize: PAGE_SIZE, runners: RUNNERS },
+      settings: { nodes: NODES, concurrency: CONCURRENCY, leanRuns: LEAN_RUNS, pageSize: PAGE_SIZE, runners: RUNNERS, v8Flags: V8_FLAGS },
       controlPlane: { startMs: cpStartMs, apiServerExtraArgs: API_SERVER_ARGS },
       creation: { ...creation, runtimeClasses: RUNTIME_CLASSES.map((r) => r.name) },
       list,
