@@ -1,18 +1,18 @@
 /** The `wasmgate` command line. */
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { caBundle, generateWebhookCerts, writeWebhookCerts } from '../certs/generate.js';
-import { loadConfig } from '../config/config.js';
-import { RULES } from '../rules/index.js';
-import { webhookYaml } from '../deploy/webhooks.js';
-import { checkFiles } from './check.js';
 import { auditObjects, formatAudit } from '../audit/audit.js';
 import { listAudited } from '../audit/sources.js';
+import { caBundle, generateWebhookCerts, writeWebhookCerts } from '../certs/generate.js';
 import { loadKubeConfig, startLiveState } from '../cluster/live.js';
-import { readFile } from 'node:fs/promises';
 import { filesOf, loadSnapshot, parseObjects } from '../cluster/snapshot.js';
-import { startServer } from './serve.js';
+import { loadConfig } from '../config/config.js';
+import { webhookYaml } from '../deploy/webhooks.js';
+import { RULES } from '../rules/index.js';
+import { checkFiles } from './check.js';
 import { playground } from './playground.js';
-import { readFileSync } from 'node:fs';
+import { startServer } from './serve.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
