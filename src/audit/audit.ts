@@ -42,7 +42,9 @@ function controllerOwnerUid(obj: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
+/** finished, or already being deleted: nothing to fix on it */
 function finished(obj: Record<string, unknown>): boolean {
+  if (str(meta(obj)['deletionTimestamp']) !== undefined) return true;
   const phase = isRecord(obj['status']) ? str(obj['status']['phase']) : undefined;
   return phase === 'Succeeded' || phase === 'Failed';
 }

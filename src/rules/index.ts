@@ -1,4 +1,5 @@
 /** The rule registry: every rule wasmgate runs, in the order their messages appear. */
+import { daemonsetSelectsRuntimeNodes } from './daemonset-selects-runtime-nodes.js';
 import { nodeChangeStrandsRuntimeclass } from './node-change-strands-runtimeclass.js';
 import { nodesAvailable } from './nodes-available.js';
 import { reservedLabelKeys } from './reserved-label-keys.js';
@@ -17,6 +18,7 @@ export const RULES: readonly Rule[] = [
   reservedLabelKeys,
   nodesAvailable,
   runtimeclassHasSelector,
+  daemonsetSelectsRuntimeNodes,
   runtimeclassSelectorMatches,
   nodeChangeStrandsRuntimeclass,
   runtimeclassDeleteInUse,

@@ -99,6 +99,25 @@ describe.each(Object.entries(WORKLOADS))('%s', (kind, w) => {
   });
 });
 
+describe('a DaemonSet that does not select its RuntimeClass’s nodes', () => {
+  it('is admitted with a warning that names the nodes that would get a Pending pod', async () => {
+    const name = 'agent-everywhere';
+    const res = await apply({
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name, namespace: NS },
+      spec: { selector: selector(name), template: template(name, { 'wasmgate.dev/runtime': 'wasmtime' }) },
+    });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stderr).toContain(
+      `Warning: [daemonset-selects-runtime-nodes] DaemonSet ${NS}/${name} uses RuntimeClass wasm1, whose pods can run only on nodes with ` +
+        'wasmtime-enabled=yes, but spec.template.spec.nodeSelector does not select them: the DaemonSet controller creates a pod for every ' +
+        'node the template allows, so the one node without the label would get a pod that stays Pending. ' +
+        'Fix: add wasmtime-enabled=yes to spec.template.spec.nodeSelector.',
+    );
+  });
+});
+
 describe('a CronJob’s Jobs and Pods', () => {
   it('a Job created from the CronJob runs Pods with the runtime class', async () => {
     await kubectlOk(cp, ['create', 'job', '--from=cronjob/cronjob-good', 'cron-run', '-n', NS]);
@@ -170,6 +189,7 @@ describe('audit of what already runs', () => {
     expect(names).toContain(`Deployment ${NS}/deployment-good`);
     expect(names).toContain(`CronJob ${NS}/cronjob-good`);
     expect(names).toContain(`StatefulSet ${NS}/statefulset-good`);
+    expect(names).toContain(`DaemonSet ${NS}/agent-everywhere`);
     // nothing owned by an audited controller is reported again
     expect(names.filter((n) => n.includes('deployment-good-'))).toEqual([]);
     expect(missing.filter((f) => f.kind === 'Pod')).toEqual([]);

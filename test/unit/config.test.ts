@@ -54,6 +54,7 @@ describe('defaults', () => {
       'reserved-label-keys': 'enforce',
       'nodes-available': 'enforce',
       'runtimeclass-has-selector': 'warn',
+      'daemonset-selects-runtime-nodes': 'warn',
       'runtimeclass-selector-matches': 'warn',
       'node-change-strands-runtimeclass': 'warn',
       'runtimeclass-delete-in-use': 'warn',

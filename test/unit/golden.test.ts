@@ -177,6 +177,8 @@ const cases: Golden[] = [
   // runtimeclass-has-selector
   { name: 'runtimeclass-has-selector-pod', run: () => check(pod('hello', { runtimeClassName: 'spin' }), stateOf([node('node-1')], [runtimeClass('spin', 'spin')])), expect: 'warned' },
   { name: 'runtimeclass-has-selector-runtimeclass', run: () => check(runtimeClassObject('spin', 'spin'), stateOf([node('node-1')], [])), expect: 'warned' },
+  // daemonset-selects-runtime-nodes
+  { name: 'daemonset-selects-runtime-nodes', run: () => check(workloadObject('DaemonSet', { name: 'agent', spec: { runtimeClassName: 'wasm1', tolerations: [WASM_TAINT] } }), example()), expect: 'warned' },
   // runtimeclass-selector-matches
   { name: 'runtimeclass-selector-matches-no-match', run: () => check(runtimeClassObject('wasmedge', 'wasmedge', { 'wasmedge-enabled': 'yes' }), example()), expect: 'warned' },
   { name: 'runtimeclass-selector-matches-tainted', run: () => check(runtimeClassObject('wasm-untolerated', 'wasmtime', W), example()), expect: 'warned' },
