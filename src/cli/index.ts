@@ -1,12 +1,11 @@
 /** The `wasmgate` command line. */
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { auditObjects, formatAudit } from '../audit/audit.js';
 import { listAudited } from '../audit/sources.js';
 import { caBundle, generateWebhookCerts, writeWebhookCerts } from '../certs/generate.js';
 import { loadKubeConfig, startLiveState } from '../cluster/live.js';
-import { filesOf, loadSnapshot, parseObjects } from '../cluster/snapshot.js';
+import { loadSnapshot } from '../cluster/snapshot.js';
 import { loadConfig } from '../config/config.js';
 import { webhookYaml } from '../deploy/webhooks.js';
 import { RULES } from '../rules/index.js';
@@ -116,9 +115,7 @@ export function buildCli(): Command {
       const config = await loadConfig(opts.config);
       let report;
       if (opts.clusterState !== undefined) {
-        const { state } = await loadSnapshot(opts.clusterState);
-        const objects: unknown[] = [];
-        for (const p of opts.clusterState) for (const f of await filesOf(p)) objects.push(...parseObjects(await readFile(f, 'utf8'), f));
+        const { state, objects } = await loadSnapshot(opts.clusterState);
         report = auditObjects(objects, state, config);
       } else {
         const kc = loadKubeConfig(opts.kubeconfig);

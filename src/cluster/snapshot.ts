@@ -14,7 +14,7 @@ export class SnapshotError extends Error {}
 const YAML_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 
 /** Expand a path (file or directory, non-recursive into hidden entries) to the files to read, sorted. */
-export async function filesOf(path: string): Promise<string[]> {
+async function filesOf(path: string): Promise<string[]> {
   let info;
   try {
     info = await stat(path);
@@ -64,22 +64,28 @@ export interface SnapshotSummary {
   ignored: number;
 }
 
-export function stateFromObjects(objects: unknown[], detail: string): { state: MemoryState; summary: Omit<SnapshotSummary, 'files'> } {
+/** `origins[i]`, when given, names the file object i came from in errors; else `detail` does. */
+export function stateFromObjects(
+  objects: unknown[],
+  detail: string,
+  origins?: readonly string[],
+): { state: MemoryState; summary: Omit<SnapshotSummary, 'files'> } {
   const state = new MemoryState('snapshot', detail);
   let nodes = 0;
   let runtimeClasses = 0;
   let pods = 0;
   let ignored = 0;
-  for (const obj of objects) {
+  for (const [i, obj] of objects.entries()) {
     const kind = isRecord(obj) ? str(obj['kind']) : undefined;
+    const origin = origins?.[i] ?? detail;
     if (kind === 'Node') {
       const node = leanNode(obj);
-      if (node === undefined) throw new SnapshotError(`${detail}: a Node has no metadata.name`);
+      if (node === undefined) throw new SnapshotError(`${origin}: a Node has no metadata.name`);
       state.upsertNode(node);
       nodes++;
     } else if (kind === 'RuntimeClass') {
       const rc = leanRuntimeClass(obj);
-      if (rc === undefined) throw new SnapshotError(`${detail}: a RuntimeClass has no metadata.name or no handler`);
+      if (rc === undefined) throw new SnapshotError(`${origin}: a RuntimeClass has no metadata.name or no handler`);
       state.upsertRuntimeClass(rc);
       runtimeClasses++;
     } else if (kind === 'Pod' && isRecord(obj) && isRecord(obj['metadata'])) {
@@ -95,21 +101,22 @@ export function stateFromObjects(objects: unknown[], detail: string): { state: M
   return { state, summary: { nodes, runtimeClasses, pods, ignored } };
 }
 
-/** Load a snapshot from one or more files or directories. */
-export async function loadSnapshot(paths: string | string[]): Promise<{ state: MemoryState; summary: SnapshotSummary }> {
+/**
+ * Load a snapshot from one or more files or directories. The parsed objects come back too, for
+ * callers that look at more than Nodes and RuntimeClasses (the audit).
+ */
+export async function loadSnapshot(paths: string | string[]): Promise<{ state: MemoryState; summary: SnapshotSummary; objects: unknown[] }> {
   const files: string[] = [];
   for (const p of Array.isArray(paths) ? paths : [paths]) files.push(...(await filesOf(p)));
   const objects: unknown[] = [];
+  const origins: string[] = [];
   for (const file of files) {
-    const parsed = parseObjects(await readFile(file, 'utf8'), file);
-    for (const obj of parsed) {
-      const kind = isRecord(obj) ? str(obj['kind']) : undefined;
-      if (kind === 'Node' && leanNode(obj) === undefined) throw new SnapshotError(`${file}: a Node has no metadata.name`);
-      if (kind === 'RuntimeClass' && leanRuntimeClass(obj) === undefined) throw new SnapshotError(`${file}: a RuntimeClass has no metadata.name or no handler`);
+    for (const obj of parseObjects(await readFile(file, 'utf8'), file)) {
+      objects.push(obj);
+      origins.push(file);
     }
-    objects.push(...parsed);
   }
   const detail = `snapshot of ${files.length} file${files.length === 1 ? '' : 's'}`;
-  const { state, summary } = stateFromObjects(objects, detail);
-  return { state, summary: { files: files.length, ...summary } };
+  const { state, summary } = stateFromObjects(objects, detail, origins);
+  return { state, summary: { files: files.length, ...summary }, objects };
 }
