@@ -1,7 +1,7 @@
 /** Where `wasmgate audit` reads existing objects from: snapshot files, or a live cluster listing. */
 import type { ApiAccess } from '../cluster/kubeconfig.js';
-import { getJson } from '../cluster/live.js';
-import { isRecord, str } from '../cluster/lean.js';
+import { listPages } from '../cluster/live.js';
+import { isRecord } from '../cluster/lean.js';
 
 /** Everything the audit looks at, by list path and the kind of its items. */
 export const AUDITED_LISTS: readonly [string, string][] = [
@@ -20,16 +20,9 @@ export const AUDITED_LISTS: readonly [string, string][] = [
 /** List every object of `path`, page by page; items get their kind (lists omit it). */
 export async function listAll(kc: ApiAccess, path: string, kind: string, pageSize = 500): Promise<unknown[]> {
   const out: unknown[] = [];
-  let cont: string | undefined;
-  const signal = new AbortController().signal;
-  do {
-    const q = new URLSearchParams({ limit: String(pageSize) });
-    if (cont !== undefined) q.set('continue', cont);
-    const page = await getJson(kc, `${path}?${q}`, signal);
-    if (!isRecord(page) || !Array.isArray(page['items'])) throw new Error(`${path}: list without items`);
-    for (const item of page['items']) if (isRecord(item)) out.push({ ...item, kind });
-    cont = (isRecord(page['metadata']) ? str(page['metadata']['continue']) : undefined) || undefined;
-  } while (cont !== undefined);
+  await listPages(kc, path, pageSize, new AbortController().signal, (item) => {
+    if (isRecord(item)) out.push({ ...item, kind });
+  });
   return out;
 }
 

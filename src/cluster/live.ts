@@ -53,7 +53,7 @@ class HttpError extends Error {
  * page of nodes is megabytes, and collecting Buffers to concatenate and decode at the end kept
  * three copies alive and left tens of MiB in the malloc heap (bench/results.md).
  */
-export async function getJson(api: ApiAccess, path: string, signal: AbortSignal): Promise<unknown> {
+async function getJson(api: ApiAccess, path: string, signal: AbortSignal): Promise<unknown> {
   const url = new URL(api.server + path);
   const opts = await api.requestOptions();
   return new Promise((resolve, reject) => {
@@ -75,6 +75,32 @@ export async function getJson(api: ApiAccess, path: string, signal: AbortSignal)
     req.on('error', reject);
     req.end();
   });
+}
+
+/**
+ * List `path` page by page, handing each item to `onItem` before the next page is fetched (so full
+ * objects never accumulate). Resolves with the list's resourceVersion.
+ */
+export async function listPages(
+  api: ApiAccess,
+  path: string,
+  pageSize: number,
+  signal: AbortSignal,
+  onItem: (item: unknown) => void,
+): Promise<string | undefined> {
+  let cont: string | undefined;
+  let rv: string | undefined;
+  do {
+    const q = new URLSearchParams({ limit: String(pageSize) });
+    if (cont !== undefined) q.set('continue', cont);
+    const page = await getJson(api, `${path}?${q}`, signal);
+    if (!isRecord(page) || !Array.isArray(page['items'])) throw new Error(`${path}: list without items`);
+    for (const item of page['items']) onItem(item);
+    const meta = isRecord(page['metadata']) ? page['metadata'] : {};
+    cont = str(meta['continue']) || undefined;
+    rv = str(meta['resourceVersion']);
+  } while (cont !== undefined);
+  return rv;
 }
 
 /** Open a streaming GET (a watch); resolves with the response once headers arrive. */
@@ -157,22 +183,10 @@ class ResourceLoop {
   private async list(): Promise<void> {
     const started = Date.now();
     const objects: unknown[] = [];
-    let cont: string | undefined;
-    let rv: string | undefined;
-    do {
-      const q = new URLSearchParams({ limit: String(this.opts.pageSize) });
-      if (cont !== undefined) q.set('continue', cont);
-      const page = await getJson(this.kc, `${this.reducer.path}?${q}`, this.signal);
-      if (!isRecord(page) || !Array.isArray(page['items'])) throw new Error(`${this.reducer.path}: list without items`);
-      // reduce each page before fetching the next: full objects never accumulate
-      for (const item of page['items']) {
-        const lean = this.reducer.reduce(item);
-        if (lean !== undefined) objects.push(lean);
-      }
-      const meta = isRecord(page['metadata']) ? page['metadata'] : {};
-      cont = str(meta['continue']) || undefined;
-      rv = str(meta['resourceVersion']);
-    } while (cont !== undefined);
+    const rv = await listPages(this.kc, this.reducer.path, this.opts.pageSize, this.signal, (item) => {
+      const lean = this.reducer.reduce(item);
+      if (lean !== undefined) objects.push(lean);
+    });
     this.reducer.reset(objects);
     this.resourceVersion = rv;
     this.relists++;
