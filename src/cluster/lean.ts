@@ -5,8 +5,6 @@
  */
 import type { Labels, NodeInfo, RuntimeClassInfo, Taint, Toleration } from './types.js';
 
-export type Json = unknown;
-
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
