@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import schema from '../../src/config/config.schema.json' with { type: 'json' };
 import { ConfigError, DEFAULT_CONFIG, KUBELET_LABELS, RULE_IDS, loadConfig, parseConfig } from '../../src/config/config.js';
-import { RULES } from '../../src/rules/index.js';
+import { RULES } from '../../src/rules/registry.js';
 
 let dir: string;
 beforeAll(async () => {

@@ -4,9 +4,10 @@
  * with counts, why no node qualifies.
  */
 import type { Labels, NodeInfo, RuntimeClassInfo, Taint, Toleration } from '../cluster/types.js';
-import { stringMap, tolerations as parseTolerations } from '../cluster/lean.js';
+import { tolerations as parseTolerations } from '../cluster/lean.js';
+import { stringMap } from '../objects/json.js';
 import { formatSelector, formatTaint, formatToleration, listNames, plural, sortedPairs, tolerationFor } from './format.js';
-import { isKubernetesLabel } from './reserved-label-keys.js';
+import { isKubernetesLabel } from '../rules/reserved-label-keys.js';
 import type { PodTarget, RuleContext } from './types.js';
 
 export interface SelectorConflict {
