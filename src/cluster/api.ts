@@ -28,7 +28,7 @@ export class HttpError extends Error {
  * page of nodes is megabytes, and collecting Buffers to concatenate and decode at the end kept
  * three copies alive and left tens of MiB in the malloc heap (bench/results.md).
  */
-export async function getJson(api: ApiAccess, path: string, signal: AbortSignal): Promise<unknown> {
+async function getJson(api: ApiAccess, path: string, signal: AbortSignal): Promise<unknown> {
   const url = new URL(api.server + path);
   const opts = await api.requestOptions();
   return new Promise((resolve, reject) => {

@@ -51,7 +51,7 @@ function allow(): EngineResult {
   return { allowed: true, warnings: [], auditAnnotations: {}, findings: [], errors: [] };
 }
 
-export function modeOf(rule: Rule, config: Config): Mode {
+function modeOf(rule: Rule, config: Config): Mode {
   return config.rules[rule.id] ?? rule.defaultMode;
 }
 

@@ -3,7 +3,7 @@ import type { RuntimeClassInfo } from '../cluster/types.js';
 import { str } from '../objects/json.js';
 import type { PodTarget, RuleContext, WasmIntent } from './types.js';
 
-export function isWasmHandler(handler: string, ctx: RuleContext): boolean {
+function isWasmHandler(handler: string, ctx: RuleContext): boolean {
   return ctx.config.wasmHandlers.includes(handler);
 }
 

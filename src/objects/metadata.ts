@@ -5,7 +5,7 @@
  */
 import { isRecord, str, stringMap } from './json.js';
 
-export function metadataOf(obj: unknown): Record<string, unknown> {
+function metadataOf(obj: unknown): Record<string, unknown> {
   return isRecord(obj) && isRecord(obj['metadata']) ? obj['metadata'] : {};
 }
 
@@ -55,7 +55,7 @@ export interface OwnerReference {
 }
 
 /** metadata.ownerReferences, dropping malformed entries */
-export function ownerReferencesOf(obj: unknown): OwnerReference[] {
+function ownerReferencesOf(obj: unknown): OwnerReference[] {
   const owners = metadataOf(obj)['ownerReferences'];
   if (!Array.isArray(owners)) return [];
   const out: OwnerReference[] = [];

@@ -31,7 +31,7 @@ const groupVersionKind = {
   },
 };
 
-export const admissionReviewSchema = {
+const admissionReviewSchema = {
   type: 'object',
   required: ['apiVersion', 'kind', 'request'],
   properties: {

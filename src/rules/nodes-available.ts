@@ -18,7 +18,7 @@ const podTemplate: PodTemplateCheck = (target, intent, ctx) => {
     explainNoUsableNode(placementReport(p.selector, p.tolerations, ctx), {
       headline: `${describeTarget(target)} (RuntimeClass ${rc.name}) has no node to run on`,
       tolerationField: `${field(target, 'tolerations')} or RuntimeClass ${rc.name}'s scheduling.tolerations`,
-    }, ctx),
+    }),
   ];
 };
 

@@ -12,20 +12,11 @@ import type { Labels } from '../cluster/types.js';
 import { stringMap } from '../objects/json.js';
 import { KUBELET_LABELS } from '../config/config.js';
 import { describeTarget, field } from '../decide/format.js';
+import { isKubernetesLabel, labelPrefix } from '../decide/labels.js';
 import type { PodTemplateCheck, Rule, RuleContext, RuntimeClassCheck } from '../decide/types.js';
 
-export function labelPrefix(key: string): string {
-  const slash = key.indexOf('/');
-  return slash < 0 ? '' : key.slice(0, slash);
-}
-
-export function isKubernetesLabel(key: string): boolean {
-  const ns = labelPrefix(key);
-  return ns === 'kubernetes.io' || ns.endsWith('.kubernetes.io') || ns === 'k8s.io' || ns.endsWith('.k8s.io');
-}
-
 /** allowlist entries: an exact key, or "prefix/*" for that namespace and its subdomains */
-export function isAllowlisted(key: string, allowlist: readonly string[]): boolean {
+function isAllowlisted(key: string, allowlist: readonly string[]): boolean {
   const ns = labelPrefix(key);
   return allowlist.some((entry) => {
     if (!entry.endsWith('/*')) return entry === key;
@@ -35,11 +26,11 @@ export function isAllowlisted(key: string, allowlist: readonly string[]): boolea
 }
 
 /** kubelet's own labels are always allowed; the config's allowlist adds to them */
-export function isAllowedReservedKey(key: string, ctx: RuleContext): boolean {
+function isAllowedReservedKey(key: string, ctx: RuleContext): boolean {
   return isAllowlisted(key, KUBELET_LABELS) || isAllowlisted(key, ctx.config.reservedLabelAllowlist);
 }
 
-export function reservedKeys(selector: Labels | undefined, ctx: RuleContext): string[] {
+function reservedKeys(selector: Labels | undefined, ctx: RuleContext): string[] {
   return Object.keys(selector ?? {})
     .filter((key) => isKubernetesLabel(key) && !isAllowedReservedKey(key, ctx))
     .sort();

@@ -9,7 +9,7 @@ const runtimeClass: RuntimeClassCheck = (rc, ctx) => {
     explainNoUsableNode(placementReport(rc.nodeSelector, rc.tolerations, ctx), {
       headline: `RuntimeClass ${rc.name}'s pods would have no node to run on`,
       tolerationField: `its scheduling.tolerations`,
-    }, ctx),
+    }),
   ];
 };
 

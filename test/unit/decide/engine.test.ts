@@ -83,17 +83,6 @@ describe('handlesKind', () => {
     const group = ({ CronJob: 'batch', RuntimeClass: 'node.k8s.io' } as Record<string, string>)[kind] ?? '';
     expect(handlesKind(endpoint, group, kind)).toBe(expected);
   });
-
-  it.each([
-    ['example.com', 'Deployment'],
-    ['example.com', 'Pod'],
-    ['', 'Deployment'],
-    ['apps', 'CronJob'],
-    ['node.k8s.io', 'Node'],
-  ])('group and kind go together: %s %s is not handled', (group, kind) => {
-    expect(handlesKind('mutate', group, kind)).toBe(false);
-    expect(handlesKind('validate', group, kind)).toBe(false);
-  });
 });
 
 describe('mutate', () => {
