@@ -1,6 +1,7 @@
 /**
  * The static source: RuntimeClasses, Nodes (and optionally Pods) read from YAML or JSON files,
- * multi-document, as `kubectl get -o yaml` writes them (List kinds included). Used by tests,
+ * multi-document, as `kubectl get -o yaml` writes them (List kinds included). Each watched kind is
+ * reduced and stored by its store (stores.ts), the same one the live source uses. Used by tests,
  * by `wasmgate check`, and by `serve --cluster-state` for offline runs.
  */
 import { readFile, readdir, stat } from 'node:fs/promises';
@@ -73,7 +74,7 @@ export function stateFromObjects(
   origins?: readonly string[],
 ): { state: MemoryState; summary: Omit<SnapshotSummary, 'files'> } {
   const state = new MemoryState('snapshot', detail);
-  const counts: Record<WatchedKind, number> = { Pod: 0, RuntimeClass: 0, Node: 0 };
+  const counts = new Map<WatchedKind, number>();
   let ignored = 0;
   for (const [i, obj] of objects.entries()) {
     const k = kindOfObject(obj);
@@ -90,11 +91,11 @@ export function stateFromObjects(
       continue;
     }
     store.upsert(state, item);
-    counts[kind]++;
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
   }
   state.markSynced(true);
   state.touch();
-  return { state, summary: { nodes: counts.Node, runtimeClasses: counts.RuntimeClass, pods: counts.Pod, ignored } };
+  return { state, summary: { nodes: counts.get('Node') ?? 0, runtimeClasses: counts.get('RuntimeClass') ?? 0, pods: counts.get('Pod') ?? 0, ignored } };
 }
 
 /**
