@@ -20,14 +20,12 @@ export type ImageIntent =
   | { family: 'mixed-denial'; denial: string; audit: string }
   | { family: 'none'; audit?: string };
 
-const KIND_TEXT: Record<ImageKind, string> = {
-  'wasi-image': 'a wasi/wasm image',
-  'wasm-artifact': 'a Wasm OCI artifact',
-  'spin-app': 'a Spin application',
-  'mixed-index': 'an image index mixing Wasm and non-Wasm platforms',
-  linux: 'a Linux image',
-  other: 'not a Wasm image',
-};
+/** "a wasi/wasm image (config os wasip1, architecture wasm)", "a Linux image (config os linux, …)" */
+function phrase(kind: ImageKind, evidence: string): string {
+  if (kind === 'linux') return `a Linux image (${evidence})`;
+  if (kind === 'other') return `not a Wasm image (${evidence})`;
+  return `${evidence.startsWith('image index') ? 'an' : 'a'} ${evidence}`;
+}
 
 function who(f: ImageFact): string {
   return `${f.init ? 'init container' : 'container'} ${f.container}`;
@@ -36,7 +34,7 @@ function who(f: ImageFact): string {
 /** "container app: localhost:5000/wasm/hello:v1 (sha256:…) is a wasi/wasm image (config os wasip1, architecture wasm)" */
 export function describeFact(f: ImageFact): string {
   if (f.status === 'unknown') return `${who(f)}: ${f.reference ?? f.image} could not be checked (${f.reason})`;
-  return `${who(f)}: ${f.reference} (${f.digest}) is ${KIND_TEXT[f.kind]}: ${f.evidence}`;
+  return `${who(f)}: ${f.reference} (${f.digest}) is ${phrase(f.kind, f.evidence)}`;
 }
 
 function list(facts: ImageFact[]): string {
