@@ -96,9 +96,14 @@ export class ImageResolver {
     const budget = AbortSignal.timeout(this.opts.config.budgetMs);
     const wait = signal === undefined ? budget : AbortSignal.any([budget, signal]);
     let exceeded = false;
+    // one listener for the whole pod, however many images it has
+    const gaveUp = new Promise<undefined>((resolve) => {
+      if (wait.aborted) resolve(undefined);
+      else wait.addEventListener('abort', () => resolve(undefined), { once: true });
+    });
     const facts = await Promise.all(
       images.map(async (img): Promise<ImageFact> => {
-        const outcome = await this.within(this.resolveOne(img.image, pod), wait);
+        const outcome = await Promise.race([this.resolveOne(img.image, pod), gaveUp]);
         if (outcome === undefined) {
           exceeded = true;
           return { status: 'unknown', container: img.container, init: img.init, image: img.image, reason: BUDGET_EXCEEDED };
@@ -112,18 +117,6 @@ export class ImageResolver {
     );
     if (exceeded) this.m.budget.inc();
     return facts;
-  }
-
-  private within<T>(p: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
-    if (signal.aborted) return Promise.resolve(undefined);
-    return new Promise((resolve) => {
-      const onAbort = () => resolve(undefined);
-      signal.addEventListener('abort', onAbort, { once: true });
-      void p.then((v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      });
-    });
   }
 
   private secretsFor(pod: PodContext): Array<{ namespace: string; name: string }> {
