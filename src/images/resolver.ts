@@ -67,6 +67,14 @@ function createImageMetrics(registry: Registry): ImageMetrics {
   };
 }
 
+function toFact(img: ContainerImage, outcome: Outcome): ImageFact {
+  if (!outcome.ok) {
+    return { status: 'unknown', container: img.container, init: img.init, image: img.image, ...(outcome.ref ? { reference: outcome.ref.canonical } : {}), reason: outcome.reason };
+  }
+  const { classification, digest } = outcome.result;
+  return { status: 'classified', container: img.container, init: img.init, image: img.image, reference: outcome.ref.canonical, digest, kind: classification.kind, evidence: classification.evidence };
+}
+
 type Outcome = { ok: true; ref: ImageReference; result: LookupResult } | { ok: false; ref?: ImageReference; reason: string };
 
 export class ImageResolver {
@@ -93,26 +101,26 @@ export class ImageResolver {
 
   /** Facts for each image, within the budget. Never throws. */
   async resolve(images: readonly ContainerImage[], pod: PodContext, signal?: AbortSignal): Promise<ImageFact[]> {
+    const known = images.map((img) => this.known(img.image));
+    if (known.every((k) => !('miss' in k))) return images.map((img, i) => toFact(img, known[i] as Outcome));
     const budget = AbortSignal.timeout(this.opts.config.budgetMs);
     const wait = signal === undefined ? budget : AbortSignal.any([budget, signal]);
-    let exceeded = false;
     // one listener for the whole pod, however many images it has
     const gaveUp = new Promise<undefined>((resolve) => {
       if (wait.aborted) resolve(undefined);
       else wait.addEventListener('abort', () => resolve(undefined), { once: true });
     });
+    let exceeded = false;
     const facts = await Promise.all(
-      images.map(async (img): Promise<ImageFact> => {
-        const outcome = await Promise.race([this.resolveOne(img.image, pod), gaveUp]);
+      images.map(async (img, i): Promise<ImageFact> => {
+        const k = known[i]!;
+        if (!('miss' in k)) return toFact(img, k);
+        const outcome = await Promise.race([this.fetch(k.miss, pod), gaveUp]);
         if (outcome === undefined) {
           exceeded = true;
-          return { status: 'unknown', container: img.container, init: img.init, image: img.image, reason: BUDGET_EXCEEDED };
+          return { status: 'unknown', container: img.container, init: img.init, image: img.image, reference: k.miss.canonical, reason: BUDGET_EXCEEDED };
         }
-        if (!outcome.ok) {
-          return { status: 'unknown', container: img.container, init: img.init, image: img.image, ...(outcome.ref ? { reference: outcome.ref.canonical } : {}), reason: outcome.reason };
-        }
-        const { classification, digest } = outcome.result;
-        return { status: 'classified', container: img.container, init: img.init, image: img.image, reference: outcome.ref.canonical, digest, kind: classification.kind, evidence: classification.evidence };
+        return toFact(img, outcome);
       }),
     );
     if (exceeded) this.m.budget.inc();
@@ -126,25 +134,36 @@ export class ImageResolver {
     return list;
   }
 
-  /** One image: cache, then single-flight lookup. Never rejects. */
-  resolveOne(image: string, pod: PodContext): Promise<Outcome> {
+  /**
+   * What is known without the network: an invalid or not-allowlisted reference, or a cache hit.
+   * Synchronous, so a pod whose images are all known costs no timer and no promise per image.
+   */
+  private known(image: string): Outcome | { miss: ImageReference } {
     let ref: ImageReference;
     try {
       ref = parseReference(image);
     } catch (err) {
       this.m.errors.inc({ code: 'reference' });
-      return Promise.resolve({ ok: false, reason: err instanceof ReferenceError ? err.message : String(err) });
+      return { ok: false, reason: err instanceof ReferenceError ? err.message : String(err) };
     }
     if (!this.allowed(ref.registry)) {
       this.m.errors.inc({ code: 'not-allowed' });
-      return Promise.resolve({ ok: false, ref, reason: `registry ${ref.registry} is not in imageDetection.registries (no request was sent)` });
+      return { ok: false, ref, reason: `registry ${ref.registry} is not in imageDetection.registries (no request was sent)` };
     }
     const digest = ref.digest ?? this.byTag?.get(ref.canonical);
-    const known = digest === undefined ? undefined : this.byDigest.get(digest);
-    if (digest !== undefined && known !== undefined) {
-      this.m.cacheHits.inc({ cache: ref.digest !== undefined ? 'digest' : 'tag' });
-      return Promise.resolve({ ok: true, ref, result: { digest, classification: known } });
-    }
+    const classification = digest === undefined ? undefined : this.byDigest.get(digest);
+    if (digest === undefined || classification === undefined) return { miss: ref };
+    this.m.cacheHits.inc({ cache: ref.digest !== undefined ? 'digest' : 'tag' });
+    return { ok: true, ref, result: { digest, classification } };
+  }
+
+  /** One image: cache, then single-flight lookup. Never rejects. */
+  resolveOne(image: string, pod: PodContext): Promise<Outcome> {
+    const k = this.known(image);
+    return 'miss' in k ? this.fetch(k.miss, pod) : Promise.resolve(k);
+  }
+
+  private fetch(ref: ImageReference, pod: PodContext): Promise<Outcome> {
     const secrets = this.secretsFor(pod);
     const key = `${ref.canonical}|${secrets.map((s) => `${s.namespace}/${s.name}`).join(',')}`;
     const running = this.inflight.get(key);
