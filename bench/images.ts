@@ -91,7 +91,7 @@ async function main(): Promise<void> {
     }
     const warm = {
       'resolveOne: one image, cache hit (tag → digest → classification)': one,
-      'resolve: a pod with 2 images, cache hits (budget signal, facts)': pod,
+      'resolve: a pod with 2 images, all cached (answered synchronously: no timer, no request)': pod,
       'imageIntent on those facts (pure)': withIntent,
     };
 
