@@ -185,6 +185,29 @@ describe('credentials and the allowlist', () => {
   });
 });
 
+describe("the pod's own imagePullSecrets", () => {
+  const podSecrets: SecretReader = {
+    async getSecret(ns, name) {
+      if (`${ns}/${name}` !== 'apps/pull') return undefined;
+      return { '.dockerconfigjson': b64(JSON.stringify({ auths: { [basic.host]: { username: 'wasmgate', password: BASIC_USER.wasmgate } } })) };
+    },
+  };
+  const image = () => [{ container: 'app', init: false, image: img(basic.host, 'wasmArtifact') }];
+
+  it('are ignored unless allowPodPullSecrets is true', async () => {
+    const { r } = resolver([basic.host], podSecrets);
+    const [fact] = await r.resolve(image(), { namespace: 'apps', pullSecrets: ['pull'] });
+    expect(fact).toMatchObject({ status: 'unknown', reason: `${basic.host} requires credentials (Basic) and none are configured for it` });
+  });
+
+  it('are used when allowed, from the pod\'s namespace', async () => {
+    const { r } = resolver([basic.host], podSecrets, { allowPodPullSecrets: true });
+    expect((await r.resolve(image(), { namespace: 'apps', pullSecrets: ['pull'] }))[0]).toMatchObject({ status: 'classified', kind: 'wasm-artifact' });
+    const other = resolver([basic.host], podSecrets, { allowPodPullSecrets: true });
+    expect((await other.r.resolve(image(), { namespace: 'elsewhere', pullSecrets: ['pull'] }))[0]).toMatchObject({ status: 'unknown' });
+  });
+});
+
 describe('cache, single-flight and metrics', () => {
   it('concurrent lookups of one reference make one registry lookup; later ones hit the caches', async () => {
     const { r, metrics } = resolver([anon.host]);
@@ -200,6 +223,21 @@ describe('cache, single-flight and metrics', () => {
     expect(await counter(metrics, 'wasmgate_image_lookups_total')).toBe(1);
     const text = await metrics.metrics();
     expect(text).toContain('wasmgate_image_lookup_duration_seconds_count 1');
+  });
+
+  it('a tag result expires after tagTtlSeconds; the digest result does not', async () => {
+    const { r, metrics } = resolver([anon.host], undefined, { tagTtlSeconds: 1 });
+    const byTag = [{ container: 'app', init: false, image: img(anon.host, 'linux') }];
+    await r.resolve(byTag, POD);
+    await r.resolve(byTag, POD);
+    expect(await counter(metrics, 'wasmgate_image_cache_hits_total', { cache: 'tag' })).toBe(1);
+    // wait until the TTL has certainly passed (a slower machine only waits longer)
+    const t0 = performance.now();
+    while (performance.now() - t0 < 1100) await new Promise((res) => setTimeout(res, 100));
+    await r.resolve(byTag, POD);
+    expect(await counter(metrics, 'wasmgate_image_lookups_total', { result: 'classified' })).toBe(2);
+    await r.resolve([{ container: 'app', init: false, image: img(anon.host, 'linux', true) }], POD);
+    expect(await counter(metrics, 'wasmgate_image_cache_hits_total', { cache: 'digest' })).toBe(1);
   });
 
   it('with tagTtlSeconds 0 a tag is looked up again, but its digest result is reused', async () => {
