@@ -5,6 +5,7 @@
  * imageDetection.registries, checked BEFORE any connection (no DNS lookup either).
  *
  * Entries: `host` (port 443 only), `host:port` (exactly), `*.domain` (any subdomain, port 443).
+ * `docker.io` also admits its API host registry-1.docker.io (the resolver adds it), nothing more.
  * A token realm or a blob redirect to another host is refused unless that host is listed too:
  * an allowlisted registry must not be able to point wasmgate elsewhere. Not covered: a listed
  * name whose DNS answer is an internal address (list only names you trust).
