@@ -143,6 +143,7 @@ describe('files', () => {
       rules: { 'nodes-available': 'audit', 'runtimeclass-delete-in-use': 'enforce' },
       nodes: { requireReady: false },
       unsynced: 'allow',
+      imageDetection: DEFAULT_CONFIG.imageDetection,
     });
   });
 });
