@@ -12,7 +12,7 @@ import { join, relative, resolve } from 'node:path';
 import { isRecord, leanNode } from '../cluster/lean.js';
 import { parseObjects } from '../cluster/snapshot.js';
 import { parseConfig } from '../config/config.js';
-import { createNode, startControlPlane, type ControlPlane } from '../controlplane/controlplane.js';
+import { createNode, startControlPlane, type ControlPlane } from '../controlplane/index.js';
 import { webhookYaml } from '../deploy/webhooks.js';
 import { caBundle } from '../certs/generate.js';
 import { startServer, type Running } from './serve.js';
