@@ -27,8 +27,6 @@ export interface PlaygroundOptions {
 }
 
 export interface Playground {
-  /** Settles when the background phase has ended: the cluster is up, failed, or was stopped. */
-  readonly cluster: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -112,10 +110,9 @@ export async function playground(opts: PlaygroundOptions): Promise<Playground> {
       },
     );
   };
-  const cluster = state === undefined ? Promise.resolve() : background(state);
+  if (state !== undefined) void background(state);
 
   return {
-    cluster,
     async stop() {
       stopping = true;
       abort.abort();

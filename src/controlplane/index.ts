@@ -13,7 +13,7 @@
  */
 export * from './types.js';
 export { startControlPlane, NODE_LIFECYCLE_CONTROLLER } from './plane.js';
-export { freePort, freePorts, httpCall, type HttpCallOptions, type HttpCallResult } from './net.js';
+export { freePort, httpCall, type HttpCallOptions, type HttpCallResult } from './net.js';
 export { tailFile } from './process.js';
 export { kubectlOk, kubectlJson, applyObjects } from './kubectl.js';
 export { createNode, setNodeReady, NOT_READY_TAINT_KEY, type FakeNode, type Taint } from './nodes.js';

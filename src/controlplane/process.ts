@@ -12,13 +12,13 @@ import type { ComponentName } from './types.js';
 
 const STOP_GRACE_MS = 10_000;
 const POLL_MS = 200;
-export const LOG_TAIL_LINES = 40;
+const LOG_TAIL_LINES = 40;
 export const TMP_PREFIX = 'wasmgate-cp-';
 export const OWNER_FILE = 'owner.pid';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-export function errMessage(err: unknown): string {
+function errMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
