@@ -11,7 +11,7 @@ import { webhookYaml } from '../deploy/webhooks.js';
 import { RULES } from '../rules/index.js';
 import { checkFiles } from './check.js';
 import { playground } from './playground.js';
-import { startServer } from './serve.js';
+import { addServeHardeningOptions, startServer, type ServeOptions } from './serve.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -31,21 +31,22 @@ export function buildCli(): Command {
     .version(pkg.version)
     .showHelpAfterError();
 
-  program
+  const serve = program
     .command('serve')
     .description('serve the admission webhook over HTTPS (POST /mutate, /validate; GET /healthz, /readyz, /metrics)')
     .option('-c, --config <file>', 'YAML config file (default: built-in defaults)')
     .option('--cluster-state <path>', 'decide from a snapshot (YAML file or directory of Nodes and RuntimeClasses) instead of a live cluster; repeatable', collect)
     .option('--kubeconfig <file>', 'kubeconfig for the live cluster source (default: in-cluster config, then $KUBECONFIG)')
-    .option('--cert-dir <dir>', 'directory with tls.crt and tls.key (generated when absent)', 'certs')
+    .option('--cert-dir <dir>', 'directory with tls.crt and tls.key (a Secret mount)', 'certs')
     .option('-p, --port <n>', 'HTTPS port', port, 8443)
     .option('--host <addr>', 'address to listen on', '0.0.0.0')
-    .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error']).default('info'))
-    .action(async (opts: { config?: string; clusterState?: string[]; kubeconfig?: string; certDir: string; port: number; host: string; logLevel: string }) => {
+    .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error']).default('info'));
+  addServeHardeningOptions(serve).action(async (opts: ServeOptions) => {
       const running = await startServer(opts);
       process.stderr.write(`wasmgate listening on ${running.url}\n`);
+      // SIGTERM/SIGINT: drain, finish in flight, exit 0 by the configured deadline
       const stop = (): void => {
-        void running.close().then(() => process.exit(0));
+        void running.shutdown().then(() => process.exit(0));
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);

@@ -65,6 +65,7 @@ export async function playground(opts: PlaygroundOptions): Promise<{ stop: () =>
         config: configFile,
         clusterState: [join(examples, 'cluster')],
         certDir,
+        devCerts: true,
         port: opts.port,
         host: '127.0.0.1',
         logLevel: 'warn',
@@ -77,7 +78,7 @@ export async function playground(opts: PlaygroundOptions): Promise<{ stop: () =>
       if (applied.code !== 0) throw new Error(`kubectl apply of the example RuntimeClasses failed: ${applied.stderr}`);
       say(`  created ${nodes} example nodes and the example RuntimeClasses`);
       server = await startServer(
-        { config: configFile, kubeconfig: cp.kubeconfig, certDir, port: opts.port, host: '127.0.0.1', logLevel: 'warn' },
+        { config: configFile, kubeconfig: cp.kubeconfig, certDir, devCerts: true, port: opts.port, host: '127.0.0.1', logLevel: 'warn' },
         (l) => say(`  ${l}`),
       );
       const live = server.state;

@@ -20,6 +20,17 @@ export interface Config {
   rules: Partial<Record<RuleId, Mode>>;
   nodes: { requireReady: boolean };
   unsynced: 'deny' | 'allow';
+  server: ServerConfig;
+}
+
+export interface ServerConfig {
+  requestTimeoutSeconds: number;
+  headersTimeoutSeconds: number;
+  keepAliveTimeoutSeconds: number;
+  maxConnections: number;
+  drainSeconds: number;
+  shutdownTimeoutSeconds: number;
+  tls: { minVersion: 'TLSv1.3' | 'TLSv1.2'; clientCAFile?: string };
 }
 
 /**
@@ -51,6 +62,16 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   rules: {},
   nodes: { requireReady: true },
   unsynced: 'deny',
+  server: {
+    requestTimeoutSeconds: 10,
+    headersTimeoutSeconds: 5,
+    // above kube-apiserver's 90 s idle connection timeout: see src/server/limits.ts
+    keepAliveTimeoutSeconds: 120,
+    maxConnections: 1000,
+    drainSeconds: 5,
+    shutdownTimeoutSeconds: 25,
+    tls: { minVersion: 'TLSv1.3' as const },
+  },
 });
 
 export class ConfigError extends Error {}
@@ -93,7 +114,35 @@ export function parseConfig(doc: unknown, origin = 'config'): Config {
     rules: { ...user.rules },
     nodes: { ...base.nodes, ...user.nodes },
     unsynced: user.unsynced ?? base.unsynced,
+    server: mergeServer(base.server, user.server, origin),
   };
+}
+
+/** config.server with the serve command's flags applied over it, checked again. */
+export function withServerOverrides(
+  config: Config,
+  flags: { drainSeconds?: number; shutdownTimeoutSeconds?: number; clientCAFile?: string },
+): Config {
+  if (Object.keys(flags).length === 0) return config;
+  const { clientCAFile, ...timing } = flags;
+  const server = mergeServer(config.server, { ...timing, ...(clientCAFile === undefined ? {} : { tls: { clientCAFile } }) }, 'the serve flags with the config');
+  return { ...config, server };
+}
+
+type UserServer = Partial<Omit<ServerConfig, 'tls'>> & { tls?: Partial<ServerConfig['tls']> };
+
+/** Merge the server section and check what the schema cannot: how its figures relate. */
+function mergeServer(base: ServerConfig, user: UserServer | undefined, origin: string): ServerConfig {
+  const s: ServerConfig = { ...base, ...user, tls: { ...base.tls, ...user?.tls } };
+  const problems: string[] = [];
+  if (s.headersTimeoutSeconds > s.requestTimeoutSeconds) {
+    problems.push(`server.headersTimeoutSeconds (${s.headersTimeoutSeconds}) must not exceed server.requestTimeoutSeconds (${s.requestTimeoutSeconds})`);
+  }
+  if (s.shutdownTimeoutSeconds <= s.drainSeconds) {
+    problems.push(`server.shutdownTimeoutSeconds (${s.shutdownTimeoutSeconds}) must exceed server.drainSeconds (${s.drainSeconds}), to leave time for requests in flight`);
+  }
+  if (problems.length > 0) throw new ConfigError(`${origin} is invalid:\n  - ${problems.join('\n  - ')}`);
+  return s;
 }
 
 export async function loadConfig(path: string | undefined): Promise<Config> {

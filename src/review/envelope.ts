@@ -8,6 +8,9 @@ import type { AdmissionRequest } from '../rules/types.js';
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
 
+/** Kubernetes UIDs are 36 characters; this leaves slack and keeps an echoed uid small. */
+export const MAX_UID_LENGTH = 128;
+
 const groupVersionKind = {
   type: 'object',
   required: ['group', 'version', 'kind'],
@@ -28,7 +31,7 @@ export const admissionReviewSchema = {
       type: 'object',
       required: ['uid', 'kind', 'operation'],
       properties: {
-        uid: { type: 'string', minLength: 1 },
+        uid: { type: 'string', minLength: 1, maxLength: MAX_UID_LENGTH },
         kind: groupVersionKind,
         resource: {
           type: 'object',

@@ -161,6 +161,7 @@ describe('files', () => {
       rules: { 'nodes-available': 'audit', 'runtimeclass-delete-in-use': 'enforce' },
       nodes: { requireReady: false },
       unsynced: 'allow',
+      server: DEFAULT_CONFIG.server,
     });
   });
 });
