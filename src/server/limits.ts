@@ -15,7 +15,9 @@
  *   connections, never wasmgate.
  * - maxConnections: sockets beyond it are dropped at accept.
  */
+import type { IncomingMessage } from 'node:http';
 import type { Server } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import type { ServerConfig } from '../config/config.js';
 
 /** kube-apiserver's idle timeout for webhook connections (Go http.DefaultTransport.IdleConnTimeout). */
@@ -50,4 +52,23 @@ export function connectionLimits(server: ServerConfig): ConnectionLimits {
 /** What can only be set on the server object once it exists. */
 export function applyConnectionCap(server: Server, cfg: ServerConfig): void {
   server.maxConnections = cfg.maxConnections;
+  closeSilentConnections(server, connectionLimits(cfg).headersTimeout);
+}
+
+/**
+ * Node's headersTimeout only runs once a request has begun: a connection that completes TLS and
+ * never sends a byte would stay open. Close any connection that has not delivered a complete
+ * request head within the headers timeout (one that is still sending its headers would be closed
+ * by Node at the same time).
+ */
+function closeSilentConnections(server: Server, headersTimeoutMs: number): void {
+  const spoke = new WeakSet<object>();
+  server.on('request', (req: IncomingMessage) => spoke.add(req.socket));
+  server.on('secureConnection', (socket: TLSSocket) => {
+    const timer = setTimeout(() => {
+      if (!spoke.has(socket)) socket.destroy();
+    }, headersTimeoutMs);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  });
 }
