@@ -114,7 +114,7 @@ export function parseConfig(doc: unknown, origin = 'config'): Config {
     rules: { ...user.rules },
     nodes: { ...base.nodes, ...user.nodes },
     unsynced: user.unsynced ?? base.unsynced,
-    server: mergeServer(base.server, user.server, origin),
+    server: mergeServer(base.server, user.server, `${origin} is invalid`),
   };
 }
 
@@ -125,14 +125,18 @@ export function withServerOverrides(
 ): Config {
   if (Object.keys(flags).length === 0) return config;
   const { clientCAFile, ...timing } = flags;
-  const server = mergeServer(config.server, { ...timing, ...(clientCAFile === undefined ? {} : { tls: { clientCAFile } }) }, 'the serve flags with the config');
+  const server = mergeServer(
+    config.server,
+    { ...timing, ...(clientCAFile === undefined ? {} : { tls: { clientCAFile } }) },
+    'the serve flags and the config do not fit together',
+  );
   return { ...config, server };
 }
 
 type UserServer = Partial<Omit<ServerConfig, 'tls'>> & { tls?: Partial<ServerConfig['tls']> };
 
 /** Merge the server section and check what the schema cannot: how its figures relate. */
-function mergeServer(base: ServerConfig, user: UserServer | undefined, origin: string): ServerConfig {
+function mergeServer(base: ServerConfig, user: UserServer | undefined, heading: string): ServerConfig {
   const s: ServerConfig = { ...base, ...user, tls: { ...base.tls, ...user?.tls } };
   const problems: string[] = [];
   if (s.headersTimeoutSeconds > s.requestTimeoutSeconds) {
@@ -141,7 +145,7 @@ function mergeServer(base: ServerConfig, user: UserServer | undefined, origin: s
   if (s.shutdownTimeoutSeconds <= s.drainSeconds) {
     problems.push(`server.shutdownTimeoutSeconds (${s.shutdownTimeoutSeconds}) must exceed server.drainSeconds (${s.drainSeconds}), to leave time for requests in flight`);
   }
-  if (problems.length > 0) throw new ConfigError(`${origin} is invalid:\n  - ${problems.join('\n  - ')}`);
+  if (problems.length > 0) throw new ConfigError(`${heading}:\n  - ${problems.join('\n  - ')}`);
   return s;
 }
 
