@@ -119,6 +119,30 @@ describe('connection timeouts and cap', () => {
     expect(received.toLowerCase()).toContain('keep-alive: timeout=1');
   });
 
+  it('serves a request on a keep-alive connection that was idle longer than the headers timeout', async () => {
+    const srv2 = await start({ requestTimeoutSeconds: 1, headersTimeoutSeconds: 0.5, keepAliveTimeoutSeconds: 30 });
+    try {
+      const s = await tlsOpen(srv2.port, srv2.certs.ca.cert);
+      s.on('error', () => {});
+      let received = '';
+      s.on('data', (d: Buffer) => (received += d.toString()));
+      const answers = async (count: number): Promise<void> => {
+        for (let i = 0; i < 200 && (received.match(/HTTP\/1\.1 200 /g) ?? []).length < count; i++) await new Promise((r) => setTimeout(r, 25));
+      };
+      s.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n');
+      await answers(1);
+      // idle for three headers timeouts, as the API server's pooled connections are between reviews
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(s.destroyed).toBe(false);
+      s.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n');
+      await answers(2);
+      expect((received.match(/HTTP\/1\.1 200 /g) ?? []).length).toBe(2);
+      s.destroy();
+    } finally {
+      await srv2.close();
+    }
+  });
+
   it('refuses connections beyond maxConnections, and accepts again once they close', async () => {
     // timeouts far above the deadline: only the cap can close the fifth connection in time
     const capped = await start({ requestTimeoutSeconds: 60, headersTimeoutSeconds: 60, maxConnections: 4 });
