@@ -31,7 +31,6 @@ export interface SelfCertOptions {
   /** how often to re-read the Secret and the webhook configurations */
   checkIntervalMs: number;
   log: (line: string) => void;
-  onChange?: (b: CertBundle) => void;
 }
 
 const WEBHOOK_KINDS = ['mutatingwebhookconfigurations', 'validatingwebhookconfigurations'] as const;
@@ -48,6 +47,8 @@ export class CertController {
   private stopped = false;
   /** caBundle last seen in each webhook configuration, to log injections once */
   private injected = new Map<string, string>();
+  /** called with every new set after the first (the server swaps its secure context) */
+  onChange: ((b: CertBundle) => void) | undefined;
 
   constructor(private readonly o: SelfCertOptions) {}
 
@@ -156,7 +157,7 @@ export class CertController {
     const first = this.current === undefined;
     this.current = b;
     if (!first) this.o.log(`certificates: serving the renewed certificate (valid until ${notAfter(b.cert).toISOString()})`);
-    this.o.onChange?.(b);
+    if (!first) this.onChange?.(b);
     return b;
   }
 }

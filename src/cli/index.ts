@@ -12,6 +12,7 @@ import { RULES } from '../rules/index.js';
 import { checkFiles } from './check.js';
 import { playground } from './playground.js';
 import { startServer } from './serve.js';
+import { addCertOptions, selfCertSettings, type CertCliOptions } from './serve-certs.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -31,8 +32,8 @@ export function buildCli(): Command {
     .version(pkg.version)
     .showHelpAfterError();
 
-  program
-    .command('serve')
+  addCertOptions(program
+    .command('serve'))
     .description('serve the admission webhook over HTTPS (POST /mutate, /validate; GET /healthz, /readyz, /metrics)')
     .option('-c, --config <file>', 'YAML config file (default: built-in defaults)')
     .option('--cluster-state <path>', 'decide from a snapshot (YAML file or directory of Nodes and RuntimeClasses) instead of a live cluster; repeatable', collect)
@@ -41,8 +42,8 @@ export function buildCli(): Command {
     .option('-p, --port <n>', 'HTTPS port', port, 8443)
     .option('--host <addr>', 'address to listen on', '0.0.0.0')
     .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error']).default('info'))
-    .action(async (opts: { config?: string; clusterState?: string[]; kubeconfig?: string; certDir: string; port: number; host: string; logLevel: string }) => {
-      const running = await startServer(opts);
+    .action(async (opts: { config?: string; clusterState?: string[]; kubeconfig?: string; certDir: string; port: number; host: string; logLevel: string } & CertCliOptions) => {
+      const running = await startServer({ ...opts, selfCerts: selfCertSettings(opts) });
       process.stderr.write(`wasmgate listening on ${running.url}\n`);
       const stop = (): void => {
         void running.close().then(() => process.exit(0));

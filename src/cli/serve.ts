@@ -7,6 +7,7 @@ import { loadConfig, type Config } from '../config/config.js';
 import { buildApp } from '../server/app.js';
 import { readTls, reloadOnChange, tlsFiles } from '../server/tls.js';
 import { openLiveState } from './live.js';
+import { startSelfCerts, type SelfCertSettings } from './serve-certs.js';
 
 export interface ServeOptions {
   config?: string;
@@ -16,6 +17,8 @@ export interface ServeOptions {
   port: number;
   host: string;
   logLevel: string;
+  /** --cert-mode self: certificates from a Secret wasmgate manages (src/certs/controller.ts) */
+  selfCerts?: SelfCertSettings | undefined;
 }
 
 export interface Running {
@@ -30,8 +33,11 @@ export interface Running {
 export async function startServer(opts: ServeOptions, out: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<Running> {
   const config = await loadConfig(opts.config);
   const certDir = resolve(opts.certDir);
-  const certs = await ensureDevCerts(certDir);
-  if (certs.generated) out(`generated development certificates in ${certDir} (CA: ${certDir}/ca.crt)`);
+  const certController = opts.selfCerts === undefined ? undefined : await startSelfCerts(opts.selfCerts, certDir, opts.kubeconfig, out);
+  if (certController === undefined) {
+    const certs = await ensureDevCerts(certDir);
+    if (certs.generated) out(`generated development certificates in ${certDir} (CA: ${certDir}/ca.crt)`);
+  }
 
   let state: ClusterState;
   let stopState = async (): Promise<void> => {};
@@ -56,7 +62,13 @@ export async function startServer(opts: ServeOptions, out: (line: string) => voi
     logger: { level: opts.logLevel },
   });
   await app.listen({ port: opts.port, host: opts.host });
-  const stopWatch = reloadOnChange(app.server as import('node:https').Server, files, app.log);
+  const server = app.server as import('node:https').Server;
+  // self: the controller hands over each renewed pair; files: watch tls.crt/tls.key
+  let stopWatch = (): void => {};
+  if (certController !== undefined) {
+    certController.onChange = (b) => server.setSecureContext({ cert: b.cert, key: b.key });
+    certController.start();
+  } else stopWatch = reloadOnChange(server, files, app.log);
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : opts.port;
   const host = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host;
@@ -67,6 +79,7 @@ export async function startServer(opts: ServeOptions, out: (line: string) => voi
     state,
     async close() {
       stopWatch();
+      await certController?.stop();
       await app.close();
       await stopState();
     },
