@@ -104,6 +104,15 @@ log "building $MODULE@$HELM_VERSION into $DEST (Go: $(go env GOVERSION))"
 # `go install module/cmd@version` builds with the module's own go.mod and go.sum
 # (helm's go.mod has no replace directives), checked against the Go checksum DB.
 ldflags="-s -w -X $MODULE/internal/version.version=$HELM_VERSION -X $MODULE/internal/version.gitTreeState=clean"
+# As helm's Makefile does: the Kubernetes version `helm template` and `helm lint` assume is the
+# one of the client-go it links (v0.37.0 -> 1.37); without it they assume 1.20.
+gomod=$(go mod download -json "$MODULE@$HELM_VERSION" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\{0,1\}$/\1/p')
+[[ -f $gomod ]] || die "could not locate go.mod of $MODULE@$HELM_VERSION"
+client_go=$(awk '$1 == "k8s.io/client-go" { print $2; exit }' "$gomod")
+[[ $client_go =~ ^v0\.([0-9]+)\.[0-9]+$ ]] || die "cannot read k8s.io/client-go's version from $gomod (got '$client_go')"
+for pkg in pkg/lint/rules pkg/chartutil; do
+  ldflags+=" -X $MODULE/$pkg.k8sVersionMajor=1 -X $MODULE/$pkg.k8sVersionMinor=${BASH_REMATCH[1]}"
+done
 t0=$SECONDS
 GOBIN="$OUT/bin" go install -trimpath -ldflags "$ldflags" "$MODULE/cmd/helm@$HELM_VERSION" >&2 ||
   die "helm build failed"
