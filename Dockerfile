@@ -7,6 +7,9 @@
 ARG NODE_IMAGE=docker.io/library/node:22-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
+# only for builders behind a TLS-intercepting proxy (a CA file mounted into the build); build
+# args of a stage never reach the runtime image
+ARG NODE_EXTRA_CA_CERTS
 WORKDIR /src
 COPY package.json package-lock.json ./
 # --ignore-scripts: `prepare` would build before the sources are here
@@ -16,6 +19,7 @@ COPY src ./src
 RUN npx tsc -p tsconfig.build.json
 
 FROM ${NODE_IMAGE} AS deps
+ARG NODE_EXTRA_CA_CERTS
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts

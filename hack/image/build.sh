@@ -48,6 +48,12 @@ if [[ -z ${NODE_IMAGE:-} ]]; then
 fi
 if [[ $BASE_ONLY == 1 ]]; then echo "$NODE_IMAGE"; exit 0; fi
 
-log "buildah bud --build-arg NODE_IMAGE=$NODE_IMAGE -t $TAG"
-buildah bud --isolation chroot --layers=false --build-arg "NODE_IMAGE=$NODE_IMAGE" -t "$TAG" -f "$REPO/Dockerfile" "$REPO" >&2
+extra=()
+# Behind a TLS-intercepting proxy (this sandbox), npm in the build needs the proxy's CA: mount the
+# host's bundle into the build steps only (a volume and a build arg: neither reaches the image).
+if [[ -n ${NODE_EXTRA_CA_CERTS:-} && -f $NODE_EXTRA_CA_CERTS ]]; then
+  extra+=(--volume "$NODE_EXTRA_CA_CERTS:/run/build-ca.crt:ro" --build-arg NODE_EXTRA_CA_CERTS=/run/build-ca.crt)
+fi
+log "buildah bud --build-arg NODE_IMAGE=$NODE_IMAGE ${extra[*]} -t $TAG"
+buildah bud --isolation chroot --layers=false --build-arg "NODE_IMAGE=$NODE_IMAGE" "${extra[@]}" -t "$TAG" -f "$REPO/Dockerfile" "$REPO" >&2
 echo "$TAG"

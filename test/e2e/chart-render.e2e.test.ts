@@ -56,7 +56,7 @@ describe('helm lint and template', () => {
   }
 
   it('a config value that breaks the config schema is refused by helm, naming the field', async () => {
-    const res = await helm(['template', 'wg', CHART, '-f', '-'], stringify({ config: { nodes: { requireReady: 'yes' } } }));
+    const res = await helm(['template', 'wg', CHART, '-f', '-'], stringify({ config: { nodes: { requireReady: 'maybe' } } }));
     expect(res.code).not.toBe(0);
     expect(res.stderr).toContain('requireReady');
   });
