@@ -26,6 +26,7 @@ let proxy: Server;
 let proxyPort = 0;
 const targets: number[] = [];
 let replicas: InClusterWasmgate[] = [];
+const sockets = new Set<import('node:net').Socket>();
 
 async function secret(c: ControlPlane): Promise<{ ca: string; cert: string }> {
   const s = await kubectlJson(c, ['get', 'secret', `${NAME}-certs`, '-n', NS]);
@@ -66,6 +67,9 @@ beforeAll(async () => {
   let next = 0;
   proxy = createServer((down) => {
     const up = connect(targets[next++ % targets.length]!, '127.0.0.1');
+    sockets.add(down).add(up);
+    down.on('close', () => sockets.delete(down));
+    up.on('close', () => sockets.delete(up));
     down.pipe(up).pipe(down);
     up.on('error', () => down.destroy());
     down.on('error', () => up.destroy());
@@ -89,7 +93,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(replicas.map((r) => r.stop()));
-  await new Promise((r) => proxy?.close(r));
+  // the API server keeps its connections open: close them, or close() waits for ever
+  proxy?.close();
+  for (const s of sockets) s.destroy();
 });
 
 describe('helm install, then wasmgate as the chart runs it', () => {

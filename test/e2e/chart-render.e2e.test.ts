@@ -60,6 +60,13 @@ describe('helm lint and template', () => {
     expect(res.code).not.toBe(0);
     expect(res.stderr).toContain('requireReady');
   });
+
+  it('config.annotations other than those the webhook matchConditions were generated for is refused, saying how to fix it', async () => {
+    const res = await helm(['template', 'wg', CHART, '-f', '-'], stringify({ config: { annotations: { runtime: 'example.com/wasm' } } }));
+    expect(res.code).not.toBe(0);
+    expect(res.stderr).toContain('config.annotations differs from the annotations the chart');
+    expect(res.stderr).toContain('scripts/chart-files.ts');
+  });
 });
 
 describe('the rendered objects', () => {

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
-import { freePort, type ControlPlane } from './controlplane.js';
+import { freePort, type ControlPlane } from '../../src/controlplane/controlplane.js';
 import { ensureBuilt, REPO } from './wasmgate.js';
 
 const run = promisify(execFile);
