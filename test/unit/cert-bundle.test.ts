@@ -2,7 +2,7 @@
 import { X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { caBundleOf, due, fromSecretData, nextBundle, notAfter, toSecretData, type CertBundle } from '../../src/certs/bundle.js';
-import { parseDuration } from '../../src/cli/serve-certs.js';
+import { parseDuration, selfCertSettings, type CertCliOptions } from '../../src/cli/serve-certs.js';
 
 const SVC = { name: 'wasmgate', namespace: 'wg' };
 const HOUR = 3_600_000;
@@ -60,5 +60,17 @@ describe('certificate bundle', () => {
     expect(parseDuration('30d')).toBe(720 * HOUR);
     expect(() => parseDuration('1y')).toThrow('positive duration');
     expect(() => parseDuration('0s')).toThrow('positive duration');
+  });
+});
+
+describe('serve --cert-mode self settings', () => {
+  const base: CertCliOptions = { certMode: 'self', certService: 'wasmgate', certValidity: 10 * HOUR, certCaValidity: 100 * HOUR, certRenewBefore: 2 * HOUR, certCheckInterval: 60_000 };
+  it('files mode needs nothing; self needs the Secret, the webhook configuration name and a namespace', () => {
+    expect(selfCertSettings({ ...base, certMode: 'files' })).toBeUndefined();
+    expect(() => selfCertSettings(base)).toThrow('--cert-mode self needs --cert-secret and --webhook-config');
+    expect(() => selfCertSettings({ ...base, certSecret: 's', webhookConfig: 'w', certRenewBefore: 10 * HOUR })).toThrow('--cert-renew-before must be shorter than --cert-validity');
+    expect(selfCertSettings({ ...base, certSecret: 's', webhookConfig: 'w', namespace: 'ns' })).toEqual({
+      namespace: 'ns', secretName: 's', webhookConfigName: 'w', service: 'wasmgate', servingMs: 10 * HOUR, caMs: 100 * HOUR, renewBeforeMs: 2 * HOUR, checkIntervalMs: 60_000,
+    });
   });
 });
