@@ -101,7 +101,9 @@ afterAll(async () => {
 describe('helm install, then wasmgate as the chart runs it', () => {
   it('both replicas sync the live cache with only the chart RBAC, which allows nothing else', async () => {
     const c = cp();
-    const { ca } = await waitFor(() => secret(c), { what: 'the certificate Secret', timeoutMs: 60_000 });
+    const { ca } = await waitFor(() => secret(c), { what: 'the certificate Secret', timeoutMs: 60_000 }).catch((err: Error) => {
+      throw new Error(`${err.message}\nreplica logs:\n${replicas.map((r) => r.output()).join('\n---\n')}`);
+    });
     for (const r of replicas) {
       await waitFor(async () => (await r.get('/readyz', ca)).status === 200, { what: `replica ${r.port} ready\n${r.output()}`, timeoutMs: 60_000 });
     }
