@@ -27,6 +27,8 @@ export interface WebhookOptions {
   client: ClientConfig;
   /** namespaces never sent to the webhook, besides kube-system */
   excludeNamespaces?: string[];
+  /** namespaces carrying this label (any value) are never sent to the webhook either */
+  optOutLabel?: string;
   timeoutSeconds?: number;
   /** include the workload-template and Node webhooks (default true) */
   workloads?: boolean;
@@ -104,7 +106,10 @@ function clientConfig(c: ClientConfig, path: string): object {
 
 export function webhookConfigurations(config: Config, o: WebhookOptions): [object, object] {
   const namespaceSelector = {
-    matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', ...(o.excludeNamespaces ?? [])] }],
+    matchExpressions: [
+      { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', ...(o.excludeNamespaces ?? [])] },
+      ...(o.optOutLabel === undefined || o.optOutLabel === '' ? [] : [{ key: o.optOutLabel, operator: 'DoesNotExist' }]),
+    ],
   };
   const common = { sideEffects: 'None', admissionReviewVersions: ['v1'], timeoutSeconds: o.timeoutSeconds ?? 5, matchPolicy: 'Equivalent' };
   const mutating: object[] = [
