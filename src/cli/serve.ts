@@ -7,6 +7,8 @@ import type { ClusterState } from '../cluster/types.js';
 import { loadSnapshot } from '../cluster/snapshot.js';
 import { loadConfig, type Config } from '../config/config.js';
 import { buildApp } from '../server/app.js';
+import { createMetrics } from '../server/metrics.js';
+import { createImageResolver } from './images.js';
 import { readTls, reloadOnChange, tlsFiles } from '../server/tls.js';
 import { openLiveState } from './live.js';
 import { collect, port } from './options.js';
@@ -60,11 +62,21 @@ export async function startServer(opts: ServeOptions, out: (line: string) => voi
   }
 
   const files = tlsFiles(certDir);
+  const metrics = createMetrics(state);
+  let images;
+  try {
+    images = config.imageDetection.enabled ? await createImageResolver(config, metrics.registry, opts.kubeconfig, out) : undefined;
+  } catch (err) {
+    await stopState();
+    throw err;
+  }
   const { app } = buildApp({
     config,
     state,
     https: readTls(files),
     logger: { level: opts.logLevel },
+    metrics,
+    ...(images === undefined ? {} : { images }),
   });
   await app.listen({ port: opts.port, host: opts.host });
   const stopWatch = reloadOnChange(app.server as import('node:https').Server, files, app.log);

@@ -17,7 +17,7 @@ import type { ImageFacts } from '../images/facts.js';
 import { chooseRuntimeClass } from './choose-runtimeclass.js';
 import { intentFromImages } from './from-images.js';
 import { podTarget } from './targets.js';
-import type { CheckOf, Decision, Messages, Rule, RuleContext, RuleId, Subject } from './types.js';
+import type { CheckOf, Decision, Messages, PodTarget, Rule, RuleContext, RuleId, Subject } from './types.js';
 import { wasmIntent } from './wasm.js';
 
 export type { Endpoint };
@@ -118,6 +118,12 @@ function settle(result: EngineResult): EngineResult {
 function notSyncedText(state: ClusterState, outcome: 'deny' | 'allow' | 'bare'): string {
   const base = `wasmgate's view of the cluster is not synced yet (${state.status().detail}), so it cannot check Wasm placement.`;
   return outcome === 'deny' ? `${base} Retry in a few seconds.` : outcome === 'allow' ? `${base} Admitted unchecked.` : base;
+}
+
+/** The pod (template) /mutate decides on, if any: the HTTP layer looks up its images first. */
+export function mutateTarget(req: AdmissionRequest): PodTarget | undefined {
+  const kind = admitted(req, 'mutate');
+  return kind === undefined ? undefined : podTarget(kind, req.object, { name: req.name, namespace: req.namespace });
 }
 
 /**

@@ -8,6 +8,8 @@ import type { Config } from '../config/config.js';
 import { decodeReview, EnvelopeError } from '../review/envelope.js';
 import { encodeResponse } from '../review/response.js';
 import { handlesKind, mutate, validate, type Endpoint, type EngineResult } from '../decide/engine.js';
+import type { ImageResolver } from '../images/resolver.js';
+import { imageFactsFor } from './images.js';
 import { createMetrics, type Metrics } from './metrics.js';
 
 /** An AdmissionReview may carry object and oldObject of up to 3 MB each, plus the envelope. */
@@ -19,6 +21,8 @@ export interface AppOptions {
   https?: { cert: Buffer | string; key: Buffer | string };
   logger?: FastifyServerOptions['logger'];
   metrics?: Metrics;
+  /** image detection (imageDetection.enabled): /mutate looks up images with it before deciding */
+  images?: ImageResolver;
 }
 
 function problem(reply: FastifyReply, statusCode: number, message: string): FastifyReply {
@@ -112,7 +116,9 @@ export function buildApp(opts: AppOptions): { app: FastifyInstance; metrics: Met
     }
     let result: EngineResult;
     try {
-      result = endpoint === 'mutate' ? mutate(req, state, config) : validate(req, state, config);
+      // bounded by imageDetection.budgetMs (and the request); never throws
+      const facts = endpoint === 'mutate' && opts.images !== undefined ? await imageFactsFor(req, config, opts.images, reply.raw) : undefined;
+      result = endpoint === 'mutate' ? mutate(req, state, config, facts) : validate(req, state, config);
     } catch (err) {
       request.log.error({ err, uid: req.uid, kind }, 'decision failed');
       const message = `wasmgate failed to evaluate this ${kind}: ${err instanceof Error ? err.message : String(err)}`;
