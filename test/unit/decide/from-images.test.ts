@@ -23,7 +23,7 @@ function fact(container: string, kind: Extract<ImageFact, { status: 'classified'
   const reference = `${REG}/${repo}`;
   return { status: 'classified', container, init: false, image: reference, reference, digest, kind, evidence };
 }
-const wasi = (c = 'app') => fact(c, 'wasi-image', 'wasm/hello:v1', D1, 'wasi/wasm image (config os wasip1, architecture wasm)');
+const wasi = (c = 'app') => fact(c, 'wasi-image', 'wasm/image:v1', D1, 'wasi/wasm image (config os wasip1, architecture wasm)');
 const spin = (c = 'app') => fact(c, 'spin-app', 'spin/hello:v1', D3, 'Spin application (a layer of media type application/vnd.fermyon.spin.application.v1+config; 1 Wasm component layer)');
 const linux = (c = 'sidecar') => fact(c, 'linux', 'plain/linux:v1', D2, 'config os linux, architecture amd64');
 const mixedIndex = (c = 'app') =>
