@@ -11,14 +11,21 @@ import { ImageResolver } from '../images/resolver.js';
  * through the API (the same kubeconfig as the live source) only when the config names one or lets
  * pods' imagePullSecrets be used.
  */
-export async function createImageResolver(config: Config, metrics: Registry, kubeconfig: string | undefined, out: (line: string) => void): Promise<ImageResolver> {
+export async function createImageResolver(
+  config: Config,
+  metrics: Registry,
+  kubeconfig: string | undefined,
+  out: (line: string) => void,
+): Promise<ImageResolver> {
   const d = config.imageDetection;
   let ca: string | undefined;
   if (d.caFile !== '') {
     try {
       ca = await readFile(d.caFile, 'utf8');
     } catch (err) {
-      throw new Error(`imageDetection.caFile ${d.caFile} cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      throw new Error(`imageDetection.caFile ${d.caFile} cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
+        cause: err,
+      });
     }
   }
   const needsSecrets = d.credentialsSecret !== undefined || d.allowPodPullSecrets;
@@ -27,10 +34,15 @@ export async function createImageResolver(config: Config, metrics: Registry, kub
     try {
       secrets = apiSecretReader(loadKubeConfig(kubeconfig));
     } catch (err) {
-      throw new Error(`imageDetection needs API access to read registry credentials Secrets: ${(err as Error).message}`);
+      throw new Error(`imageDetection needs API access to read registry credentials Secrets: ${(err as Error).message}`, { cause: err });
     }
   }
-  const creds = d.credentialsSecret === undefined ? 'no credentials Secret' : `credentials from Secret ${d.credentialsSecret.namespace}/${d.credentialsSecret.name}`;
-  out(`image detection: on for ${d.registries.join(', ')} (budget ${d.budgetMs} ms; ${creds}${d.allowPodPullSecrets ? "; pods' imagePullSecrets too" : ''})`);
+  const creds =
+    d.credentialsSecret === undefined
+      ? 'no credentials Secret'
+      : `credentials from Secret ${d.credentialsSecret.namespace}/${d.credentialsSecret.name}`;
+  out(
+    `image detection: on for ${d.registries.join(', ')} (budget ${d.budgetMs} ms; ${creds}${d.allowPodPullSecrets ? "; pods' imagePullSecrets too" : ''})`,
+  );
   return new ImageResolver({ config: d, metrics, ...(ca === undefined ? {} : { ca }), ...(secrets === undefined ? {} : { secrets }) });
 }

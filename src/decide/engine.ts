@@ -139,7 +139,8 @@ export function mutate(req: AdmissionRequest, state: ClusterState, config: Confi
   const ctx: RuleContext = { state, config };
   // no marker and no runtimeClassName: what the images say, if they were looked up (it may deny)
   const intent = wasmIntent(target, ctx) ?? (facts === undefined ? undefined : intentFromImages(target, facts, ctx, result));
-  if (intent === undefined || (intent.annotation === undefined && intent.handlers === undefined) || intent.runtimeClassName !== undefined) return result;
+  if (intent === undefined || (intent.annotation === undefined && intent.handlers === undefined) || intent.runtimeClassName !== undefined)
+    return result;
   if (!state.status().synced) {
     result.auditAnnotations['runtimeclass-choice'] = `none: ${notSyncedText(state, 'bare')}`;
     return result;

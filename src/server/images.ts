@@ -12,7 +12,12 @@ import type { ImageFacts } from '../images/facts.js';
 import type { ImageResolver } from '../images/resolver.js';
 import type { AdmissionRequest } from '../review/envelope.js';
 
-export async function imageFactsFor(req: AdmissionRequest, config: Config, resolver: ImageResolver, response: ServerResponse): Promise<ImageFacts | undefined> {
+export async function imageFactsFor(
+  req: AdmissionRequest,
+  config: Config,
+  resolver: ImageResolver,
+  response: ServerResponse,
+): Promise<ImageFacts | undefined> {
   const t = mutateTarget(req);
   if (t === undefined) return undefined;
   const ended = new AbortController();

@@ -52,7 +52,10 @@ let warmed = 0;
 const image = (name: ObjectName) => `${registry.host}/${REPOS[name]}`;
 
 const cp = useControlPlane(
-  { scheduler: false, apiServerArgs: [`--audit-policy-file=${join(auditDir, 'policy.yaml')}`, `--audit-log-path=${auditLog}`, '--audit-log-mode=blocking'] },
+  {
+    scheduler: false,
+    apiServerArgs: [`--audit-policy-file=${join(auditDir, 'policy.yaml')}`, `--audit-log-path=${auditLog}`, '--audit-log-mode=blocking'],
+  },
   async (cp) => {
     work = await tempDir('wasmgate-e2e-images-');
     pki = await testPki(join(work.dir, 'pki'));
@@ -81,8 +84,20 @@ const cp = useControlPlane(
         type: 'kubernetes.io/dockerconfigjson',
         data: { '.dockerconfigjson': Buffer.from(JSON.stringify(dockerconfig)).toString('base64') },
       },
-      { apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: 'wasm1' }, handler: 'wasmtime', scheduling: { nodeSelector: W } },
-      { apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: 'wasmtime-spin-v2' }, handler: 'spin', scheduling: { nodeSelector: S } },
+      {
+        apiVersion: 'node.k8s.io/v1',
+        kind: 'RuntimeClass',
+        metadata: { name: 'wasm1' },
+        handler: 'wasmtime',
+        scheduling: { nodeSelector: W },
+      },
+      {
+        apiVersion: 'node.k8s.io/v1',
+        kind: 'RuntimeClass',
+        metadata: { name: 'wasmtime-spin-v2' },
+        handler: 'spin',
+        scheduling: { nodeSelector: S },
+      },
     ]);
     config = {
       imageDetection: {
@@ -125,7 +140,12 @@ afterAll(async () => {
 }, 60_000);
 
 function plainPod(name: string, containers: Array<[string, string]>): Record<string, unknown> {
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: NS }, spec: { containers: containers.map(([n, i]) => ({ name: n, image: i })) } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: NS },
+    spec: { containers: containers.map(([n, i]) => ({ name: n, image: i })) },
+  };
 }
 
 async function apply(obj: object) {
@@ -139,8 +159,19 @@ async function auditAnnotations(name: string): Promise<Record<string, string>> {
       const text = await readFile(auditLog, 'utf8').catch(() => '');
       for (const line of text.split('\n')) {
         if (line === '') continue;
-        const ev = JSON.parse(line) as { stage: string; verb: string; objectRef?: { resource?: string; namespace?: string; name?: string }; annotations?: Record<string, string> };
-        if (ev.stage === 'ResponseComplete' && ev.verb === 'create' && ev.objectRef?.resource === 'pods' && ev.objectRef.namespace === NS && ev.objectRef.name === name) {
+        const ev = JSON.parse(line) as {
+          stage: string;
+          verb: string;
+          objectRef?: { resource?: string; namespace?: string; name?: string };
+          annotations?: Record<string, string>;
+        };
+        if (
+          ev.stage === 'ResponseComplete' &&
+          ev.verb === 'create' &&
+          ev.objectRef?.resource === 'pods' &&
+          ev.objectRef.namespace === NS &&
+          ev.objectRef.name === name
+        ) {
           return ev.annotations ?? {};
         }
       }
@@ -172,7 +203,9 @@ describe('image detection through the real API server and a real registry', () =
     expect(pod.spec.runtimeClassName).toBe('wasm1');
     expect(pod.spec.nodeSelector).toEqual(W);
     const audit = await auditAnnotations('wasi');
-    expect(audit['pods.mutate.wasmgate.dev/runtimeclass-choice']).toBe('wasm1: the only RuntimeClass with a handler among wasmtime, wasmedge, wasmer, wasm');
+    expect(audit['pods.mutate.wasmgate.dev/runtimeclass-choice']).toBe(
+      'wasm1: the only RuntimeClass with a handler among wasmtime, wasmedge, wasmer, wasm',
+    );
     expect(audit['pods.mutate.wasmgate.dev/image-detection']).toBe(
       `Pod ${NS}/wasi has no runtimeClassName and no wasmgate.dev/runtime annotation; its images are Wasm: container app: ${image('wasiImage')} (${digests.wasiImage}) ` +
         'is a wasi/wasm image (config os wasip1, architecture wasm). Wanted: a RuntimeClass with a wasmtime-compatible handler (wasmtime, wasmedge, wasmer, wasm).',
@@ -184,7 +217,11 @@ describe('image detection through the real API server and a real registry', () =
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: { name: 'spin', namespace: NS },
-      spec: { replicas: 1, selector: { matchLabels: { app: 'spin' } }, template: { metadata: { labels: { app: 'spin' } }, spec: { containers: [{ name: 'app', image: image('spinApp') }] } } },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: 'spin' } },
+        template: { metadata: { labels: { app: 'spin' } }, spec: { containers: [{ name: 'app', image: image('spinApp') }] } },
+      },
     });
     expect(res.code, res.stderr).toBe(0);
     const d = await kubectlJson(cp, ['get', 'deployment', 'spin', '-n', NS]);
@@ -201,7 +238,12 @@ describe('image detection through the real API server and a real registry', () =
   });
 
   it('a pod mixing a Wasm and a Linux container is denied, with the golden text verbatim', async () => {
-    const res = await apply(plainPod('mixed', [['app', image('wasiImage')], ['sidecar', image('linux')]]));
+    const res = await apply(
+      plainPod('mixed', [
+        ['app', image('wasiImage')],
+        ['sidecar', image('linux')],
+      ]),
+    );
     expect(res.code).not.toBe(0);
     const message = await golden('image-detection-mutate-mixed-pod-denied.txt', 'message: ', 'mixed');
     expect(res.stderr).toContain(`admission webhook "pods.mutate.wasmgate.dev" denied the request: ${message}`);
@@ -215,7 +257,9 @@ describe('image detection through the real API server and a real registry', () =
     const pod = await kubectlJson(cp, ['get', 'pod', 'multi', '-n', NS]);
     expect(pod.spec.runtimeClassName).toBeUndefined();
     const audit = await auditAnnotations('multi');
-    expect(audit['pods.mutate.wasmgate.dev/image-detection']).toBe(await golden('image-detection-mixed-index.txt', 'audit image-detection: ', 'multi'));
+    expect(audit['pods.mutate.wasmgate.dev/image-detection']).toBe(
+      await golden('image-detection-mixed-index.txt', 'audit image-detection: ', 'multi'),
+    );
     expect(audit['pods.mutate.wasmgate.dev/runtimeclass-choice']).toBeUndefined();
   });
 

@@ -22,7 +22,9 @@ beforeAll(async () => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  const port = await new Promise<number>((resolve) => silent.listen(0, '127.0.0.1', () => resolve((silent.address() as { port: number }).port)));
+  const port = await new Promise<number>((resolve) =>
+    silent.listen(0, '127.0.0.1', () => resolve((silent.address() as { port: number }).port)),
+  );
   silentHost = `127.0.0.1:${port}`;
 });
 afterAll(async () => {
@@ -31,14 +33,26 @@ afterAll(async () => {
 });
 
 function setup(detection: Record<string, unknown> | undefined) {
-  const config: Config = parseConfig(detection === undefined ? {} : { imageDetection: { enabled: true, registries: [silentHost], budgetMs: 50, ...detection } });
+  const config: Config = parseConfig(
+    detection === undefined ? {} : { imageDetection: { enabled: true, registries: [silentHost], budgetMs: 50, ...detection } },
+  );
   const registry = new Registry();
-  const images = detection === undefined ? undefined : new ImageResolver({ config: config.imageDetection, metrics: registry, lookupTimeoutMs: 60_000 });
+  const images =
+    detection === undefined ? undefined : new ImageResolver({ config: config.imageDetection, metrics: registry, lookupTimeoutMs: 60_000 });
   const { app } = buildApp({ config, state: seedCluster(), ...(images === undefined ? {} : { images }) });
   const post = async (endpoint: 'mutate' | 'validate', obj: Record<string, unknown>) => {
-    const res = await app.inject({ method: 'POST', url: `/${endpoint}`, headers: { 'content-type': 'application/json' }, payload: JSON.stringify(review(obj)) });
+    const res = await app.inject({
+      method: 'POST',
+      url: `/${endpoint}`,
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify(review(obj)),
+    });
     expect(res.statusCode, res.body).toBe(200);
-    return (res.json() as { response: { allowed: boolean; patch?: string; auditAnnotations?: Record<string, string>; status?: { message: string } } }).response;
+    return (
+      res.json() as {
+        response: { allowed: boolean; patch?: string; auditAnnotations?: Record<string, string>; status?: { message: string } };
+      }
+    ).response;
   };
   const lookups = async () => {
     const m = registry.getSingleMetric('wasmgate_image_lookups_total');
@@ -67,14 +81,27 @@ describe('/mutate with image detection on', () => {
   it('a registry not on the allowlist: no request, admitted unchanged, the audit says why', async () => {
     const s = setup({});
     const r = await s.post('mutate', plain('evil.example/x:latest'));
-    expect(r).toMatchObject({ allowed: true, auditAnnotations: { 'image-detection': expect.stringContaining('registry evil.example is not in imageDetection.registries (no request was sent)') } });
+    expect(r).toMatchObject({
+      allowed: true,
+      auditAnnotations: {
+        'image-detection': expect.stringContaining('registry evil.example is not in imageDetection.registries (no request was sent)'),
+      },
+    });
     expect(await s.lookups()).toBe(0);
     await s.app.close();
   });
 
   it('an annotated pod is decided by its annotation: no lookup', async () => {
     const s = setup({});
-    const r = await s.post('mutate', podObject({ name: 'hello', namespace: 'apps', annotations: { 'wasmgate.dev/runtime': 'wasmtime' }, spec: { containers: [{ name: 'app', image: `${silentHost}/wasm/hello:v1` }] } }));
+    const r = await s.post(
+      'mutate',
+      podObject({
+        name: 'hello',
+        namespace: 'apps',
+        annotations: { 'wasmgate.dev/runtime': 'wasmtime' },
+        spec: { containers: [{ name: 'app', image: `${silentHost}/wasm/hello:v1` }] },
+      }),
+    );
     expect(r.allowed).toBe(true);
     expect(JSON.parse(Buffer.from(r.patch!, 'base64').toString())).toEqual([{ op: 'add', path: '/spec/runtimeClassName', value: 'wasm1' }]);
     expect(r.auditAnnotations?.['image-detection']).toBeUndefined();

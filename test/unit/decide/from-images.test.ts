@@ -19,16 +19,42 @@ const REG = 'registry.example:5443';
 const cfg = (extra: Record<string, unknown> = {}, top: Record<string, unknown> = {}): Config =>
   parseConfig({ ...top, imageDetection: { enabled: true, registries: [REG], ...extra } });
 
-function fact(container: string, kind: Extract<ImageFact, { status: 'classified' }>['kind'], repo: string, digest: string, evidence: string): ImageFact {
+function fact(
+  container: string,
+  kind: Extract<ImageFact, { status: 'classified' }>['kind'],
+  repo: string,
+  digest: string,
+  evidence: string,
+): ImageFact {
   const reference = `${REG}/${repo}`;
   return { status: 'classified', container, init: false, image: reference, reference, digest, kind, evidence };
 }
 const wasi = (c = 'app') => fact(c, 'wasi-image', 'wasm/image:v1', D1, 'wasi/wasm image (config os wasip1, architecture wasm)');
-const spin = (c = 'app') => fact(c, 'spin-app', 'spin/hello:v1', D3, 'Spin application (a layer of media type application/vnd.fermyon.spin.application.v1+config; 1 Wasm component layer)');
+const spin = (c = 'app') =>
+  fact(
+    c,
+    'spin-app',
+    'spin/hello:v1',
+    D3,
+    'Spin application (a layer of media type application/vnd.fermyon.spin.application.v1+config; 1 Wasm component layer)',
+  );
 const linux = (c = 'sidecar') => fact(c, 'linux', 'plain/linux:v1', D2, 'config os linux, architecture amd64');
 const mixedIndex = (c = 'app') =>
-  fact(c, 'mixed-index', 'multi/hello:v1', D3, "image index with 1 Wasm and 1 non-Wasm manifest (os linux, architecture amd64): the node's runtime picks the platform, so no Wasm RuntimeClass is chosen for it");
-const unknown = (c = 'app'): ImageFact => ({ status: 'unknown', container: c, init: false, image: `${REG}/wasm/slow:v1`, reference: `${REG}/wasm/slow:v1`, reason: 'budget exceeded' });
+  fact(
+    c,
+    'mixed-index',
+    'multi/hello:v1',
+    D3,
+    "image index with 1 Wasm and 1 non-Wasm manifest (os linux, architecture amd64): the node's runtime picks the platform, so no Wasm RuntimeClass is chosen for it",
+  );
+const unknown = (c = 'app'): ImageFact => ({
+  status: 'unknown',
+  container: c,
+  init: false,
+  image: `${REG}/wasm/slow:v1`,
+  reference: `${REG}/wasm/slow:v1`,
+  reason: 'budget exceeded',
+});
 
 const podFacts = (images: ImageFact[]): ImageFacts => ({ subject: 'Pod apps/hello', specPath: 'spec', images });
 const pod = (annotations?: Record<string, string>, spec: Record<string, unknown> = {}) =>
@@ -53,11 +79,45 @@ interface Case {
 
 const cases: Case[] = [
   { name: 'linux image: untouched, no annotation', state: seedCluster, facts: podFacts([linux('web')]), patched: null, audit: [] },
-  { name: 'mixed index: untouched, audit says why', state: seedCluster, facts: podFacts([mixedIndex()]), patched: null, audit: ['image-detection'] },
-  { name: 'budget exceeded: untouched, audit says why', state: seedCluster, facts: podFacts([unknown()]), patched: null, audit: ['image-detection'] },
-  { name: 'mixed-pod-denied', state: seedCluster, facts: podFacts([wasi('app'), linux('sidecar')]), patched: null, allowed: false, audit: ['image-detection'], golden: true },
-  { name: 'wasi-only-class-by-handler', state: seedCluster, facts: podFacts([wasi()]), patched: 'wasm1', audit: ['image-detection', 'runtimeclass-choice'], golden: true },
-  { name: 'spin-only-class-by-handler', state: seedCluster, facts: podFacts([spin()]), patched: 'wasmtime-spin-v2', audit: ['image-detection', 'runtimeclass-choice'], golden: true },
+  {
+    name: 'mixed index: untouched, audit says why',
+    state: seedCluster,
+    facts: podFacts([mixedIndex()]),
+    patched: null,
+    audit: ['image-detection'],
+  },
+  {
+    name: 'budget exceeded: untouched, audit says why',
+    state: seedCluster,
+    facts: podFacts([unknown()]),
+    patched: null,
+    audit: ['image-detection'],
+  },
+  {
+    name: 'mixed-pod-denied',
+    state: seedCluster,
+    facts: podFacts([wasi('app'), linux('sidecar')]),
+    patched: null,
+    allowed: false,
+    audit: ['image-detection'],
+    golden: true,
+  },
+  {
+    name: 'wasi-only-class-by-handler',
+    state: seedCluster,
+    facts: podFacts([wasi()]),
+    patched: 'wasm1',
+    audit: ['image-detection', 'runtimeclass-choice'],
+    golden: true,
+  },
+  {
+    name: 'spin-only-class-by-handler',
+    state: seedCluster,
+    facts: podFacts([spin()]),
+    patched: 'wasmtime-spin-v2',
+    audit: ['image-detection', 'runtimeclass-choice'],
+    golden: true,
+  },
   {
     name: 'wasi-configured-class',
     state: () => stateOf([node('w', W)], [runtimeClass('wasm1', 'wasmtime', W), runtimeClass('wasm2', 'wasmtime', W)]),
@@ -87,7 +147,11 @@ const cases: Case[] = [
   },
   {
     name: 'wasi-usable-nodes-first',
-    state: () => stateOf([node('w', W)], [runtimeClass('a-nowhere', 'wasmedge', { 'wasmedge-enabled': 'yes' }), runtimeClass('b-wasm', 'wasmtime', W)]),
+    state: () =>
+      stateOf(
+        [node('w', W)],
+        [runtimeClass('a-nowhere', 'wasmedge', { 'wasmedge-enabled': 'yes' }), runtimeClass('b-wasm', 'wasmtime', W)],
+      ),
     facts: podFacts([wasi()]),
     patched: 'b-wasm',
     audit: ['image-detection', 'runtimeclass-choice'],
@@ -103,7 +167,11 @@ const cases: Case[] = [
   },
   {
     name: 'wasi-first-by-name-among-usable',
-    state: () => stateOf([node('w', W)], [runtimeClass('b-wasm', 'wasmer', W), runtimeClass('a-wasm', 'wasmtime', W), runtimeClass('c-spin', 'spin', W)]),
+    state: () =>
+      stateOf(
+        [node('w', W)],
+        [runtimeClass('b-wasm', 'wasmer', W), runtimeClass('a-wasm', 'wasmtime', W), runtimeClass('c-spin', 'spin', W)],
+      ),
     facts: podFacts([wasi()]),
     patched: 'a-wasm',
     audit: ['image-detection', 'runtimeclass-choice'],
@@ -116,10 +184,38 @@ const cases: Case[] = [
     audit: ['image-detection', 'runtimeclass-choice'],
     golden: true,
   },
-  { name: 'wasi-not-synced', state: () => unsyncedState() as MemoryState, facts: podFacts([wasi()]), patched: null, audit: ['image-detection', 'runtimeclass-choice'] },
-  { name: 'annotated pod: facts ignored, the annotation decides', state: seedCluster, obj: pod({ 'wasmgate.dev/runtime': 'spin' }), facts: podFacts([wasi()]), patched: 'wasmtime-spin-v2', audit: ['runtimeclass-choice'] },
-  { name: "crun's marker: facts ignored", state: seedCluster, config: cfg({}, { defaultRuntimeClass: 'wasm1' }), obj: pod({ 'module.wasm.image/variant': 'compat' }), facts: podFacts([spin()]), patched: 'wasm1', audit: ['runtimeclass-choice'] },
-  { name: 'runtimeClassName runc set: facts ignored', state: () => stateOf([node('p')], [runtimeClass('runc', 'runc')]), obj: pod(undefined, { runtimeClassName: 'runc' }), facts: podFacts([wasi()]), patched: null, audit: [] },
+  {
+    name: 'wasi-not-synced',
+    state: () => unsyncedState() as MemoryState,
+    facts: podFacts([wasi()]),
+    patched: null,
+    audit: ['image-detection', 'runtimeclass-choice'],
+  },
+  {
+    name: 'annotated pod: facts ignored, the annotation decides',
+    state: seedCluster,
+    obj: pod({ 'wasmgate.dev/runtime': 'spin' }),
+    facts: podFacts([wasi()]),
+    patched: 'wasmtime-spin-v2',
+    audit: ['runtimeclass-choice'],
+  },
+  {
+    name: "crun's marker: facts ignored",
+    state: seedCluster,
+    config: cfg({}, { defaultRuntimeClass: 'wasm1' }),
+    obj: pod({ 'module.wasm.image/variant': 'compat' }),
+    facts: podFacts([spin()]),
+    patched: 'wasm1',
+    audit: ['runtimeclass-choice'],
+  },
+  {
+    name: 'runtimeClassName runc set: facts ignored',
+    state: () => stateOf([node('p')], [runtimeClass('runc', 'runc')]),
+    obj: pod(undefined, { runtimeClassName: 'runc' }),
+    facts: podFacts([wasi()]),
+    patched: null,
+    audit: [],
+  },
 ];
 
 function patchedClass(r: EngineResult): string | null {
