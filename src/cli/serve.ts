@@ -9,6 +9,8 @@ import { loadConfig, withServerOverrides, type Config } from '../config/config.j
 import { buildApp } from '../server/app.js';
 import { drainAndClose, type ShutdownResult } from '../server/shutdown.js';
 import { readTls, reloadOnChange, secureContextOptions, tlsFiles, tlsPolicy } from '../server/tls.js';
+import { createMetrics } from '../server/metrics.js';
+import { createImageResolver } from './images.js';
 import { openLiveState } from './live.js';
 import { collect, port } from './options.js';
 import { onShutdown } from './shutdown.js';
@@ -100,12 +102,22 @@ export async function startServer(opts: ServeOptions, out: (line: string) => voi
     stopState = live.stop;
   }
 
+  const metrics = createMetrics(state);
+  let images;
+  try {
+    images = config.imageDetection.enabled ? await createImageResolver(config, metrics.registry, opts.kubeconfig, out) : undefined;
+  } catch (err) {
+    await stopState();
+    throw err;
+  }
   const { app, lifecycle, sockets } = buildApp({
     config,
     state,
     https: pair,
     tlsPolicy: policy,
     logger: { level: opts.logLevel },
+    metrics,
+    ...(images === undefined ? {} : { images }),
   });
   await app.listen({ port: opts.port, host: opts.host });
   const server = app.server as import('node:https').Server;
