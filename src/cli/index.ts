@@ -10,6 +10,7 @@ import { loadConfig } from '../config/config.js';
 import { webhookYaml } from '../deploy/webhooks.js';
 import { RULES } from '../rules/index.js';
 import { checkFiles } from './check.js';
+import { nodeCommand } from './node.js';
 import { playground } from './playground.js';
 import { startServer } from './serve.js';
 
@@ -152,6 +153,8 @@ export function buildCli(): Command {
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
     });
+
+  program.addCommand(nodeCommand());
 
   program
     .command('rules')
