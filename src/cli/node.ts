@@ -22,7 +22,7 @@ import {
   RELEASE_CONFIG_VERSION,
   RELEASE_READS,
   parseRuntimeArg,
-  runtimePath,
+  runtimesPath,
   type ConfigVersion,
   type ContainerdRelease,
 } from '../node/containerd.js';
@@ -100,7 +100,7 @@ function configAction(opts: ConfigOpts): void {
   });
   process.stdout.write(result.text);
   for (const note of result.notes) process.stderr.write(`${note}\n`);
-  const where = runtimePath(CRI_PLUGIN[result.version], '<name>');
+  const where = runtimesPath(CRI_PLUGIN[result.version]);
   if (result.present.length > 0) process.stderr.write(`already registered under ${where}, left as is: ${result.present.join(', ')}\n`);
   if (result.added.length > 0) {
     process.stderr.write(`added under ${where} (config version ${result.version}): ${result.added.join(', ')}. Install the file, then restart containerd (systemctl restart containerd).\n`);

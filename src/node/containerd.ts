@@ -80,6 +80,11 @@ export function tomlKey(key: string): string {
   return /^[A-Za-z0-9_-]+$/.test(key) ? key : JSON.stringify(key);
 }
 
+/** plugins."io.containerd.grpc.v1.cri".containerd.runtimes */
+export function runtimesPath(plugin: string): string {
+  return ['plugins', plugin, 'containerd', 'runtimes'].map(tomlKey).join('.');
+}
+
 /** plugins."io.containerd.grpc.v1.cri".containerd.runtimes.wasmtime */
 export function runtimePath(plugin: string, name: string): string {
   return ['plugins', plugin, 'containerd', 'runtimes', name].map(tomlKey).join('.');

@@ -5,7 +5,7 @@
  * Exit codes: 0 no finding; 1 at least one finding; 2 the doctor could not run (bad arguments,
  * an unreadable cluster state or kubeconfig).
  */
-import { CRI_PLUGIN, describeVersion, runtimePath } from './containerd.js';
+import { CRI_PLUGIN, describeVersion, runtimesPath } from './containerd.js';
 import { NODE_CHECKS } from './checks/index.js';
 import type { DoctorFacts } from './facts.js';
 
@@ -40,7 +40,7 @@ function summarize(facts: DoctorFacts): string[] {
   if (config.status === 'ok' && config.effective !== undefined) {
     const v = config.effective;
     const how = config.version?.kind === 'missing' ? `version 1 (no version key: containerd reads it as 1)` : describeVersion(v);
-    lines.push(`containerd config: ${config.file}, ${how}; runtimes under ${runtimePath(CRI_PLUGIN[v], '<name>')}`);
+    lines.push(`containerd config: ${config.file}, ${how}; runtimes under ${runtimesPath(CRI_PLUGIN[v])}`);
   } else {
     lines.push(`containerd config: ${config.file} (${config.status === 'ok' ? 'version not readable' : config.status})`);
   }

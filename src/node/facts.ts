@@ -97,11 +97,14 @@ export function readConfigFacts(loc: ConfigLocation): ConfigFacts {
 /** Every containerd-shim-* in containerd's PATH directories under the root. */
 export function scanShims(root: string): InstalledShim[] {
   const out: InstalledShim[] = [];
+  const seen = new Set<string>();
   for (const dir of CONTAINERD_PATH) {
     for (const file of listDir(root, dir)) {
       if (!file.startsWith('containerd-shim-')) continue;
       const info = fileInfo(root, `${dir}/${file}`);
-      if (info === undefined || !info.isFile) continue;
+      // /bin -> /usr/bin (Debian, Ubuntu, Fedora): one file, listed once, under the first name PATH finds
+      if (info === undefined || !info.isFile || seen.has(info.real)) continue;
+      seen.add(info.real);
       out.push({ file, dir, executable: info.executable });
     }
   }

@@ -3,7 +3,7 @@
  * absolute symlinks (e.g. /bin -> /usr/bin, or a shim linked to /opt/...) point inside the rootfs,
  * as they would on the node: they are resolved against the root, never against this machine.
  */
-import { lstatSync, readdirSync, readlinkSync, statSync, accessSync, constants } from 'node:fs';
+import { accessSync, constants, lstatSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 
 const MAX_LINKS = 40;
@@ -50,6 +50,8 @@ export function resolveInRoot(root: string, path: string): string | undefined {
 export interface FileInfo {
   /** the path on the node */
   readonly path: string;
+  /** the file it resolves to on this machine, symlinks followed (equal for two names of one file) */
+  readonly real: string;
   readonly executable: boolean;
   readonly isFile: boolean;
 }
@@ -58,8 +60,10 @@ export function fileInfo(root: string, path: string): FileInfo | undefined {
   const host = resolveInRoot(root, path);
   if (host === undefined) return undefined;
   let isFile = false;
+  let real = host;
   try {
     isFile = statSync(host).isFile();
+    real = realpathSync(host);
   } catch {
     return undefined;
   }
@@ -70,7 +74,7 @@ export function fileInfo(root: string, path: string): FileInfo | undefined {
   } catch {
     executable = false;
   }
-  return { path, executable, isFile };
+  return { path, real, executable, isFile };
 }
 
 /** Names in a directory on the node (symlinks followed inside the root); [] when it does not exist. */
