@@ -56,7 +56,7 @@ export interface Registration {
   readonly path: string;
   /** runtime_type as written; undefined when absent or not a string */
   readonly runtimeType: string | undefined;
-  /** containerd reads this table for the file's version */
+  /** under the file's version's own CRI plugin: every release that reads this version uses it */
   readonly effective: boolean;
 }
 

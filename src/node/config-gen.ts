@@ -15,6 +15,7 @@ import {
   CRI_PLUGIN,
   RELEASE_READS,
   describeVersion,
+  ignoredBy,
   runtimeArg,
   runtimePath,
   type ConfigVersion,
@@ -135,7 +136,7 @@ export function mergeConfig(text: string, file: string, runtimes: readonly Runti
       );
     }
     for (const other of regs.filter((g) => g.name === r.name && !g.effective)) {
-      notes.push(`note: ${file} also has ${other.path}, which ${describeVersion(version)} ignores; delete that table once the new one works.`);
+      notes.push(`note: ${file} also has ${other.path}, where ${ignoredBy(version, other.plugin)}; delete that table once the new one works.`);
     }
     added.push(r);
   }

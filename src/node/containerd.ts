@@ -2,11 +2,14 @@
  * What containerd does with a config.toml, as far as runtime registration goes: which config
  * version reads runtimes from which plugin table, and which shim binary a runtime_type names.
  *
- * Checked against real containerd (1.6 from Debian, 1.7 and 2.x built from their modules) in
- * test/containerd/: a runtime under any other plugin table than its version's is dropped.
+ * Checked against real containerd (1.6 from Debian, 1.7 and 2.4 built from their modules) in
+ * test/containerd/, and against containerd's source for 2.0-2.3:
  *   version 1 (containerd 1.x; a file without `version`):  plugins.cri.containerd.runtimes.<name>
  *   version 2 (containerd 1.x; 2.x migrates it):            plugins."io.containerd.grpc.v1.cri".containerd.runtimes.<name>
- *   version 3 and 4 (containerd 2.x):                       plugins."io.containerd.cri.v1.runtime".containerd.runtimes.<name>
+ *   version 3 (containerd 2.x) and 4 (2.3 and later):       plugins."io.containerd.cri.v1.runtime".containerd.runtimes.<name>
+ * A runtime elsewhere is dropped by some or all releases (ignoredBy says which): containerd 2.x
+ * migrates plugins."io.containerd.grpc.v1.cri" only from files older than its own config version
+ * (3 in 2.0-2.2, 4 from 2.3), and no release after 1.x's version 1 reads plugins.cri.
  */
 
 export type ConfigVersion = 1 | 2 | 3 | 4;
@@ -33,7 +36,19 @@ export const RELEASE_CONFIG_VERSION: Readonly<Record<ContainerdRelease, ConfigVe
 export const RELEASE_READS: Readonly<Record<ContainerdRelease, readonly ConfigVersion[]>> = { '1.6': [1, 2], '1.7': [1, 2], '2.x': [1, 2, 3, 4] };
 
 export function describeVersion(v: ConfigVersion): string {
-  return v <= 2 ? `version ${v} (containerd 1.x${v === 2 ? '; 2.x migrates it' : ''})` : `version ${v} (containerd 2.x)`;
+  return v <= 2 ? `version ${v} (containerd 1.x${v === 2 ? '; 2.x migrates it' : ''})` : `version ${v} (containerd ${v === 3 ? '2.x' : '2.3 and later'})`;
+}
+
+/**
+ * Which releases drop a runtime under `plugin` in a file of `version` (plugin is not the
+ * version's own CRI plugin). Measured with containerd 1.6, 1.7 and 2.4 (test/containerd/).
+ */
+export function ignoredBy(version: ConfigVersion, plugin: string): string {
+  if (plugin === 'cri') return `every containerd release ignores it in a version ${version} file`;
+  if (version === 1) return 'containerd 1.x ignores it in a version 1 file (2.x migrates it)';
+  if (version === 2) return 'containerd 1.x ignores it (2.x reads it)';
+  if (version === 3) return 'containerd 2.0-2.2 ignore it in a version 3 file (2.3 and later still migrate it, until the file says version 4)';
+  return 'containerd ignores it in a version 4 file';
 }
 
 /** The directories containerd's systemd unit and Debian's init put on its PATH, in order. */

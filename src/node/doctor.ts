@@ -44,7 +44,7 @@ function summarize(facts: DoctorFacts): string[] {
   } else {
     lines.push(`containerd config: ${config.file} (${config.status === 'ok' ? 'version not readable' : config.status})`);
   }
-  const regs = config.registrations.map((r) => `${r.name} (${r.runtimeType ?? 'no runtime_type'}${r.effective ? '' : ', ignored'})`);
+  const regs = config.registrations.map((r) => `${r.name} (${r.runtimeType ?? 'no runtime_type'}${r.effective ? '' : `, under ${r.plugin}`})`);
   lines.push(`runtimes: ${regs.length === 0 ? 'none' : regs.join(', ')}`);
   lines.push(`shims on containerd's PATH: ${shims.length === 0 ? 'none' : shims.map((s) => `${s.dir}/${s.file}`).join(', ')}`);
   if (cluster !== undefined) {

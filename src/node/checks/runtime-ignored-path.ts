@@ -1,9 +1,9 @@
 /**
  * runtime-ignored-path: every runtime table is under the CRI plugin path of the file's version.
- * containerd drops runtimes under another version's path without a word; pods of that handler
- * then fail with `no runtime for "<name>" is configured`.
+ * containerd drops runtimes under another version's path without a word (which releases do, see
+ * ignoredBy); pods of that handler then fail with `no runtime for "<name>" is configured`.
  */
-import { CRI_PLUGIN, runtimeArg, runtimePath } from '../containerd.js';
+import { CRI_PLUGIN, ignoredBy, runtimeArg, runtimePath, runtimesPath } from '../containerd.js';
 import type { NodeCheck } from './types.js';
 
 export const runtimeIgnoredPath: NodeCheck = {
@@ -19,8 +19,8 @@ export const runtimeIgnoredPath: NodeCheck = {
         const right = runtimePath(CRI_PLUGIN[v], r.name);
         const redo = r.runtimeType === undefined ? '' : ` (wasmgate node config --runtime ${runtimeArg(r.name, r.runtimeType)} --merge ${config.file} prints the file with it added)`;
         return (
-          `${config.file} (${versionText}) registers runtime ${r.name} under ${r.path}, a path ${config.version?.kind === 'missing' ? 'version 1' : `version ${v}`} ignores: ` +
-          `containerd drops it, and pods of RuntimeClasses with handler ${r.name} fail with no runtime for "${r.name}" is configured. ` +
+          `${config.file} (${versionText}) registers runtime ${r.name} under ${r.path}, not under version ${v}'s ${runtimesPath(CRI_PLUGIN[v])}: ` +
+          `${ignoredBy(v, r.plugin)}, and where it is ignored, pods of RuntimeClasses with handler ${r.name} fail with no runtime for "${r.name}" is configured. ` +
           `Fix: move the table to ${right}${redo}, then restart containerd.`
         );
       });

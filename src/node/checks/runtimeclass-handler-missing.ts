@@ -5,7 +5,7 @@
  * `no runtime for "<handler>" is configured`.
  */
 import { formatSelector, listNames } from '../../rules/format.js';
-import { CRI_PLUGIN, runtimePath } from '../containerd.js';
+import { CRI_PLUGIN, ignoredBy, runtimePath } from '../containerd.js';
 import { nodeHandlers, reaches } from './cluster-helpers.js';
 import type { NodeCheck } from './types.js';
 
@@ -29,7 +29,7 @@ export const runtimeClassHandlerMissing: NodeCheck = {
         config.status === 'missing'
           ? `${config.file} does not exist`
           : ignored !== undefined
-            ? `${config.file} has runtime ${rc.handler} only under ${ignored.path}, which version ${config.effective ?? '?'} ignores`
+            ? `${config.file} has runtime ${rc.handler} only under ${ignored.path}, where ${config.effective === undefined ? 'containerd cannot read it' : ignoredBy(config.effective, ignored.plugin)}`
             : `${config.file} registers no runtime ${rc.handler} (it registers ${listNames([...handlers].sort())})`;
       const path = config.effective === undefined ? `runtime ${rc.handler}` : runtimePath(CRI_PLUGIN[config.effective], rc.handler);
       const reach =
