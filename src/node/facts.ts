@@ -70,18 +70,24 @@ export interface ConfigLocation {
 
 /** Read and understand a config.toml; a missing or broken file is a fact, not an exception. */
 export function readConfigFacts(loc: ConfigLocation): ConfigFacts {
-  let text: string;
+  let text: string | undefined;
   try {
     text = readFileSync(loc.hostPath, 'utf8');
   } catch {
-    return { file: loc.display, status: 'missing', registrations: [], defaultRuntime: 'runc' };
+    text = undefined;
   }
+  return configFacts(text, loc.display);
+}
+
+/** The facts of a config's text (undefined: the file does not exist). */
+export function configFacts(text: string | undefined, file: string): ConfigFacts {
+  if (text === undefined) return { file, status: 'missing', registrations: [], defaultRuntime: 'runc' };
   try {
-    const doc = parseToml(text, loc.display);
+    const doc = parseToml(text, file);
     const version = versionOf(doc);
     const effective = effectiveVersion(version);
     return {
-      file: loc.display,
+      file,
       status: 'ok',
       version,
       ...(effective === undefined ? {} : { effective }),
@@ -90,7 +96,7 @@ export function readConfigFacts(loc: ConfigLocation): ConfigFacts {
     };
   } catch (err) {
     if (!(err instanceof ConfigParseError)) throw err;
-    return { file: loc.display, status: 'invalid', parseError: err, registrations: [], defaultRuntime: 'runc' };
+    return { file, status: 'invalid', parseError: err, registrations: [], defaultRuntime: 'runc' };
   }
 }
 
