@@ -22,7 +22,7 @@ import {
   type ContainerdRelease,
   type RuntimeSpec,
 } from './containerd.js';
-import { effectiveVersion, isTable, parseToml, registrations, runtimesTable, versionOf, type Table } from './config-file.js';
+import { ConfigParseError, effectiveVersion, isTable, parseToml, registrations, runtimesTable, versionOf, type Table } from './config-file.js';
 
 /** The file cannot be changed safely: the message says why and what to do. */
 export class MergeRefused extends Error {}
@@ -158,8 +158,9 @@ function verifyMerged(merged: string, file: string, doc: Table, plugin: string, 
   try {
     after = parseToml(merged, file);
   } catch (err) {
+    const why = err instanceof ConfigParseError ? `${err.line === undefined ? '' : `line ${err.line}: `}${err.detail}` : (err as Error).message;
     throw new MergeRefused(
-      `adding the runtime tables to ${file} would not be valid TOML (${(err as Error).message.replace(/^.*is not valid TOML /, '')}), usually because it writes ` +
+      `adding the runtime tables to ${file} would not be valid TOML (${why}), usually because it writes ` +
         `plugins.${JSON.stringify(plugin)}.containerd or its runtimes as an inline table. Fix: write that part as [table] headers, or add the runtimes by hand.`,
     );
   }
