@@ -46,6 +46,7 @@ function summarize(facts: DoctorFacts): string[] {
   }
   const regs = config.registrations.map((r) => `${r.name} (${r.runtimeType ?? 'no runtime_type'}${r.effective ? '' : `, under ${r.plugin}`})`);
   lines.push(`runtimes: ${regs.length === 0 ? 'none' : regs.join(', ')}`);
+  if (config.imports !== undefined) lines.push(`imports: ${config.imports.join(', ')} (not read: runtimes registered there are not seen)`);
   lines.push(`shims on containerd's PATH: ${shims.length === 0 ? 'none' : shims.map((s) => `${s.dir}/${s.file}`).join(', ')}`);
   if (cluster !== undefined) {
     lines.push(

@@ -29,6 +29,8 @@ export interface ConfigFacts {
   readonly registrations: readonly Registration[];
   /** default_runtime_name (runc unless set) */
   readonly defaultRuntime: string;
+  /** the top-level `imports` (other files containerd merges in; the doctor reads the main file only) */
+  readonly imports?: readonly string[];
 }
 
 export interface InstalledShim {
@@ -86,9 +88,11 @@ export function configFacts(text: string | undefined, file: string): ConfigFacts
     const doc = parseToml(text, file);
     const version = versionOf(doc);
     const effective = effectiveVersion(version);
+    const imports = Array.isArray(doc['imports']) ? doc['imports'].filter((i): i is string => typeof i === 'string') : [];
     return {
       file,
       status: 'ok',
+      ...(imports.length === 0 ? {} : { imports }),
       version,
       ...(effective === undefined ? {} : { effective }),
       registrations: registrations(doc, effective),
