@@ -112,3 +112,10 @@ describe('runDoctor', () => {
     expect(reservedLabels.run(facts)).toEqual(reservedLabelKeys.runtimeClass!(rc, facts.cluster!.ctx));
   });
 });
+
+describe('doctor summary', () => {
+  it('names imports it does not read', () => {
+    const report = runDoctor(factsOf('version = 2\nimports = ["/etc/containerd/conf.d/*.toml"]\n'));
+    expect(report.summary).toContain('imports: /etc/containerd/conf.d/*.toml (not read: runtimes registered there are not seen)');
+  });
+});
