@@ -197,3 +197,8 @@ export function nodeCommand(): Command {
 
   return node;
 }
+
+/** For a COMMANDS list of register functions: `program.addCommand(nodeCommand())`. */
+export function registerNode(program: Command): void {
+  program.addCommand(nodeCommand());
+}
