@@ -3,7 +3,7 @@
  * as `check` and `audit`) or from one list of each through a kubeconfig (no watch: one look).
  */
 import { MemoryState } from '../cluster/memory-state.js';
-import { listPages } from '../cluster/live.js';
+import { listPages } from '../cluster/api.js';
 import { loadKubeConfig } from '../cluster/kubeconfig.js';
 import { leanNode, leanRuntimeClass } from '../cluster/lean.js';
 import { loadSnapshot } from '../cluster/snapshot.js';

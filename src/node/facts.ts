@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { NodeInfo, RuntimeClassInfo } from '../cluster/types.js';
-import type { RuleContext } from '../rules/types.js';
+import type { RuleContext } from '../decide/types.js';
 import { CONTAINERD_PATH, type ConfigVersion } from './containerd.js';
 import {
   ConfigParseError,

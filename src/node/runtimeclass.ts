@@ -7,7 +7,7 @@ import { stringify } from 'yaml';
 import { MemoryState } from '../cluster/memory-state.js';
 import type { RuntimeClassInfo, Toleration } from '../cluster/types.js';
 import type { Config } from '../config/config.js';
-import { formatSelector } from '../rules/format.js';
+import { formatSelector } from '../decide/format.js';
 import { reservedLabelKeys } from '../rules/reserved-label-keys.js';
 import { NodeUsageError } from './containerd.js';
 
@@ -62,7 +62,7 @@ export interface RuntimeClassRequest {
 export function reservedLabelProblems(req: RuntimeClassRequest, config: Config): string[] {
   const rc: RuntimeClassInfo = { name: req.name, handler: req.handler, labels: {}, nodeSelector: req.labels, tolerations: req.tolerations };
   const state = new MemoryState('snapshot', 'none');
-  return (reservedLabelKeys.runtimeClass?.(rc, { state, config }) ?? []).map((m) => `[${reservedLabelKeys.id}] ${m}`);
+  return (reservedLabelKeys.checks.RuntimeClass?.CREATE?.(rc, { state, config }) ?? []).map((m) => `[${reservedLabelKeys.id}] ${m}`);
 }
 
 /** The YAML, headed by the label command as a comment (so the output can go to kubectl apply -f -). */

@@ -48,7 +48,7 @@ afterAll(async () => {
 
 describe('preparing a Wasm node (real kube-apiserver, kubectl)', () => {
   it('shim, config, RuntimeClass, label: doctor --kubeconfig goes from findings to none', async () => {
-    const cp = controlPlane();
+    const cp = controlPlane;
     await createNode(cp, { name: 'wasm-1' });
 
     // 1. the shim
@@ -82,7 +82,7 @@ describe('preparing a Wasm node (real kube-apiserver, kubectl)', () => {
   });
 
   it('a class whose selector this node carries but whose handler it lacks, and a reserved label: the admission message verbatim', async () => {
-    const cp = controlPlane();
+    const cp = controlPlane;
     await applyObjects(cp, [
       { apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: 'spin' }, handler: 'spin', scheduling: { nodeSelector: { 'spin-enabled': 'yes' } } },
       { apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: 'wasm1' }, handler: 'wasmtime', scheduling: { nodeSelector: { 'kubernetes.io/wasm': 'yes' } } },
@@ -100,7 +100,7 @@ describe('preparing a Wasm node (real kube-apiserver, kubectl)', () => {
 
   it('an unreachable API server: exit 2 with the reason', async () => {
     const bad = join(tmp, 'kubeconfig-bad');
-    const kc = (await readFile(controlPlane().kubeconfig, 'utf8')).replace(/server: https:\/\/127\.0\.0\.1:\d+/, 'server: https://127.0.0.1:1');
+    const kc = (await readFile(controlPlane.kubeconfig, 'utf8')).replace(/server: https:\/\/127\.0\.0\.1:\d+/, 'server: https://127.0.0.1:1');
     await writeFile(bad, kc);
     const doctor = await wasmgate(['node', 'doctor', '--root', root, '--kubeconfig', bad]);
     expect(doctor.code).toBe(2);

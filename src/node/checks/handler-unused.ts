@@ -2,7 +2,7 @@
  * handler-unused: every runtime this node registers (other than containerd's default runtime) is
  * the handler of some RuntimeClass; otherwise no pod can ask for it.
  */
-import { listNames } from '../../rules/format.js';
+import { listNames } from '../../decide/format.js';
 import type { NodeCheck } from './types.js';
 
 export const handlerUnused: NodeCheck = {

@@ -19,7 +19,7 @@ export const reservedLabels: NodeCheck = {
     const out: string[] = [];
     for (const rc of cluster.runtimeClasses) {
       const concerns = handlers.has(rc.handler) || (cluster.node !== undefined && reaches(rc, cluster.node) === 'selector');
-      if (concerns) out.push(...(reservedLabelKeys.runtimeClass?.(rc, cluster.ctx) ?? []));
+      if (concerns) out.push(...(reservedLabelKeys.checks.RuntimeClass?.CREATE?.(rc, cluster.ctx) ?? []));
     }
     return out;
   },

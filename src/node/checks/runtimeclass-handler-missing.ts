@@ -4,7 +4,7 @@
  * registered here. Otherwise its pods fail at sandbox creation with
  * `no runtime for "<handler>" is configured`.
  */
-import { formatSelector, listNames } from '../../rules/format.js';
+import { formatSelector, listNames } from '../../decide/format.js';
 import { CRI_PLUGIN, ignoredBy, runtimePath } from '../containerd.js';
 import { nodeHandlers, reaches } from './cluster-helpers.js';
 import type { NodeCheck } from './types.js';

@@ -109,7 +109,7 @@ describe('runDoctor', () => {
     const { reservedLabelKeys } = await import('../../../src/rules/reserved-label-keys.js');
     const rc = runtimeClass('wasm1', 'wasmtime', { 'example.k8s.io/wasm': 'yes' });
     const facts = factsOf(V2_WASMTIME, { shims: WASM_SHIMS, cluster: { node: node('wasm-1'), classes: [rc] } });
-    expect(reservedLabels.run(facts)).toEqual(reservedLabelKeys.runtimeClass!(rc, facts.cluster!.ctx));
+    expect(reservedLabels.run(facts)).toEqual(reservedLabelKeys.checks.RuntimeClass!.CREATE!(rc, facts.cluster!.ctx));
   });
 });
 
