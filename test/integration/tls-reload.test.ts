@@ -27,7 +27,7 @@ describe('serving certificate reload', () => {
 
   it('generates dev certs, serves them, and presents a rotated pair on new connections', { timeout: 120_000 }, async () => {
     running = await startServer(
-      { certDir: dir, clusterState: [resolve('examples/cluster')], port: 0, host: '127.0.0.1', logLevel: 'error' },
+      { certDir: dir, devCerts: true, clusterState: [resolve('examples/cluster')], port: 0, host: '127.0.0.1', logLevel: 'error' },
       (l) => lines.push(l),
     );
     expect(lines.some((l) => l.startsWith('generated development certificates in '))).toBe(true);
@@ -81,7 +81,7 @@ describe('serving certificate reload', () => {
     await writeWebhookCerts(dir2, initial);
     const out: string[] = [];
     const server = await startServer(
-      { certDir: dir2, clusterState: [resolve('examples/cluster')], port: 0, host: '127.0.0.1', logLevel: 'error' },
+      { certDir: dir2, devCerts: true, clusterState: [resolve('examples/cluster')], port: 0, host: '127.0.0.1', logLevel: 'error' },
       (l) => out.push(l),
     );
     try {

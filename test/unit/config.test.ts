@@ -144,6 +144,7 @@ describe('files', () => {
       nodes: { requireReady: false },
       unsynced: 'allow',
       imageDetection: DEFAULT_CONFIG.imageDetection,
+      server: DEFAULT_CONFIG.server,
     });
   });
 });
