@@ -50,14 +50,16 @@ async function guarded(name: string, action: () => Promise<void> | void): Promis
 function releaseOf(value: string | undefined): ContainerdRelease | undefined {
   if (value === undefined) return undefined;
   const v = /^2(\.[0-9x]+)?$/.test(value) ? '2.x' : value;
-  if (!(CONTAINERD_RELEASES as readonly string[]).includes(v)) throw new NodeUsageError(`--containerd-version ${value}: expected one of ${CONTAINERD_RELEASES.join(', ')}`);
+  if (!(CONTAINERD_RELEASES as readonly string[]).includes(v))
+    throw new NodeUsageError(`--containerd-version ${value}: expected one of ${CONTAINERD_RELEASES.join(', ')}`);
   return v as ContainerdRelease;
 }
 
 function versionOf(value: string | undefined): ConfigVersion | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!(CONFIG_VERSIONS as readonly number[]).includes(n)) throw new NodeUsageError(`--config-version ${value}: expected one of ${CONFIG_VERSIONS.join(', ')}`);
+  if (!(CONFIG_VERSIONS as readonly number[]).includes(n))
+    throw new NodeUsageError(`--config-version ${value}: expected one of ${CONFIG_VERSIONS.join(', ')}`);
   return n as ConfigVersion;
 }
 
@@ -76,7 +78,9 @@ function configAction(opts: ConfigOpts): void {
   const release = releaseOf(opts.containerdVersion);
   const configVersion = versionOf(opts.configVersion);
   if (release !== undefined && configVersion !== undefined && !RELEASE_READS[release].includes(configVersion)) {
-    throw new NodeUsageError(`containerd ${release} does not read config version ${configVersion} (it reads ${RELEASE_READS[release].join(' and ')})`);
+    throw new NodeUsageError(
+      `containerd ${release} does not read config version ${configVersion} (it reads ${RELEASE_READS[release].join(' and ')})`,
+    );
   }
   if (opts.merge === undefined) {
     const version = configVersion ?? (release === undefined ? undefined : RELEASE_CONFIG_VERSION[release]);
@@ -103,7 +107,9 @@ function configAction(opts: ConfigOpts): void {
   const where = runtimesPath(CRI_PLUGIN[result.version]);
   if (result.present.length > 0) process.stderr.write(`already registered under ${where}, left as is: ${result.present.join(', ')}\n`);
   if (result.added.length > 0) {
-    process.stderr.write(`added under ${where} (config version ${result.version}): ${result.added.join(', ')}. Install the file, then restart containerd (systemctl restart containerd).\n`);
+    process.stderr.write(
+      `added under ${where} (config version ${result.version}): ${result.added.join(', ')}. Install the file, then restart containerd (systemctl restart containerd).\n`,
+    );
   }
 }
 
@@ -119,15 +125,20 @@ interface DoctorOpts {
 async function doctorAction(opts: DoctorOpts): Promise<void> {
   const root = resolve(opts.root);
   const onNode = root === '/';
-  const hostPath = opts.config !== undefined ? resolve(opts.config) : onNode ? '/etc/containerd/config.toml' : join(root, 'etc/containerd/config.toml');
+  const hostPath =
+    opts.config !== undefined ? resolve(opts.config) : onNode ? '/etc/containerd/config.toml' : join(root, 'etc/containerd/config.toml');
   const config = readConfigFacts({ hostPath, display: opts.config !== undefined && !isAbsolute(opts.config) ? opts.config : hostPath });
   const shims = scanShims(root);
   const wantCluster = opts.kubeconfig !== undefined || opts.clusterState !== undefined;
   const nodeName = opts.node ?? (onNode ? hostname() : rootHostname(root));
-  if (wantCluster && nodeName === undefined) throw new NodeUsageError(`the root filesystem ${root} has no /etc/hostname: pass --node NAME for the cluster checks`);
+  if (wantCluster && nodeName === undefined)
+    throw new NodeUsageError(`the root filesystem ${root} has no /etc/hostname: pass --node NAME for the cluster checks`);
   const cluster = wantCluster
     ? await loadClusterFacts(
-        { ...(opts.clusterState === undefined ? {} : { clusterState: opts.clusterState }), ...(opts.kubeconfig === undefined ? {} : { kubeconfig: opts.kubeconfig }) },
+        {
+          ...(opts.clusterState === undefined ? {} : { clusterState: opts.clusterState }),
+          ...(opts.kubeconfig === undefined ? {} : { kubeconfig: opts.kubeconfig }),
+        },
         nodeName!,
         await loadConfig(opts.wasmgateConfig),
       )
@@ -167,16 +178,29 @@ export function nodeCommand(): Command {
 
   node
     .command('config')
-    .description("print containerd config.toml tables registering Wasm runtimes, or (--merge) the whole file with them added; exit 1 when the file cannot be changed safely, 2 on bad arguments")
-    .requiredOption('--runtime <name[=runtime_type]>', `runtime (handler) name; wasmgate knows the runtime_type of wasmtime, spin, wasmedge, wasmer, slight, wws, lunatic; repeatable`, collect)
-    .addOption(new Option('--containerd-version <release>', 'the containerd release on the node: 1.6, 1.7 (config version 2) or 2.x (version 3)'))
+    .description(
+      'print containerd config.toml tables registering Wasm runtimes, or (--merge) the whole file with them added; exit 1 when the file cannot be changed safely, 2 on bad arguments',
+    )
+    .requiredOption(
+      '--runtime <name[=runtime_type]>',
+      `runtime (handler) name; wasmgate knows the runtime_type of wasmtime, spin, wasmedge, wasmer, slight, wws, lunatic; repeatable`,
+      collect,
+    )
+    .addOption(
+      new Option('--containerd-version <release>', 'the containerd release on the node: 1.6, 1.7 (config version 2) or 2.x (version 3)'),
+    )
     .addOption(new Option('--config-version <n>', 'the config.toml version: 1, 2, 3 or 4'))
-    .option('--merge <file>', 'print this config.toml with the runtimes added (its version decides the path; everything else is kept byte for byte)')
+    .option(
+      '--merge <file>',
+      'print this config.toml with the runtimes added (its version decides the path; everything else is kept byte for byte)',
+    )
     .action((opts: ConfigOpts) => guarded('config', () => configAction(opts)));
 
   node
     .command('doctor')
-    .description('check a node (or an unpacked root filesystem) for Wasm runtime mistakes; exit 0 when none, 1 with findings, 2 when it cannot check')
+    .description(
+      'check a node (or an unpacked root filesystem) for Wasm runtime mistakes; exit 0 when none, 1 with findings, 2 when it cannot check',
+    )
     .option('--root <dir>', 'root filesystem of the node', '/')
     .option('--config <file>', 'containerd config (default: <root>/etc/containerd/config.toml)')
     .option('--kubeconfig <file>', "also check the cluster's RuntimeClasses and this Node (one list of each)")

@@ -22,7 +22,16 @@ import {
   type ContainerdRelease,
   type RuntimeSpec,
 } from './containerd.js';
-import { ConfigParseError, effectiveVersion, isTable, parseToml, registrations, runtimesTable, versionOf, type Table } from './config-file.js';
+import {
+  ConfigParseError,
+  effectiveVersion,
+  isTable,
+  parseToml,
+  registrations,
+  runtimesTable,
+  versionOf,
+  type Table,
+} from './config-file.js';
 
 /** The file cannot be changed safely: the message says why and what to do. */
 export class MergeRefused extends Error {}
@@ -136,7 +145,9 @@ export function mergeConfig(text: string, file: string, runtimes: readonly Runti
       );
     }
     for (const other of regs.filter((g) => g.name === r.name && !g.effective)) {
-      notes.push(`note: ${file} also has ${other.path}, where ${ignoredBy(version, other.plugin)}; delete that table once the new one works.`);
+      notes.push(
+        `note: ${file} also has ${other.path}, where ${ignoredBy(version, other.plugin)}; delete that table once the new one works.`,
+      );
     }
     added.push(r);
   }
@@ -158,7 +169,8 @@ function verifyMerged(merged: string, file: string, doc: Table, plugin: string, 
   try {
     after = parseToml(merged, file);
   } catch (err) {
-    const why = err instanceof ConfigParseError ? `${err.line === undefined ? '' : `line ${err.line}: `}${err.detail}` : (err as Error).message;
+    const why =
+      err instanceof ConfigParseError ? `${err.line === undefined ? '' : `line ${err.line}: `}${err.detail}` : (err as Error).message;
     throw new MergeRefused(
       `adding the runtime tables to ${file} would not be valid TOML (${why}), usually because it writes ` +
         `plugins.${JSON.stringify(plugin)}.containerd or its runtimes as an inline table. Fix: write that part as [table] headers, or add the runtimes by hand.`,
@@ -168,10 +180,17 @@ function verifyMerged(merged: string, file: string, doc: Table, plugin: string, 
   for (const r of added) {
     const entry = runtimes?.[r.name];
     if (!isTable(entry) || entry['runtime_type'] !== r.runtimeType) {
-      throw new MergeRefused(`after merging, ${file} does not have ${runtimePath(plugin, r.name)} with runtime_type ${JSON.stringify(r.runtimeType)}. Fix: add it by hand.`);
+      throw new MergeRefused(
+        `after merging, ${file} does not have ${runtimePath(plugin, r.name)} with runtime_type ${JSON.stringify(r.runtimeType)}. Fix: add it by hand.`,
+      );
     }
   }
-  const rest = withoutAdded(after, doc, plugin, added.map((r) => r.name));
+  const rest = withoutAdded(
+    after,
+    doc,
+    plugin,
+    added.map((r) => r.name),
+  );
   if (!isDeepStrictEqual(rest, structuredClone(doc))) {
     throw new MergeRefused(`merging the runtime tables into ${file} would change more than those tables. Fix: add the runtimes by hand.`);
   }

@@ -33,10 +33,16 @@ export const CONTAINERD_RELEASES: readonly ContainerdRelease[] = ['1.6', '1.7', 
 export const RELEASE_CONFIG_VERSION: Readonly<Record<ContainerdRelease, ConfigVersion>> = { '1.6': 2, '1.7': 2, '2.x': 3 };
 
 /** The config versions a release reads: 1.x reads 1 and 2; 2.x migrates 1 and 2, reads 3 and 4. */
-export const RELEASE_READS: Readonly<Record<ContainerdRelease, readonly ConfigVersion[]>> = { '1.6': [1, 2], '1.7': [1, 2], '2.x': [1, 2, 3, 4] };
+export const RELEASE_READS: Readonly<Record<ContainerdRelease, readonly ConfigVersion[]>> = {
+  '1.6': [1, 2],
+  '1.7': [1, 2],
+  '2.x': [1, 2, 3, 4],
+};
 
 export function describeVersion(v: ConfigVersion): string {
-  return v <= 2 ? `version ${v} (containerd 1.x${v === 2 ? '; 2.x migrates it' : ''})` : `version ${v} (containerd ${v === 3 ? '2.x' : '2.3 and later'})`;
+  return v <= 2
+    ? `version ${v} (containerd 1.x${v === 2 ? '; 2.x migrates it' : ''})`
+    : `version ${v} (containerd ${v === 3 ? '2.x' : '2.3 and later'})`;
 }
 
 /**
@@ -47,7 +53,8 @@ export function ignoredBy(version: ConfigVersion, plugin: string): string {
   if (plugin === 'cri') return `every containerd release ignores it in a version ${version} file`;
   if (version === 1) return 'containerd 1.x ignores it in a version 1 file (2.x migrates it)';
   if (version === 2) return 'containerd 1.x ignores it (2.x reads it)';
-  if (version === 3) return 'containerd 2.0-2.2 ignore it in a version 3 file (2.3 and later still migrate it, until the file says version 4)';
+  if (version === 3)
+    return 'containerd 2.0-2.2 ignore it in a version 3 file (2.3 and later still migrate it, until the file says version 4)';
   return 'containerd ignores it in a version 4 file';
 }
 
@@ -124,12 +131,16 @@ export function parseRuntimeArg(arg: string): RuntimeSpec {
   const eq = arg.indexOf('=');
   const name = eq < 0 ? arg : arg.slice(0, eq);
   if (!NAME.test(name) || name.length > 63) {
-    throw new NodeUsageError(`--runtime ${arg}: the runtime name must be a DNS label (lowercase letters, digits, '-'), as RuntimeClass.handler requires`);
+    throw new NodeUsageError(
+      `--runtime ${arg}: the runtime name must be a DNS label (lowercase letters, digits, '-'), as RuntimeClass.handler requires`,
+    );
   }
   if (eq >= 0) {
     const runtimeType = arg.slice(eq + 1);
     if (shimBinary(runtimeType) === undefined || !/^[A-Za-z0-9_./-]+$/.test(runtimeType)) {
-      throw new NodeUsageError(`--runtime ${arg}: ${JSON.stringify(runtimeType)} is not a runtime_type (expected io.containerd.<shim>.v<N>, or an absolute path)`);
+      throw new NodeUsageError(
+        `--runtime ${arg}: ${JSON.stringify(runtimeType)} is not a runtime_type (expected io.containerd.<shim>.v<N>, or an absolute path)`,
+      );
     }
     return { name, runtimeType };
   }

@@ -44,7 +44,9 @@ function summarize(facts: DoctorFacts): string[] {
   } else {
     lines.push(`containerd config: ${config.file} (${config.status === 'ok' ? 'version not readable' : config.status})`);
   }
-  const regs = config.registrations.map((r) => `${r.name} (${r.runtimeType ?? 'no runtime_type'}${r.effective ? '' : `, under ${r.plugin}`})`);
+  const regs = config.registrations.map(
+    (r) => `${r.name} (${r.runtimeType ?? 'no runtime_type'}${r.effective ? '' : `, under ${r.plugin}`})`,
+  );
   lines.push(`runtimes: ${regs.length === 0 ? 'none' : regs.join(', ')}`);
   if (config.imports !== undefined) lines.push(`imports: ${config.imports.join(', ')} (not read: runtimes registered there are not seen)`);
   lines.push(`shims on containerd's PATH: ${shims.length === 0 ? 'none' : shims.map((s) => `${s.dir}/${s.file}`).join(', ')}`);

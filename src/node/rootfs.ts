@@ -18,7 +18,10 @@ export function resolveInRoot(root: string, path: string): string | undefined {
       return undefined;
     }
   }
-  const pending = posix.normalize(path).split('/').filter((p) => p !== '');
+  const pending = posix
+    .normalize(path)
+    .split('/')
+    .filter((p) => p !== '');
   const done: string[] = [];
   let links = 0;
   while (pending.length > 0) {
@@ -59,15 +62,15 @@ export interface FileInfo {
 export function fileInfo(root: string, path: string): FileInfo | undefined {
   const host = resolveInRoot(root, path);
   if (host === undefined) return undefined;
-  let isFile = false;
-  let real = host;
+  let isFile: boolean;
+  let real: string;
   try {
     isFile = statSync(host).isFile();
     real = realpathSync(host);
   } catch {
     return undefined;
   }
-  let executable = false;
+  let executable: boolean;
   try {
     accessSync(host, constants.X_OK);
     executable = isFile;

@@ -42,7 +42,9 @@ export function parseToleration(arg: string): Toleration {
   const eq = kv.indexOf('=');
   const key = eq < 0 ? kv : kv.slice(0, eq);
   if (!validKey(key) || (effect !== undefined && !EFFECTS.includes(effect))) {
-    throw new NodeUsageError(`--toleration ${arg}: expected key[=value][:effect] with effect ${EFFECTS.join(', ')}, e.g. --toleration wasm=true:NoSchedule`);
+    throw new NodeUsageError(
+      `--toleration ${arg}: expected key[=value][:effect] with effect ${EFFECTS.join(', ')}, e.g. --toleration wasm=true:NoSchedule`,
+    );
   }
   return {
     key,

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'smol-toml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { isTable } from '../../src/node/config-file.js';
 import { containerdConfig, debianContainerd, REPO, type Containerd } from '../harness/containerd.js';
 
 const bins = inject('containerdBins');
@@ -49,9 +50,10 @@ function effectivePlugin(c: Containerd): string {
 
 /** name → runtime_type of the runtimes containerd's dumped config lists under the effective path. */
 function dumpedRuntimes(dump: string, c: Containerd): Record<string, unknown> {
-  const doc = parse(dump) as Record<string, any>;
-  const runtimes = doc['plugins']?.[effectivePlugin(c)]?.['containerd']?.['runtimes'] ?? {};
-  return Object.fromEntries(Object.entries(runtimes as Record<string, any>).map(([name, t]) => [name, t?.['runtime_type']]));
+  let t: unknown = parse(dump);
+  for (const key of ['plugins', effectivePlugin(c), 'containerd', 'runtimes']) t = isTable(t) ? t[key] : undefined;
+  const runtimes = isTable(t) ? t : {};
+  return Object.fromEntries(Object.entries(runtimes).map(([name, r]) => [name, isTable(r) ? r['runtime_type'] : undefined]));
 }
 
 let tmp: string;
@@ -92,7 +94,9 @@ describe('containerd binaries', () => {
     const versions = await Promise.all(ALL.map(async (c) => (await runOut(c.bin, ['--version'])).trim()));
     expect(versions.some((v) => / v1\.7\./.test(v))).toBe(true);
     expect(versions.some((v) => / v2\./.test(v))).toBe(true);
-    process.stderr.write(`containerd under test:\n  ${versions.join('\n  ')}${DEBIAN === undefined ? '\n  (Debian containerd not installed: apt-get install -y containerd adds 1.6)' : ''}\n`);
+    process.stderr.write(
+      `containerd under test:\n  ${versions.join('\n  ')}${DEBIAN === undefined ? '\n  (Debian containerd not installed: apt-get install -y containerd adds 1.6)' : ''}\n`,
+    );
   });
 });
 
@@ -149,7 +153,8 @@ describe.each(ALL)('containerd $label: config default → node config --merge �
 });
 
 describe('config versions no release writes by default', () => {
-  const V1 = 'version = 1\n\n[plugins.cri.containerd]\n  default_runtime_name = "runc"\n\n[plugins.cri.containerd.runtimes.runc]\n  runtime_type = "io.containerd.runc.v2"\n';
+  const V1 =
+    'version = 1\n\n[plugins.cri.containerd]\n  default_runtime_name = "runc"\n\n[plugins.cri.containerd.runtimes.runc]\n  runtime_type = "io.containerd.runc.v2"\n';
   const V3 =
     'version = 3\n\n[plugins."io.containerd.cri.v1.runtime".containerd]\n  default_runtime_name = "runc"\n\n' +
     '[plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc]\n  runtime_type = "io.containerd.runc.v2"\n';

@@ -39,7 +39,10 @@ beforeAll(async () => {
   // containerd's own runc shim, as its package installs it
   await writeFile(join(root, 'usr', 'bin', 'containerd-shim-runc-v2'), '#!/bin/sh\n');
   await chmod(join(root, 'usr', 'bin', 'containerd-shim-runc-v2'), 0o755);
-  await writeFile(config(), '# containerd 1.7 node\nversion = 2\n\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]\n  runtime_type = "io.containerd.runc.v2"\n');
+  await writeFile(
+    config(),
+    '# containerd 1.7 node\nversion = 2\n\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]\n  runtime_type = "io.containerd.runc.v2"\n',
+  );
 });
 
 afterAll(async () => {
@@ -84,8 +87,20 @@ describe('preparing a Wasm node (real kube-apiserver, kubectl)', () => {
   it('a class whose selector this node carries but whose handler it lacks, and a reserved label: the admission message verbatim', async () => {
     const cp = controlPlane;
     await applyObjects(cp, [
-      { apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: 'spin' }, handler: 'spin', scheduling: { nodeSelector: { 'spin-enabled': 'yes' } } },
-      { apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: 'wasm1' }, handler: 'wasmtime', scheduling: { nodeSelector: { 'kubernetes.io/wasm': 'yes' } } },
+      {
+        apiVersion: 'node.k8s.io/v1',
+        kind: 'RuntimeClass',
+        metadata: { name: 'spin' },
+        handler: 'spin',
+        scheduling: { nodeSelector: { 'spin-enabled': 'yes' } },
+      },
+      {
+        apiVersion: 'node.k8s.io/v1',
+        kind: 'RuntimeClass',
+        metadata: { name: 'wasm1' },
+        handler: 'wasmtime',
+        scheduling: { nodeSelector: { 'kubernetes.io/wasm': 'yes' } },
+      },
     ]);
     await kubectlOk(cp, ['label', 'nodes', 'wasm-1', 'spin-enabled=yes', 'kubernetes.io/wasm=yes']);
     const doctor = await wasmgate(['node', 'doctor', '--root', root, '--kubeconfig', cp.kubeconfig]);
@@ -100,7 +115,10 @@ describe('preparing a Wasm node (real kube-apiserver, kubectl)', () => {
 
   it('an unreachable API server: exit 2 with the reason', async () => {
     const bad = join(tmp, 'kubeconfig-bad');
-    const kc = (await readFile(controlPlane.kubeconfig, 'utf8')).replace(/server: https:\/\/127\.0\.0\.1:\d+/, 'server: https://127.0.0.1:1');
+    const kc = (await readFile(controlPlane.kubeconfig, 'utf8')).replace(
+      /server: https:\/\/127\.0\.0\.1:\d+/,
+      'server: https://127.0.0.1:1',
+    );
     await writeFile(bad, kc);
     const doctor = await wasmgate(['node', 'doctor', '--root', root, '--kubeconfig', bad]);
     expect(doctor.code).toBe(2);

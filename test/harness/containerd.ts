@@ -64,6 +64,6 @@ export async function containerdConfig(c: Containerd, sub: 'default' | 'dump' | 
     return stdout;
   } catch (err) {
     const e = err as { stderr?: string; message: string };
-    throw new Error(`${c.bin} ${args.join(' ')} failed: ${e.stderr ?? e.message}`);
+    throw new Error(`${c.bin} ${args.join(' ')} failed: ${e.stderr ?? e.message}`, { cause: err });
   }
 }

@@ -54,7 +54,9 @@ beforeAll(async () => {
   clusterState = join(tmp, 'cluster.yaml');
   await writeFile(
     clusterState,
-    [nodeObject('wasm-1', { 'kubernetes.io/wasm': 'yes' }), runtimeClassObject('wasm1', 'wasmtime', { 'kubernetes.io/wasm': 'yes' })].map((o) => stringify(o)).join('---\n'),
+    [nodeObject('wasm-1', { 'kubernetes.io/wasm': 'yes' }), runtimeClassObject('wasm1', 'wasmtime', { 'kubernetes.io/wasm': 'yes' })]
+      .map((o) => stringify(o))
+      .join('---\n'),
   );
 });
 
@@ -82,7 +84,10 @@ describe('wasmgate node config', SLOW, () => {
     [['config', '--runtime', 'wasmtime'], /say which config the tables are for/],
     [['config', '--runtime', 'nosuchshim', '--config-version', '2'], /wasmgate does not know this shim's runtime_type/],
     [['config', '--runtime', 'wasmtime', '--merge', '/nonexistent/config.toml'], /cannot read \/nonexistent\/config.toml: ENOENT/],
-    [['config', '--runtime', 'wasmtime', '--containerd-version', '1.7', '--config-version', '3'], /containerd 1.7 does not read config version 3/],
+    [
+      ['config', '--runtime', 'wasmtime', '--containerd-version', '1.7', '--config-version', '3'],
+      /containerd 1.7 does not read config version 3/,
+    ],
     [['config'], /required option '--runtime/],
     [['config', '--runtime', 'wasmtime', '--bogus'], /unknown option '--bogus'/],
   ])('bad arguments or unreadable input: exit 2 (%j)', async (args, message) => {
@@ -112,7 +117,7 @@ describe('wasmgate node doctor', SLOW, () => {
     expect(clean.stdout).toMatch(/\nno problem found\n$/);
   });
 
-  it('with a cluster state: the admission rule\'s reserved-label message, verbatim', async () => {
+  it("with a cluster state: the admission rule's reserved-label message, verbatim", async () => {
     const r = await run(['doctor', '--root', rootfs, '--cluster-state', clusterState]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('cluster: the cluster state (1 file); Node wasm-1; 1 RuntimeClass');
@@ -128,13 +133,29 @@ describe('wasmgate node doctor', SLOW, () => {
 
 describe('wasmgate node runtimeclass', SLOW, () => {
   it('prints the RuntimeClass and the label command: exit 0', async () => {
-    const r = await run(['runtimeclass', '--runtime', 'wasmtime', '--label', 'wasmtime-enabled=yes', '--toleration', 'wasm=true:NoSchedule']);
+    const r = await run([
+      'runtimeclass',
+      '--runtime',
+      'wasmtime',
+      '--label',
+      'wasmtime-enabled=yes',
+      '--toleration',
+      'wasm=true:NoSchedule',
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(await golden('node-runtimeclass-yaml'));
   });
 
   it('refuses a reserved-namespace label with the admission message: exit 1', async () => {
-    const r = await run(['runtimeclass', '--runtime', 'wasmtime', '--label', 'kubernetes.io/wasm=yes', '--toleration', 'wasm=true:NoSchedule']);
+    const r = await run([
+      'runtimeclass',
+      '--runtime',
+      'wasmtime',
+      '--label',
+      'kubernetes.io/wasm=yes',
+      '--toleration',
+      'wasm=true:NoSchedule',
+    ]);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(await golden('node-runtimeclass-refused-reserved'));

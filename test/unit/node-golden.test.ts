@@ -35,7 +35,12 @@ function refusal(text: string, opts: MergeOptions = {}): string {
   throw new Error('merge did not refuse');
 }
 
-const RC: RuntimeClassRequest = { name: 'wasmtime', handler: 'wasmtime', labels: W, tolerations: [{ key: 'wasm', operator: 'Equal', value: 'true', effect: 'NoSchedule' }] };
+const RC: RuntimeClassRequest = {
+  name: 'wasmtime',
+  handler: 'wasmtime',
+  labels: W,
+  tolerations: [{ key: 'wasm', operator: 'Equal', value: 'true', effect: 'NoSchedule' }],
+};
 
 const cases: [string, () => string][] = [
   // doctor findings
@@ -44,21 +49,75 @@ const cases: [string, () => string][] = [
   ['node-doctor-config-readable-bad-version', () => finding('config-readable', 'version = 9\n')],
   ['node-doctor-runtime-ignored-path-v4-grpc', () => finding('runtime-ignored-path', table(4, GRPC, { wasmtime: WT }))],
   ['node-doctor-runtime-ignored-path-v3-grpc', () => finding('runtime-ignored-path', table(3, GRPC, { wasmtime: WT }))],
-  ['node-doctor-runtime-ignored-path-v2-runtime', () => finding('runtime-ignored-path', table(2, 'io.containerd.cri.v1.runtime', { wasmtime: WT }))],
+  [
+    'node-doctor-runtime-ignored-path-v2-runtime',
+    () => finding('runtime-ignored-path', table(2, 'io.containerd.cri.v1.runtime', { wasmtime: WT })),
+  ],
   ['node-doctor-runtime-ignored-path-v2-cri', () => finding('runtime-ignored-path', table(2, 'cri', { spin: 'io.containerd.spin.v2' }))],
-  ['node-doctor-runtime-ignored-path-no-version', () => finding('runtime-ignored-path', table(2, GRPC, { wasmtime: WT }).replace('version = 2\n', ''))],
+  [
+    'node-doctor-runtime-ignored-path-no-version',
+    () => finding('runtime-ignored-path', table(2, GRPC, { wasmtime: WT }).replace('version = 2\n', '')),
+  ],
   ['node-doctor-shim-missing', () => finding('shim-missing', V2_WASMTIME, { shims: [shim('containerd-shim-runc-v2', '/usr/bin')] })],
-  ['node-doctor-shim-missing-not-executable', () => finding('shim-missing', V2_WASMTIME, { shims: [shim('containerd-shim-wasmtime-v1', '/usr/local/bin', false), shim('containerd-shim-runc-v2', '/usr/bin')] })],
+  [
+    'node-doctor-shim-missing-not-executable',
+    () =>
+      finding('shim-missing', V2_WASMTIME, {
+        shims: [shim('containerd-shim-wasmtime-v1', '/usr/local/bin', false), shim('containerd-shim-runc-v2', '/usr/bin')],
+      }),
+  ],
   ['node-doctor-shim-missing-absolute', () => finding('shim-missing', table(2, GRPC, { x: '/opt/x/containerd-shim-x-v1' }))],
   ['node-doctor-shim-missing-no-binary-name', () => finding('shim-missing', table(2, GRPC, { x: 'wasmtime' }))],
-  ['node-doctor-shim-unregistered', () => finding('shim-unregistered', V2_WASMTIME, { shims: [...SHIMS, shim('containerd-shim-spin-v2')] })],
+  [
+    'node-doctor-shim-unregistered',
+    () => finding('shim-unregistered', V2_WASMTIME, { shims: [...SHIMS, shim('containerd-shim-spin-v2')] }),
+  ],
   ['node-doctor-node-in-cluster', () => finding('node-in-cluster', V2_WASMTIME, { cluster: { nodeName: 'wasm-9' } })],
-  ['node-doctor-runtimeclass-handler-missing', () => finding('runtimeclass-handler-missing', table(2, GRPC, { runc: 'io.containerd.runc.v2' }), { cluster: { node: node('wasm-1', W), classes: [runtimeClass('wasm1', 'wasmtime', W)] } })],
-  ['node-doctor-runtimeclass-handler-missing-ignored', () => finding('runtimeclass-handler-missing', table(4, GRPC, { wasmtime: WT }), { cluster: { node: node('wasm-1', W), classes: [runtimeClass('wasm1', 'wasmtime', W)] } })],
-  ['node-doctor-runtimeclass-handler-missing-no-selector', () => finding('runtimeclass-handler-missing', 'version = 2\n', { cluster: { node: node('plain-1'), classes: [runtimeClass('spin', 'spin')] } })],
-  ['node-doctor-runtimeclass-handler-missing-no-config', () => finding('runtimeclass-handler-missing', undefined, { cluster: { node: node('wasm-1', W), classes: [runtimeClass('wasm1', 'wasmtime', W)] } })],
-  ['node-doctor-handler-unused', () => finding('handler-unused', V2_WASMTIME, { cluster: { node: node('wasm-1', W), classes: [runtimeClass('spin', 'spin', { 'spin-enabled': 'yes' })] } })],
-  ['node-doctor-reserved-label-keys', () => finding('reserved-label-keys', V2_WASMTIME, { cluster: { node: node('wasm-1', { 'kubernetes.io/wasm': 'yes' }), classes: [runtimeClass('wasm1', 'wasmtime', { 'kubernetes.io/wasm': 'yes' })] } })],
+  [
+    'node-doctor-runtimeclass-handler-missing',
+    () =>
+      finding('runtimeclass-handler-missing', table(2, GRPC, { runc: 'io.containerd.runc.v2' }), {
+        cluster: { node: node('wasm-1', W), classes: [runtimeClass('wasm1', 'wasmtime', W)] },
+      }),
+  ],
+  [
+    'node-doctor-runtimeclass-handler-missing-ignored',
+    () =>
+      finding('runtimeclass-handler-missing', table(4, GRPC, { wasmtime: WT }), {
+        cluster: { node: node('wasm-1', W), classes: [runtimeClass('wasm1', 'wasmtime', W)] },
+      }),
+  ],
+  [
+    'node-doctor-runtimeclass-handler-missing-no-selector',
+    () =>
+      finding('runtimeclass-handler-missing', 'version = 2\n', {
+        cluster: { node: node('plain-1'), classes: [runtimeClass('spin', 'spin')] },
+      }),
+  ],
+  [
+    'node-doctor-runtimeclass-handler-missing-no-config',
+    () =>
+      finding('runtimeclass-handler-missing', undefined, {
+        cluster: { node: node('wasm-1', W), classes: [runtimeClass('wasm1', 'wasmtime', W)] },
+      }),
+  ],
+  [
+    'node-doctor-handler-unused',
+    () =>
+      finding('handler-unused', V2_WASMTIME, {
+        cluster: { node: node('wasm-1', W), classes: [runtimeClass('spin', 'spin', { 'spin-enabled': 'yes' })] },
+      }),
+  ],
+  [
+    'node-doctor-reserved-label-keys',
+    () =>
+      finding('reserved-label-keys', V2_WASMTIME, {
+        cluster: {
+          node: node('wasm-1', { 'kubernetes.io/wasm': 'yes' }),
+          classes: [runtimeClass('wasm1', 'wasmtime', { 'kubernetes.io/wasm': 'yes' })],
+        },
+      }),
+  ],
   // a whole report
   [
     'node-doctor-report',
@@ -75,17 +134,36 @@ const cases: [string, () => string][] = [
   ['node-doctor-report-clean', () => formatDoctor(runDoctor(factsOf(V2_WASMTIME, { shims: SHIMS })))],
   // node config: output and refusals
   ['node-config-fragment-v3', () => configFragment(3, [parseRuntimeArg('wasmtime'), parseRuntimeArg('spin')])],
-  ['node-config-merge-v2', () => mergeConfig('# node a-1\nversion = 2\n\n[plugins."io.containerd.grpc.v1.cri"]\n  sandbox_image = "pause:3.9"\n', 'config.toml', [parseRuntimeArg('wasmtime')]).text],
+  [
+    'node-config-merge-v2',
+    () =>
+      mergeConfig('# node a-1\nversion = 2\n\n[plugins."io.containerd.grpc.v1.cri"]\n  sandbox_image = "pause:3.9"\n', 'config.toml', [
+        parseRuntimeArg('wasmtime'),
+      ]).text,
+  ],
   ['node-config-refused-no-version', () => refusal('[plugins."io.containerd.grpc.v1.cri"]\n')],
   ['node-config-refused-bad-version', () => refusal('version = "2"\n')],
   ['node-config-refused-config-version', () => refusal('version = 2\n', { configVersion: 3 })],
   ['node-config-refused-release', () => refusal('version = 3\n', { release: '1.7' })],
   ['node-config-refused-exists', () => refusal(table(2, GRPC, { wasmtime: 'io.containerd.wasmtime.v2' }))],
-  ['node-config-refused-inline', () => refusal('version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd]\nruntimes = { runc = { runtime_type = "io.containerd.runc.v2" } }\n')],
-  ['node-config-note-ignored-copy', () => `${mergeConfig(table(3, GRPC, { wasmtime: WT }), '/etc/containerd/config.toml', [parseRuntimeArg('wasmtime')]).notes.join('\n')}\n`],
+  [
+    'node-config-refused-inline',
+    () =>
+      refusal(
+        'version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd]\nruntimes = { runc = { runtime_type = "io.containerd.runc.v2" } }\n',
+      ),
+  ],
+  [
+    'node-config-note-ignored-copy',
+    () =>
+      `${mergeConfig(table(3, GRPC, { wasmtime: WT }), '/etc/containerd/config.toml', [parseRuntimeArg('wasmtime')]).notes.join('\n')}\n`,
+  ],
   // node runtimeclass
   ['node-runtimeclass-yaml', () => runtimeClassYaml(RC)],
-  ['node-runtimeclass-refused-reserved', () => `${reservedLabelProblems({ ...RC, labels: { 'kubernetes.io/wasm': 'yes' } }, config()).join('\n')}\n`],
+  [
+    'node-runtimeclass-refused-reserved',
+    () => `${reservedLabelProblems({ ...RC, labels: { 'kubernetes.io/wasm': 'yes' } }, config()).join('\n')}\n`,
+  ],
 ];
 
 describe('node golden messages', () => {

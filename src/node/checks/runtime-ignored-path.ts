@@ -17,7 +17,10 @@ export const runtimeIgnoredPath: NodeCheck = {
       .filter((r) => !r.effective)
       .map((r) => {
         const right = runtimePath(CRI_PLUGIN[v], r.name);
-        const redo = r.runtimeType === undefined ? '' : ` (wasmgate node config --runtime ${runtimeArg(r.name, r.runtimeType)} --merge ${config.file} prints the file with it added)`;
+        const redo =
+          r.runtimeType === undefined
+            ? ''
+            : ` (wasmgate node config --runtime ${runtimeArg(r.name, r.runtimeType)} --merge ${config.file} prints the file with it added)`;
         return (
           `${config.file} (${versionText}) registers runtime ${r.name} under ${r.path}, not under version ${v}'s ${runtimesPath(CRI_PLUGIN[v])}: ` +
           `${ignoredBy(v, r.plugin)}, and where it is ignored, pods of RuntimeClasses with handler ${r.name} fail with no runtime for "${r.name}" is configured. ` +

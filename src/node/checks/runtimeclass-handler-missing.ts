@@ -38,7 +38,10 @@ export const runtimeClassHandlerMissing: NodeCheck = {
           : `RuntimeClass ${rc.name} (handler ${rc.handler}) has no scheduling.nodeSelector, so its pods may land on any node, ${node.name} included`;
       const unlabel =
         how === 'selector'
-          ? `; or take the node out of the class: kubectl label nodes ${node.name} ${Object.keys(rc.nodeSelector ?? {}).sort().map((k) => `${k}-`).join(' ')}`
+          ? `; or take the node out of the class: kubectl label nodes ${node.name} ${Object.keys(rc.nodeSelector ?? {})
+              .sort()
+              .map((k) => `${k}-`)
+              .join(' ')}`
           : `; or give the RuntimeClass a scheduling.nodeSelector that only nodes with the shim carry`;
       out.push(
         `${reach}, but ${where}: its pods that land here fail with no runtime for "${rc.handler}" is configured. ` +

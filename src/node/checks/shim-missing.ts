@@ -16,7 +16,9 @@ export const shimMissing: NodeCheck = {
       const binary = shimBinary(r.runtimeType);
       const what = `Runtime ${r.name} in ${config.file} has runtime_type ${r.runtimeType}`;
       if (binary === undefined) {
-        out.push(`${what}, from which containerd cannot derive a shim binary name: its pods fail at sandbox creation. Fix: use io.containerd.<shim>.v<N> (e.g. io.containerd.wasmtime.v1), or an absolute path to the shim.`);
+        out.push(
+          `${what}, from which containerd cannot derive a shim binary name: its pods fail at sandbox creation. Fix: use io.containerd.<shim>.v<N> (e.g. io.containerd.wasmtime.v1), or an absolute path to the shim.`,
+        );
         continue;
       }
       const found = findShim(binary);
@@ -29,7 +31,9 @@ export const shimMissing: NodeCheck = {
                 `Fix: install ${binary} into /usr/local/bin (chmod +x), or remove the runtime from the config.`,
         );
       } else if (!found.executable) {
-        out.push(`${what}; its shim ${found.dir}/${found.file} exists but is not executable: its pods fail at sandbox creation. Fix: chmod +x ${found.dir}/${found.file}.`);
+        out.push(
+          `${what}; its shim ${found.dir}/${found.file} exists but is not executable: its pods fail at sandbox creation. Fix: chmod +x ${found.dir}/${found.file}.`,
+        );
       }
     }
     return out;

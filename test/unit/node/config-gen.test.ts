@@ -2,15 +2,16 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'smol-toml';
 import { configFragment, mergeConfig, MergeRefused, type MergeOptions } from '../../../src/node/config-gen.js';
-import { ConfigParseError } from '../../../src/node/config-file.js';
+import { ConfigParseError, isTable } from '../../../src/node/config-file.js';
 import { parseRuntimeArg, type ConfigVersion } from '../../../src/node/containerd.js';
 
 const W = [parseRuntimeArg('wasmtime')];
 const WS = [parseRuntimeArg('wasmtime'), parseRuntimeArg('spin')];
 
 function runtimeAt(text: string, plugin: string, name: string): unknown {
-  const doc = parse(text) as Record<string, any>;
-  return doc['plugins']?.[plugin]?.['containerd']?.['runtimes']?.[name]?.['runtime_type'];
+  let t: unknown = parse(text);
+  for (const key of ['plugins', plugin, 'containerd', 'runtimes', name, 'runtime_type']) t = isTable(t) ? t[key] : undefined;
+  return t;
 }
 
 describe('configFragment', () => {
@@ -35,12 +36,37 @@ interface MergeCase {
 }
 
 const mergeCases: MergeCase[] = [
-  { name: 'version 2, comments and odd spacing kept', text: '# my node\nversion = 2\n\n[plugins."io.containerd.grpc.v1.cri"]\n  sandbox_image   = "pause:3.9"  # pinned\n', plugin: 'io.containerd.grpc.v1.cri' },
-  { name: 'version 3 with an existing runc', text: 'version = 3\n[plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc]\nruntime_type = "io.containerd.runc.v2"\n', plugin: 'io.containerd.cri.v1.runtime' },
-  { name: 'version 4, no trailing newline', text: 'version = 4\n[plugins."io.containerd.cri.v1.runtime".containerd]\ndefault_runtime_name = "runc"', plugin: 'io.containerd.cri.v1.runtime' },
-  { name: 'version 1 with --config-version 1 and no version key', text: '[plugins.cri.containerd]\nsnapshotter = "overlayfs"\n', opts: { configVersion: 1 }, plugin: 'cri' },
-  { name: 'runtimes written with dotted keys', text: 'version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd]\nruntimes.runc.runtime_type = "io.containerd.runc.v2"\n', plugin: 'io.containerd.grpc.v1.cri' },
-  { name: 'CRLF line endings', text: 'version = 2\r\n[plugins."io.containerd.grpc.v1.cri"]\r\nenable_selinux = false\r\n', plugin: 'io.containerd.grpc.v1.cri' },
+  {
+    name: 'version 2, comments and odd spacing kept',
+    text: '# my node\nversion = 2\n\n[plugins."io.containerd.grpc.v1.cri"]\n  sandbox_image   = "pause:3.9"  # pinned\n',
+    plugin: 'io.containerd.grpc.v1.cri',
+  },
+  {
+    name: 'version 3 with an existing runc',
+    text: 'version = 3\n[plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc]\nruntime_type = "io.containerd.runc.v2"\n',
+    plugin: 'io.containerd.cri.v1.runtime',
+  },
+  {
+    name: 'version 4, no trailing newline',
+    text: 'version = 4\n[plugins."io.containerd.cri.v1.runtime".containerd]\ndefault_runtime_name = "runc"',
+    plugin: 'io.containerd.cri.v1.runtime',
+  },
+  {
+    name: 'version 1 with --config-version 1 and no version key',
+    text: '[plugins.cri.containerd]\nsnapshotter = "overlayfs"\n',
+    opts: { configVersion: 1 },
+    plugin: 'cri',
+  },
+  {
+    name: 'runtimes written with dotted keys',
+    text: 'version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd]\nruntimes.runc.runtime_type = "io.containerd.runc.v2"\n',
+    plugin: 'io.containerd.grpc.v1.cri',
+  },
+  {
+    name: 'CRLF line endings',
+    text: 'version = 2\r\n[plugins."io.containerd.grpc.v1.cri"]\r\nenable_selinux = false\r\n',
+    plugin: 'io.containerd.grpc.v1.cri',
+  },
   { name: 'empty tables only', text: 'version = 2\n', plugin: 'io.containerd.grpc.v1.cri' },
 ];
 
@@ -59,14 +85,16 @@ describe('mergeConfig', () => {
   });
 
   it('adds only what is missing', () => {
-    const text = 'version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.wasmtime]\nruntime_type = "io.containerd.wasmtime.v1"\n';
+    const text =
+      'version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.wasmtime]\nruntime_type = "io.containerd.wasmtime.v1"\n';
     const r = mergeConfig(text, 'config.toml', WS);
     expect(r.added).toEqual(['spin']);
     expect(r.present).toEqual(['wasmtime']);
   });
 
   it('notes a copy under a path the version ignores, and still adds the right one', () => {
-    const text = 'version = 3\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.wasmtime]\nruntime_type = "io.containerd.wasmtime.v1"\n';
+    const text =
+      'version = 3\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.wasmtime]\nruntime_type = "io.containerd.wasmtime.v1"\n';
     const r = mergeConfig(text, 'config.toml', W);
     expect(r.added).toEqual(['wasmtime']);
     expect(r.notes).toHaveLength(1);
@@ -79,9 +107,24 @@ describe('mergeConfig', () => {
     ['a string version', 'version = "2"\n', {}, /version = "2"/],
     ['--config-version disagrees', 'version = 2\n', { configVersion: 3 }, /but --config-version says 3/],
     ['--containerd-version cannot read it', 'version = 3\n', { release: '1.7' }, /containerd 1.7 does not read/],
-    ['the runtime exists with another type', 'version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.wasmtime]\nruntime_type = "io.containerd.wasmtime.v2"\n', {}, /already has .* with runtime_type "io.containerd.wasmtime.v2"/],
-    ['the runtime exists with no type', 'version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.wasmtime.options]\nBinaryName = "x"\n', {}, /runtime_type \(none\)/],
-    ['runtimes is an inline table', 'version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd]\nruntimes = { runc = { runtime_type = "io.containerd.runc.v2" } }\n', {}, /would not be valid TOML/],
+    [
+      'the runtime exists with another type',
+      'version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.wasmtime]\nruntime_type = "io.containerd.wasmtime.v2"\n',
+      {},
+      /already has .* with runtime_type "io.containerd.wasmtime.v2"/,
+    ],
+    [
+      'the runtime exists with no type',
+      'version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.wasmtime.options]\nBinaryName = "x"\n',
+      {},
+      /runtime_type \(none\)/,
+    ],
+    [
+      'runtimes is an inline table',
+      'version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd]\nruntimes = { runc = { runtime_type = "io.containerd.runc.v2" } }\n',
+      {},
+      /would not be valid TOML/,
+    ],
   ] as const)('refuses: %s', (_name, text, opts, message) => {
     expect(() => mergeConfig(text, 'config.toml', W, opts as MergeOptions)).toThrow(MergeRefused);
     expect(() => mergeConfig(text, 'config.toml', W, opts as MergeOptions)).toThrow(message);

@@ -6,7 +6,8 @@ import { config, stateOf } from '../../harness/fixtures.js';
 
 export const FILE = '/etc/containerd/config.toml';
 
-export const V2_WASMTIME = 'version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]\nruntime_type = "io.containerd.runc.v2"\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.wasmtime]\nruntime_type = "io.containerd.wasmtime.v1"\n';
+export const V2_WASMTIME =
+  'version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]\nruntime_type = "io.containerd.runc.v2"\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.wasmtime]\nruntime_type = "io.containerd.wasmtime.v1"\n';
 
 export function shim(file: string, dir = '/usr/local/bin', executable = true): InstalledShim {
   return { file, dir, executable };
@@ -25,7 +26,8 @@ export function factsOf(text: string | undefined, o: FactOpts = {}): DoctorFacts
     root: '/',
     config: configFacts(text, FILE),
     shims,
-    findShim: (binary) => (binary.startsWith('/') ? shims.find((s) => `${s.dir}/${s.file}` === binary) : shims.find((s) => s.file === binary)),
+    findShim: (binary) =>
+      binary.startsWith('/') ? shims.find((s) => `${s.dir}/${s.file}` === binary) : shims.find((s) => s.file === binary),
     ...(c === undefined
       ? {}
       : {
@@ -44,7 +46,10 @@ export function table(version: number, plugin: string, runtimes: Record<string, 
   return (
     `version = ${version}\n` +
     Object.entries(runtimes)
-      .map(([name, type]) => `[plugins.${plugin === 'cri' ? 'cri' : JSON.stringify(plugin)}.containerd.runtimes.${name}]\nruntime_type = ${JSON.stringify(type)}\n`)
+      .map(
+        ([name, type]) =>
+          `[plugins.${plugin === 'cri' ? 'cri' : JSON.stringify(plugin)}.containerd.runtimes.${name}]\nruntime_type = ${JSON.stringify(type)}\n`,
+      )
       .join('')
   );
 }

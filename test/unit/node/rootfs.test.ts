@@ -45,7 +45,7 @@ describe('root filesystem', () => {
     expect(find('/opt/none/containerd-shim-x-v1')).toBeUndefined();
   });
 
-  it('takes the node name from the root\'s /etc/hostname', () => {
+  it("takes the node name from the root's /etc/hostname", () => {
     expect(rootHostname(root)).toBe('wasm-7');
   });
 });
