@@ -29,7 +29,7 @@ function included(rel: string, patterns: string[]): boolean {
   for (const p of patterns) {
     const negate = p.startsWith('!');
     const glob = negate ? p.slice(1) : p;
-    const re = new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\u0000').replace(/\*/g, '[^/]*').replace(/\u0000/g, '.*')}$`);
+    const re = new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\uE000').replace(/\*/g, '[^/]*').replace(/\uE000/g, '.*')}$`);
     if (re.test(rel)) keep = negate;
   }
   return keep;
