@@ -218,6 +218,8 @@ export function buildApp(opts: AppOptions): BuiltApp {
   app.get('/readyz', async (_request, reply) => {
     if (lifecycle.draining) return reply.code(503).send({ status: 'shutting down', detail: 'wasmgate received SIGTERM and is draining its connections' });
     const s = state.status();
+    // a refused list or watch (RBAC): 503, naming each verb and resource (src/cluster/access.ts)
+    if (s.problems !== undefined && s.problems.length > 0) return reply.code(503).send({ status: 'access denied', detail: s.detail, problems: s.problems });
     return reply.code(s.synced ? 200 : 503).send({ status: s.synced ? 'ready' : 'not synced', detail: s.detail });
   });
   app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
