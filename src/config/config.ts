@@ -20,6 +20,18 @@ export interface Config {
   rules: Partial<Record<RuleId, Mode>>;
   nodes: { requireReady: boolean };
   unsynced: 'deny' | 'allow';
+  limits: Limits;
+}
+
+/** How much of one pod spec or RuntimeClass wasmgate reads (src/decide/limits.ts). */
+export interface Limits {
+  /** entries of a node selector (the pod's, or a RuntimeClass's) */
+  nodeSelectorEntries: number;
+  tolerations: number;
+  /** node affinity terms, counting each term, each of its requirements and each of their values */
+  affinityTerms: number;
+  /** containers, initContainers and ephemeralContainers together */
+  containers: number;
 }
 
 /**
@@ -51,6 +63,8 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   rules: {},
   nodes: { requireReady: true },
   unsynced: 'deny',
+  // far above any ordinary pod; the schema's maximums keep a raised cap bounded too
+  limits: { nodeSelectorEntries: 128, tolerations: 256, affinityTerms: 512, containers: 256 },
 });
 
 export class ConfigError extends Error {}
@@ -93,6 +107,7 @@ export function parseConfig(doc: unknown, origin = 'config'): Config {
     rules: { ...user.rules },
     nodes: { ...base.nodes, ...user.nodes },
     unsynced: user.unsynced ?? base.unsynced,
+    limits: { ...base.limits, ...user.limits },
   };
 }
 

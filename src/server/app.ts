@@ -8,6 +8,7 @@ import type { Config } from '../config/config.js';
 import { decodeReview, EnvelopeError } from '../review/envelope.js';
 import { encodeResponse } from '../review/response.js';
 import { handlesKind, mutate, validate, type Endpoint, type EngineResult } from '../decide/engine.js';
+import { clip, LOG_FIELD_LENGTH, LOG_MESSAGE_LENGTH } from '../decide/limits.js';
 import { createMetrics, type Metrics } from './metrics.js';
 
 /** An AdmissionReview may carry object and oldObject of up to 3 MB each, plus the envelope. */
@@ -127,9 +128,11 @@ export function buildApp(opts: AppOptions): { app: FastifyInstance; metrics: Met
     for (const f of result.findings) metrics.findings.inc({ rule: f.rule, mode: f.mode });
     const outcome = result.errors.length > 0 ? 'error' : !result.allowed ? 'denied' : result.patch !== undefined ? 'patched' : 'allowed';
     metrics.requests.inc({ endpoint, kind, result: outcome });
+    // one bounded line per review (src/decide/limits.ts): request fields and the denial are clipped
+    const f = (v: string | undefined): string | undefined => (v === undefined ? undefined : clip(v, LOG_FIELD_LENGTH));
     request.log.info(
-      { uid: req.uid, endpoint, kind, namespace: req.namespace, name: req.name, operation: req.operation, outcome },
-      result.allowed ? 'admitted' : `denied: ${result.message ?? ''}`,
+      { uid: f(req.uid), endpoint, kind, namespace: f(req.namespace), name: f(req.name), operation: req.operation, outcome },
+      result.allowed ? 'admitted' : `denied: ${clip(result.message ?? '', LOG_MESSAGE_LENGTH)}`,
     );
     return reply.send(encodeResponse(req.uid, result));
   };
