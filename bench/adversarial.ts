@@ -16,7 +16,7 @@
  * requests per second, default 200), BENCH_PASSES (rounds over every shape and size, default 3),
  * BENCH_TIMEOUT_MS (per adversarial request, default 120000).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import https from 'node:https';
 import { createServer } from 'node:net';
@@ -34,22 +34,34 @@ const PASSES = Number(process.env['BENCH_PASSES'] ?? 3);
 const TIMEOUT_MS = Number(process.env['BENCH_TIMEOUT_MS'] ?? 120_000);
 const SIZES = [64 * KiB, 517 * KiB, 1 * MiB, 2 * MiB, 4 * MiB, BODY_LIMIT - 4 * KiB].filter((s) => s <= MAX_BYTES);
 
-function review(uid: string, object: Record<string, unknown>): Record<string, unknown> {
-  const meta = object['metadata'] as { name: string; namespace: string };
+const RESOURCE: Record<string, [string, string, string]> = { Pod: ['', 'v1', 'pods'], Node: ['', 'v1', 'nodes'], RuntimeClass: ['node.k8s.io', 'v1', 'runtimeclasses'] };
+
+function review(uid: string, object: Record<string, unknown>, oldObject?: Record<string, unknown>): Record<string, unknown> {
+  const meta = object['metadata'] as { name: string; namespace?: string };
+  const [group, version, resource] = RESOURCE[object['kind'] as string]!;
   return {
     apiVersion: 'admission.k8s.io/v1',
     kind: 'AdmissionReview',
     request: {
       uid,
-      kind: { group: '', version: 'v1', kind: 'Pod' },
-      resource: { group: '', version: 'v1', resource: 'pods' },
-      operation: 'CREATE',
+      kind: { group, version, kind: object['kind'] },
+      resource: { group, version, resource },
+      operation: oldObject === undefined ? 'CREATE' : 'UPDATE',
       name: meta.name,
-      namespace: meta.namespace,
+      ...(meta.namespace === undefined ? {} : { namespace: meta.namespace }),
       object,
+      ...(oldObject === undefined ? {} : { oldObject }),
     },
   };
 }
+
+const wasmNode = (labels: Record<string, string>): Record<string, unknown> => ({
+  apiVersion: 'v1',
+  kind: 'Node',
+  metadata: { name: 'wasm-1', labels: { 'kubernetes.io/hostname': 'wasm-1', 'wasmtime-enabled': 'yes', ...labels } },
+  spec: { taints: [{ key: 'wasm', value: 'true', effect: 'NoSchedule' }] },
+  status: { conditions: [{ type: 'Ready', status: 'True' }] },
+});
 
 function pod(spec: Record<string, unknown>, metadata: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -65,8 +77,8 @@ const keyed = (n: number, key: (i: number) => string, value: string): Record<str
 
 interface Shape {
   name: string;
-  /** the pod object with n repetitions of the hostile part */
-  build(n: number): Record<string, unknown>;
+  /** the object with n repetitions of the hostile part (and the old object, for an UPDATE) */
+  build(n: number): Record<string, unknown> | [Record<string, unknown>, Record<string, unknown>];
 }
 
 const SHAPES: Shape[] = [
@@ -90,19 +102,39 @@ const SHAPES: Shape[] = [
   { name: 'annotations', build: (n) => pod({}, { annotations: keyed(n, (i) => `example.com/a${i}`, 'v') }) },
   { name: 'one huge name', build: (n) => pod({}, { name: 'n'.repeat(n * 16) }) },
   { name: 'one reserved key with a huge value', build: (n) => pod({ nodeSelector: { 'kubernetes.io/wasm': 'v'.repeat(n * 16) } }) },
+  {
+    name: 'RuntimeClass, nodeSelector keys',
+    build: (n) => ({ apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: 'hostile' }, handler: 'wasmtime', scheduling: { nodeSelector: keyed(n, (i) => `kubernetes.io/k${i}`, 'v') } }),
+  },
+  { name: 'Node UPDATE, labels (cordon)', build: (n) => [{ ...wasmNode(keyed(n, (i) => `example.com/l${i}`, 'v')), spec: { unschedulable: true } }, wasmNode({})] },
 ];
 
 /** The largest body of this shape that fits `bytes`. */
 function bodyOf(shape: Shape, bytes: number, uid: string): string {
-  const size = (n: number): number => Buffer.byteLength(JSON.stringify(review(uid, shape.build(n))));
+  const text = (n: number): string => {
+    const built = shape.build(n);
+    return JSON.stringify(Array.isArray(built) ? review(uid, built[0], built[1]) : review(uid, built));
+  };
+  const size = (n: number): number => Buffer.byteLength(text(n));
   const per = (size(1000) - size(0)) / 1000;
   let n = Math.max(1, Math.floor((bytes - size(0)) / per));
-  let body = JSON.stringify(review(uid, shape.build(n)));
+  let body = text(n);
   while (Buffer.byteLength(body) > bytes) {
     n = Math.floor(n * 0.98);
-    body = JSON.stringify(review(uid, shape.build(n)));
+    body = text(n);
   }
   return body;
+}
+
+/** The floor: JSON.parse of the same body in this process (best of 3), at the same machine load. */
+function parseMs(body: string): number {
+  let best = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const t = process.hrtime.bigint();
+    JSON.parse(body);
+    best = Math.min(best, Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  return best;
 }
 
 async function freePort(): Promise<number> {
@@ -203,8 +235,13 @@ async function main(): Promise<void> {
     process.stderr.write(`baseline: ${RATE} ordinary req/s for 10 s\n`);
     const baseline = await startLoad(url, ordinary, 10).result;
 
-    const bodies: { shape: string; size: number; body: string }[] = [];
-    for (const size of SIZES) for (const shape of SHAPES) bodies.push({ shape: shape.name, size, body: bodyOf(shape, size, `hostile-${bodies.length}`) });
+    const bodies: { shape: string; size: number; body: string; parse: number }[] = [];
+    for (const size of SIZES) {
+      for (const shape of SHAPES) {
+        const body = bodyOf(shape, size, `hostile-${bodies.length}`);
+        bodies.push({ shape: shape.name, size, body, parse: parseMs(body) });
+      }
+    }
     process.stderr.write(`${bodies.length} adversarial bodies built; sending ${PASSES} passes under load\n`);
 
     const load = startLoad(url, ordinary, 0);
@@ -232,7 +269,7 @@ async function main(): Promise<void> {
       `Command: \`npm run build && ${Object.entries({ BENCH_MAX_BYTES: process.env['BENCH_MAX_BYTES'], BENCH_RATE: process.env['BENCH_RATE'], BENCH_PASSES: process.env['BENCH_PASSES'] })
         .filter(([, v]) => v !== undefined)
         .map(([k, v]) => `${k}=${v} `)
-        .join('')}npm run bench:adversarial\` (commit ${process.env['BENCH_COMMIT'] ?? 'see git log'}). ` +
+        .join('')}npm run bench:adversarial\` (commit ${execFileSync('git', ['rev-parse', '--short', 'HEAD']).toString().trim()}). ` +
         `Server: \`node bin/wasmgate.js serve --cluster-state examples/cluster\`, HTTPS on loopback, log level info. ` +
         `Machine: ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(1)).join(' / ')} at the end (shared with other jobs: compare within this run).`,
       '',
@@ -247,10 +284,10 @@ async function main(): Promise<void> {
       '',
     );
     lines.push(
-      `Adversarial reviews, one at a time, ${PASSES} passes; time from the first byte sent to the last byte received (median / max of the passes), status, answer size, denial message length. Largest body ${fmtBytes(Math.max(...bodies.map((b) => Buffer.byteLength(b.body))))} (limit ${fmtBytes(BODY_LIMIT)}).`,
+      `Adversarial reviews, one at a time, ${PASSES} passes; time from the first byte sent to the last byte received (median / max of the passes); what JSON.parse of the same body alone takes in the benchmark's process (best of 3, for scale: the machine's speed at this load); status, verdict (413: not parsed), answer size, denial message length. Largest body ${fmtBytes(Math.max(...bodies.map((b) => Buffer.byteLength(b.body))))} (limit ${fmtBytes(BODY_LIMIT)}).`,
       '',
-      '| shape | body | median | max | status | verdict | answer | message |',
-      '|---|---|---|---|---|---|---|---|',
+      '| shape | body | median | max | JSON.parse alone | status | verdict | answer | message |',
+      '|---|---|---|---|---|---|---|---|---|',
     );
     let worst = 0;
     for (const b of bodies) {
@@ -260,7 +297,7 @@ async function main(): Promise<void> {
       worst = Math.max(worst, ms[ms.length - 1] ?? 0);
       const verdict = last.error !== undefined ? last.error : last.allowed === undefined ? '-' : last.allowed ? 'allowed' : 'denied';
       lines.push(
-        `| ${b.shape} | ${fmtBytes(Buffer.byteLength(b.body))} | ${fmtMs(ms[Math.floor(ms.length / 2)] ?? 0)} ms | ${fmtMs(ms[ms.length - 1] ?? 0)} ms | ${last.status} | ${verdict} | ${fmtBytes(last.bytes)} | ${last.messageLength ?? '-'} |`,
+        `| ${b.shape} | ${fmtBytes(Buffer.byteLength(b.body))} | ${fmtMs(ms[Math.floor(ms.length / 2)] ?? 0)} ms | ${fmtMs(ms[ms.length - 1] ?? 0)} ms | ${fmtMs(b.parse)} ms | ${last.status} | ${verdict} | ${fmtBytes(last.bytes)} | ${last.messageLength ?? '-'} |`,
       );
     }
     lines.push(

@@ -32,6 +32,8 @@ export interface Limits {
   affinityTerms: number;
   /** containers, initContainers and ephemeralContainers together */
   containers: number;
+  /** object members and array elements of one request body, counted before it is parsed (src/review/items.ts) */
+  jsonItems: number;
 }
 
 /**
@@ -64,7 +66,7 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   nodes: { requireReady: true },
   unsynced: 'deny',
   // far above any ordinary pod; the schema's maximums keep a raised cap bounded too
-  limits: { nodeSelectorEntries: 128, tolerations: 256, affinityTerms: 512, containers: 256 },
+  limits: { nodeSelectorEntries: 128, tolerations: 256, affinityTerms: 512, containers: 256, jsonItems: 20000 },
 });
 
 export class ConfigError extends Error {}

@@ -10,6 +10,7 @@ import type { ClusterState } from '../cluster/types.js';
 import { leanNode, leanRuntimeClass } from '../cluster/lean.js';
 import type { Config, Mode } from '../config/config.js';
 import { handles, kindOf, type Endpoint, type KindRecord } from '../kinds/registry.js';
+import { nameOf } from '../objects/metadata.js';
 import type { AdmissionRequest } from '../review/envelope.js';
 import type { JsonPatchOp } from '../review/response.js';
 import { RULES } from '../rules/registry.js';
@@ -210,15 +211,17 @@ export function validate(req: AdmissionRequest, state: ClusterState, config: Con
   if (!record.admission.operations.includes(op)) return result;
 
   if (subject === 'RuntimeClass') {
+    // counted on the object as sent, before anything is copied; a class being deleted is not
+    // judged by its size: deleting an oversized class must stay possible
+    const excess = op === 'DELETE' ? [] : runtimeClassExcess(req.object, config.limits);
+    const name = nameOf(req.object);
+    if (excess.length > 0 && name !== undefined) return tooLarge(config, 'RuntimeClass', op, excessMessage({ runtimeClass: name }, excess), result);
     // on DELETE the API server sends the old object; an old server may not: fall back to the cache
     const rc =
       op === 'DELETE'
         ? (leanRuntimeClass(req.oldObject) ?? (req.name === undefined ? undefined : state.getRuntimeClass(req.name)))
         : leanRuntimeClass(req.object);
     if (rc === undefined) return result;
-    // a class being deleted is not read beyond its name: deleting an oversized class must stay possible
-    const excess = op === 'DELETE' ? [] : runtimeClassExcess(rc, config.limits);
-    if (excess.length > 0) return tooLarge(config, 'RuntimeClass', op, excessMessage({ rc }, excess), result);
     runRules(ctx, 'RuntimeClass', op, (check) => check(rc, ctx), result);
     return settle(result);
   }

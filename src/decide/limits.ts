@@ -8,7 +8,6 @@
  * has not read in full. Output caps (fixed): findings kept per rule, the length of one message, of
  * the whole denial and of the warnings, and what is logged per request.
  */
-import type { RuntimeClassInfo } from '../cluster/types.js';
 import type { Limits } from '../config/config.js';
 import { isRecord } from '../objects/json.js';
 import type { PodTarget } from './types.js';
@@ -81,6 +80,9 @@ export function fitItems(items: readonly string[], max: number, more: (n: number
   return out;
 }
 
+/** The caps on what is read from one pod spec or RuntimeClass (jsonItems is the HTTP layer's, src/review/items.ts). */
+export type InputLimit = Exclude<keyof Limits, 'jsonItems'>;
+
 /** One input over its cap. */
 export interface Excess {
   /** field path, e.g. spec.nodeSelector */
@@ -89,7 +91,7 @@ export interface Excess {
   readonly unit: string;
   readonly count: number;
   readonly cap: number;
-  readonly limit: keyof Limits;
+  readonly limit: InputLimit;
 }
 
 function keys(value: unknown): number {
@@ -120,7 +122,7 @@ export function affinityParts(spec: Readonly<Record<string, unknown>>): number {
   return n;
 }
 
-function over(out: Excess[], fieldPath: string, unit: string, n: number, limits: Limits, limit: keyof Limits): void {
+function over(out: Excess[], fieldPath: string, unit: string, n: number, limits: Limits, limit: InputLimit): void {
   if (n > limits[limit]) out.push({ field: fieldPath, unit, count: n, cap: limits[limit], limit });
 }
 
@@ -138,14 +140,16 @@ export function podExcess(target: PodTarget, limits: Limits): Excess[] {
   return out;
 }
 
-export function runtimeClassExcess(rc: RuntimeClassInfo, limits: Limits): Excess[] {
+/** What of a RuntimeClass (as admitted, raw) is over its cap. */
+export function runtimeClassExcess(obj: unknown, limits: Limits): Excess[] {
+  const scheduling = isRecord(obj) && isRecord(obj['scheduling']) ? obj['scheduling'] : {};
   const out: Excess[] = [];
-  over(out, 'scheduling.nodeSelector', 'entries', keys(rc.nodeSelector), limits, 'nodeSelectorEntries');
-  over(out, 'scheduling.tolerations', 'tolerations', rc.tolerations.length, limits, 'tolerations');
+  over(out, 'scheduling.nodeSelector', 'entries', keys(scheduling['nodeSelector']), limits, 'nodeSelectorEntries');
+  over(out, 'scheduling.tolerations', 'tolerations', items(scheduling['tolerations']).length, limits, 'tolerations');
   return out;
 }
 
-const FIX: Record<keyof Limits, string> = {
+const FIX: Record<InputLimit, string> = {
   nodeSelectorEntries: 'select nodes by fewer labels (one label that the nodes with the runtime carry is enough)',
   tolerations: 'drop the tolerations it does not need',
   affinityTerms: 'express node affinity with fewer terms and values',
@@ -161,9 +165,9 @@ function and(parts: readonly string[]): string {
 }
 
 /** The `[limits]` message: which fields, how many, the caps, and the fixes. */
-export function excessMessage(subject: { target: PodTarget } | { rc: RuntimeClassInfo }, excess: readonly Excess[]): string {
+export function excessMessage(subject: { target: PodTarget } | { runtimeClass: string }, excess: readonly Excess[]): string {
   // format.ts's describeTarget(), written out (see podExcess)
-  const what = 'target' in subject ? `${subject.target.kind} ${subject.target.namespace}/${subject.target.name}` : `RuntimeClass ${subject.rc.name}`;
+  const what = 'target' in subject ? `${subject.target.kind} ${subject.target.namespace}/${subject.target.name}` : `RuntimeClass ${subject.runtimeClass}`;
   const judged = 'target' in subject ? 'this Wasm workload' : 'this RuntimeClass';
   return (
     `${what} is too large for wasmgate to check: ${and(excess.map(describe))}. wasmgate does not judge ${judged} ` +

@@ -35,6 +35,9 @@ export function podTarget(kind: KindRecord, obj: unknown, fallback: { name?: str
   if (specPointer === undefined || !isRecord(obj) || !isRecord(template)) return undefined;
   const spec = template['spec'];
   if (!isRecord(spec)) return undefined;
+  const meta = template['metadata'];
+  const rawAnnotations = isRecord(meta) && isRecord(meta['annotations']) ? meta['annotations'] : {};
+  let annotations: Labels | undefined;
   let selector: Labels | undefined;
   let tols: readonly Toleration[] | undefined;
   return {
@@ -43,7 +46,13 @@ export function podTarget(kind: KindRecord, obj: unknown, fallback: { name?: str
     name: objectName(obj, fallback.name),
     specPointer,
     specField: specPointer.slice(1).replaceAll('/', '.'),
-    annotations: annotationsOf(template),
+    get annotations() {
+      return (annotations ??= Object.freeze(annotationsOf(template)));
+    },
+    annotation: (key) => {
+      const value = Object.hasOwn(rawAnnotations, key) ? rawAnnotations[key] : undefined;
+      return typeof value === 'string' ? value : undefined;
+    },
     spec,
     get nodeSelector() {
       return (selector ??= Object.freeze(stringMap(spec['nodeSelector'])));

@@ -24,6 +24,8 @@ export interface PodTarget {
   /** the same as a field path for messages: spec, spec.template.spec, ... */
   readonly specField: string;
   readonly annotations: Readonly<Record<string, string>>;
+  /** one annotation, read without copying them all (a pod may carry very many) */
+  annotation(key: string): string | undefined;
   readonly spec: Readonly<Record<string, unknown>>;
   /**
    * spec.nodeSelector and spec.tolerations, read once per request (on first use, after the engine

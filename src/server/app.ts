@@ -6,6 +6,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import type { ClusterState } from '../cluster/types.js';
 import type { Config } from '../config/config.js';
 import { decodeReview, EnvelopeError } from '../review/envelope.js';
+import { tooManyItems } from '../review/items.js';
 import { encodeResponse } from '../review/response.js';
 import { handlesKind, mutate, validate, type Endpoint, type EngineResult } from '../decide/engine.js';
 import { clip, LOG_FIELD_LENGTH, LOG_MESSAGE_LENGTH } from '../decide/limits.js';
@@ -92,6 +93,12 @@ export function buildApp(opts: AppOptions): { app: FastifyInstance; metrics: Met
     if (typeof request.body !== 'string') {
       metrics.requests.inc({ endpoint, kind: '', result: 'invalid' });
       return problem(reply, 415, `Content-Type must be application/json, got ${String(request.headers['content-type'] ?? 'none')}`);
+    }
+    // bounded work: JSON.parse's cost is in the items it builds; a body with too many is not parsed
+    const dense = tooManyItems(request.body, config.limits.jsonItems);
+    if (dense !== undefined) {
+      metrics.requests.inc({ endpoint, kind: '', result: 'invalid' });
+      return problem(reply, 413, dense);
     }
     let req;
     try {
