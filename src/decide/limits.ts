@@ -157,7 +157,7 @@ const FIX: Record<InputLimit, string> = {
 };
 
 function describe(e: Excess): string {
-  return `${e.field} has ${count(e.count)} ${e.unit}, more than the ${count(e.cap)} it reads (limits.${e.limit})`;
+  return `${e.field} has ${count(e.count)} ${e.unit}, over the cap of ${count(e.cap)} (limits.${e.limit})`;
 }
 
 function and(parts: readonly string[]): string {
@@ -170,7 +170,7 @@ export function excessMessage(subject: { target: PodTarget } | { runtimeClass: s
   const what = 'target' in subject ? `${subject.target.kind} ${subject.target.namespace}/${subject.target.name}` : `RuntimeClass ${subject.runtimeClass}`;
   const judged = 'target' in subject ? 'this Wasm workload' : 'this RuntimeClass';
   return (
-    `${what} is too large for wasmgate to check: ${and(excess.map(describe))}. wasmgate does not judge ${judged} ` +
+    `${what} is too large for wasmgate to check: ${excess.map(describe).join('; ')}. wasmgate does not judge ${judged} ` +
     `without reading it in full. Fix: ${excess.map((e) => FIX[e.limit]).join('; ')}; or, if this size is intended, ` +
     `have an admin raise ${and(excess.map((e) => `limits.${e.limit}`))} in wasmgate's config.`
   );

@@ -164,7 +164,7 @@ export function explainNoUsableNode(r: PlacementReport, o: ExplainOptions): stri
     // past LIST_ITEMS labels, the rarest ones: they are why nothing matches
     const perLabel = r.perLabel.length <= LIST_ITEMS ? r.perLabel : [...r.perLabel].sort((a, b) => a.count - b.count).slice(0, LIST_ITEMS);
     const counts = perLabel.map((l) => `${plural(l.count, 'node')} ${l.count === 1 ? 'carries' : 'carry'} ${l.key}=${l.value}`);
-    if (perLabel.length < r.perLabel.length) counts.push(`${thousands(r.perLabel.length - perLabel.length)} more labels not counted here`);
+    if (perLabel.length < r.perLabel.length) counts.push(`${thousands(r.perLabel.length - perLabel.length)} more not listed`);
     return (
       `${o.headline}: no node matches the node selector ${sel} ` +
       `(of ${plural(r.totalNodes, 'node')}, ${counts.join(', ')}). ` +
