@@ -6,7 +6,8 @@
  * counted before any rule runs; a Wasm pod over a cap gets one `[limits]` finding naming the field,
  * the count and the cap, and no rule runs on it: wasmgate does not judge the placement of a pod it
  * has not read in full. Output caps (fixed): findings kept per rule, the length of one message, of
- * the whole denial and of the warnings, and what is logged per request.
+ * the whole denial and of the warnings. The HTTP layer bounds the rest: a body's JSON items before
+ * parsing (src/review/items.ts) and the per-request log line (src/server/input.ts).
  */
 import type { Limits } from '../config/config.js';
 import { isRecord } from '../objects/json.js';
@@ -23,9 +24,6 @@ export const FINDINGS_PER_RULE = 10;
 export const MESSAGE_LENGTH = 4096;
 /** The whole denial message, and all warnings together, in characters. */
 export const TOTAL_LENGTH = 16384;
-/** Request fields (uid, name, namespace) and the denial message in the per-request log line. */
-export const LOG_FIELD_LENGTH = 256;
-export const LOG_MESSAGE_LENGTH = 4096;
 /** Label pairs listed in one message before "and N more labels". */
 export const LIST_ITEMS = 8;
 

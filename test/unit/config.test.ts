@@ -146,6 +146,8 @@ describe('files', () => {
       nodes: { requireReady: false },
       unsynced: 'allow',
       limits: { nodeSelectorEntries: 200, tolerations: 300, affinityTerms: 1000, containers: 400, jsonItems: 200000 },
+      imageDetection: DEFAULT_CONFIG.imageDetection,
+      server: DEFAULT_CONFIG.server,
     });
   });
 
