@@ -41,7 +41,7 @@ describe('defaults', () => {
     expect(c.rules).toEqual({});
     expect(c.nodes).toEqual({ requireReady: true });
     expect(c.unsynced).toBe('deny');
-    expect(c.limits).toEqual({ nodeSelectorEntries: 128, tolerations: 256, affinityTerms: 512, containers: 256, jsonItems: 20000 });
+    expect(c.limits).toEqual({ nodeSelectorEntries: 128, tolerations: 256, affinityTerms: 512, containers: 256, jsonItems: 50000 });
   });
 
   it('null, undefined and {} all give the defaults', () => {
@@ -134,7 +134,7 @@ describe('files', () => {
         'rules: { nodes-available: audit, runtimeclass-delete-in-use: enforce }',
         'nodes: { requireReady: false }',
         'unsynced: allow',
-        'limits: { nodeSelectorEntries: 200, tolerations: 300, affinityTerms: 1000, containers: 400, jsonItems: 200000 }',
+        'limits: { nodeSelectorEntries: 200, tolerations: 300, affinityTerms: 1000, containers: 400, jsonItems: 500000 }',
       ].join('\n'),
     );
     expect(await loadConfig(path)).toEqual({
@@ -145,14 +145,14 @@ describe('files', () => {
       rules: { 'nodes-available': 'audit', 'runtimeclass-delete-in-use': 'enforce' },
       nodes: { requireReady: false },
       unsynced: 'allow',
-      limits: { nodeSelectorEntries: 200, tolerations: 300, affinityTerms: 1000, containers: 400, jsonItems: 200000 },
+      limits: { nodeSelectorEntries: 200, tolerations: 300, affinityTerms: 1000, containers: 400, jsonItems: 500000 },
       imageDetection: DEFAULT_CONFIG.imageDetection,
       server: DEFAULT_CONFIG.server,
     });
   });
 
   it('limits merge over the defaults: raising one cap keeps the others', () => {
-    expect(parseConfig({ limits: { tolerations: 512 } }).limits).toEqual({ nodeSelectorEntries: 128, tolerations: 512, affinityTerms: 512, containers: 256, jsonItems: 20000 });
+    expect(parseConfig({ limits: { tolerations: 512 } }).limits).toEqual({ nodeSelectorEntries: 128, tolerations: 512, affinityTerms: 512, containers: 256, jsonItems: 50000 });
   });
 });
 

@@ -16,7 +16,7 @@ import {
   TOTAL_LENGTH,
 } from '../../../src/decide/limits.js';
 import { placementFor } from '../../../src/decide/placement.js';
-import { countItems, tooManyItems } from '../../../src/review/items.js';
+import { countItems, reviewUid, tooManyItems, unreadReview } from '../../../src/review/items.js';
 import { config, node, podObject, request, runtimeClass, runtimeClassObject, seedCluster, stateOf } from '../../harness/fixtures.js';
 import { podT, workloadObject } from '../helpers.js';
 
@@ -248,5 +248,49 @@ describe('countItems: JSON items counted without parsing', () => {
 
   it('the 413 message (golden)', async () => {
     await expect(`${tooManyItems(JSON.stringify(range(30000)), 20000)}\n`).toMatchFileSnapshot('../../golden/limits-json-items.txt');
+  });
+});
+
+describe('reviewUid: the uid of a review that is not parsed', () => {
+  const big = (uid: unknown, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    request: { kind: { group: '', version: 'v1', kind: 'Pod' }, object: { spec: { nodeSelector: { 'a"b': '{[,' } } }, uid, operation: 'CREATE', ...extra },
+  });
+
+  it.each([
+    ['compact', JSON.stringify(big('u-1')), 'u-1'],
+    ['indented', JSON.stringify(big('u-2'), null, 2), 'u-2'],
+    ['escapes in the uid', JSON.stringify(big('a\\"b\u00e9')), 'a\\"b\u00e9'],
+    ['the last of duplicate keys wins, as in JSON.parse', '{"request":{"uid":"first","uid":"second"}}', 'second'],
+    ['the last request wins', '{"request":{"uid":"a"},"request":{"kind":{}}}', undefined],
+    ['a number is not a uid', JSON.stringify(big(7)), undefined],
+    ['an empty uid is not one', JSON.stringify(big('')), undefined],
+    ['a uid longer than the maximum is not echoed', JSON.stringify(big('x'.repeat(129))), undefined],
+    ['no request', '{"kind":"AdmissionReview"}', undefined],
+    ['not an object', '[1,2,3]', undefined],
+    ['not JSON', '{"request":{"uid":"a"', undefined],
+    ['uid outside request', '{"uid":"a","request":{}}', undefined],
+  ])('%s', (_name, text, uid) => {
+    expect(reviewUid(text, 128)).toBe(uid);
+  });
+
+  it('finds the uid JSON.parse would find in any review-shaped JSON', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), fc.string({ minLength: 1, maxLength: 40 }), fc.dictionary(fc.string(), fc.jsonValue()), (before, uid, after) => {
+        const text = JSON.stringify({ ...before, request: { ...after, uid } });
+        expect(reviewUid(text, 128)).toBe((JSON.parse(text) as { request: { uid: string } }).request.uid);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('the verdicts on a review too large to read (golden)', async () => {
+    const why = tooManyItems(JSON.stringify(range(60000)), 50000)!;
+    const validateVerdict = unreadReview('validate', why);
+    const mutateVerdict = unreadReview('mutate', why);
+    expect(validateVerdict.allowed).toBe(false);
+    expect(mutateVerdict).toMatchObject({ allowed: true, warnings: [] });
+    await expect(`validate: ${validateVerdict.message}\nmutate audit runtimeclass-choice: ${mutateVerdict.auditAnnotations['runtimeclass-choice']}\n`).toMatchFileSnapshot('../../golden/limits-unread-review.txt');
   });
 });
