@@ -205,7 +205,9 @@ const fmtMs = (n: number): string => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'wasmgate-bench-'));
   const port = await freePort();
-  const server = spawn(process.execPath, ['bin/wasmgate.js', 'serve', '--cluster-state', 'examples/cluster', '--cert-dir', dir, '--port', String(port), '--host', '127.0.0.1'], {
+  // --dev-certs: since issue 10, serve makes certificates only when asked
+  const devCerts = execFileSync(process.execPath, ['bin/wasmgate.js', 'serve', '--help']).toString().includes('--dev-certs') ? ['--dev-certs'] : [];
+  const server = spawn(process.execPath, ['bin/wasmgate.js', 'serve', '--cluster-state', 'examples/cluster', '--cert-dir', dir, ...devCerts, '--port', String(port), '--host', '127.0.0.1'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let maxLogLine = 0;
@@ -270,7 +272,7 @@ async function main(): Promise<void> {
         .filter(([, v]) => v !== undefined)
         .map(([k, v]) => `${k}=${v} `)
         .join('')}npm run bench:adversarial\` (commit ${execFileSync('git', ['rev-parse', '--short', 'HEAD']).toString().trim()}). ` +
-        `Server: \`node bin/wasmgate.js serve --cluster-state examples/cluster\`, HTTPS on loopback, log level info. ` +
+        `Server: \`node bin/wasmgate.js serve --cluster-state examples/cluster\`, HTTPS on loopback, log level info, default config (limits.jsonItems 50,000). ` +
         `Machine: ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(1)).join(' / ')} at the end (shared with other jobs: compare within this run).`,
       '',
     );
