@@ -34,7 +34,11 @@ const PASSES = Number(process.env['BENCH_PASSES'] ?? 3);
 const TIMEOUT_MS = Number(process.env['BENCH_TIMEOUT_MS'] ?? 120_000);
 const SIZES = [64 * KiB, 517 * KiB, 1 * MiB, 2 * MiB, 4 * MiB, BODY_LIMIT - 4 * KiB].filter((s) => s <= MAX_BYTES);
 
-const RESOURCE: Record<string, [string, string, string]> = { Pod: ['', 'v1', 'pods'], Node: ['', 'v1', 'nodes'], RuntimeClass: ['node.k8s.io', 'v1', 'runtimeclasses'] };
+const RESOURCE: Record<string, [string, string, string]> = {
+  Pod: ['', 'v1', 'pods'],
+  Node: ['', 'v1', 'nodes'],
+  RuntimeClass: ['node.k8s.io', 'v1', 'runtimeclasses'],
+};
 
 function review(uid: string, object: Record<string, unknown>, oldObject?: Record<string, unknown>): Record<string, unknown> {
   const meta = object['metadata'] as { name: string; namespace?: string };
@@ -73,7 +77,8 @@ function pod(spec: Record<string, unknown>, metadata: Record<string, unknown> = 
 }
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
-const keyed = (n: number, key: (i: number) => string, value: string): Record<string, string> => Object.fromEntries(range(n).map((i) => [key(i), value]));
+const keyed = (n: number, key: (i: number) => string, value: string): Record<string, string> =>
+  Object.fromEntries(range(n).map((i) => [key(i), value]));
 
 interface Shape {
   name: string;
@@ -82,9 +87,15 @@ interface Shape {
 }
 
 const SHAPES: Shape[] = [
-  { name: 'nodeSelector, reserved keys (kubernetes.io/kN)', build: (n) => pod({ nodeSelector: keyed(n, (i) => `kubernetes.io/k${i}`, 'v') }) },
+  {
+    name: 'nodeSelector, reserved keys (kubernetes.io/kN)',
+    build: (n) => pod({ nodeSelector: keyed(n, (i) => `kubernetes.io/k${i}`, 'v') }),
+  },
   { name: 'nodeSelector, ordinary keys', build: (n) => pod({ nodeSelector: keyed(n, (i) => `example.com/k${i}`, 'v') }) },
-  { name: 'tolerations', build: (n) => pod({ tolerations: range(n).map((i) => ({ key: `k${i}`, operator: 'Exists', effect: 'NoSchedule' })) }) },
+  {
+    name: 'tolerations',
+    build: (n) => pod({ tolerations: range(n).map((i) => ({ key: `k${i}`, operator: 'Exists', effect: 'NoSchedule' })) }),
+  },
   { name: 'containers', build: (n) => pod({ containers: range(n).map((i) => ({ name: `c${i}`, image: 'i' })) }) },
   {
     name: 'node affinity terms',
@@ -104,9 +115,18 @@ const SHAPES: Shape[] = [
   { name: 'one reserved key with a huge value', build: (n) => pod({ nodeSelector: { 'kubernetes.io/wasm': 'v'.repeat(n * 16) } }) },
   {
     name: 'RuntimeClass, nodeSelector keys',
-    build: (n) => ({ apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: 'hostile' }, handler: 'wasmtime', scheduling: { nodeSelector: keyed(n, (i) => `kubernetes.io/k${i}`, 'v') } }),
+    build: (n) => ({
+      apiVersion: 'node.k8s.io/v1',
+      kind: 'RuntimeClass',
+      metadata: { name: 'hostile' },
+      handler: 'wasmtime',
+      scheduling: { nodeSelector: keyed(n, (i) => `kubernetes.io/k${i}`, 'v') },
+    }),
   },
-  { name: 'Node UPDATE, labels (cordon)', build: (n) => [{ ...wasmNode(keyed(n, (i) => `example.com/l${i}`, 'v')), spec: { unschedulable: true } }, wasmNode({})] },
+  {
+    name: 'Node UPDATE, labels (cordon)',
+    build: (n) => [{ ...wasmNode(keyed(n, (i) => `example.com/l${i}`, 'v')), spec: { unschedulable: true } }, wasmNode({})],
+  },
 ];
 
 /** The largest body of this shape that fits `bytes`. */
@@ -160,7 +180,15 @@ function post(agent: https.Agent, port: number, body: string): Promise<Answer> {
   return new Promise((resolve) => {
     const started = process.hrtime.bigint();
     const req = https.request(
-      { host: '127.0.0.1', port, path: '/validate', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }, timeout: TIMEOUT_MS },
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/validate',
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        timeout: TIMEOUT_MS,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -188,9 +216,13 @@ function post(agent: https.Agent, port: number, body: string): Promise<Answer> {
 }
 
 function startLoad(url: string, body: string, duration: number): { proc: ChildProcess; result: Promise<Result> } {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'bench/adversarial-load.ts', JSON.stringify({ url, body, rate: RATE, connections: 8, duration })], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const proc = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'bench/adversarial-load.ts', JSON.stringify({ url, body, rate: RATE, connections: 8, duration })],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   const result = new Promise<Result>((resolve, reject) => {
     let out = '';
     proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
@@ -206,10 +238,28 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'wasmgate-bench-'));
   const port = await freePort();
   // --dev-certs: since issue 10, serve makes certificates only when asked
-  const devCerts = execFileSync(process.execPath, ['bin/wasmgate.js', 'serve', '--help']).toString().includes('--dev-certs') ? ['--dev-certs'] : [];
-  const server = spawn(process.execPath, ['bin/wasmgate.js', 'serve', '--cluster-state', 'examples/cluster', '--cert-dir', dir, ...devCerts, '--port', String(port), '--host', '127.0.0.1'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const devCerts = execFileSync(process.execPath, ['bin/wasmgate.js', 'serve', '--help']).toString().includes('--dev-certs')
+    ? ['--dev-certs']
+    : [];
+  const server = spawn(
+    process.execPath,
+    [
+      'bin/wasmgate.js',
+      'serve',
+      '--cluster-state',
+      'examples/cluster',
+      '--cert-dir',
+      dir,
+      ...devCerts,
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let maxLogLine = 0;
   let logBytes = 0;
   createInterface({ input: server.stdout! }).on('line', (l) => {
@@ -256,7 +306,9 @@ async function main(): Promise<void> {
         const a = await post(hostileAgent, port, b.body);
         const key = `${b.shape}\t${b.size}`;
         answers.set(key, [...(answers.get(key) ?? []), { ...a, bytes: a.bytes }]);
-        process.stderr.write(`  ${b.shape} ${fmtBytes(Buffer.byteLength(b.body))}: ${fmtMs(a.ms)} ms, ${a.status}, ${fmtBytes(a.bytes)}${a.error ? ` ${a.error}` : ''}\n`);
+        process.stderr.write(
+          `  ${b.shape} ${fmtBytes(Buffer.byteLength(b.body))}: ${fmtMs(a.ms)} ms, ${a.status}, ${fmtBytes(a.bytes)}${a.error ? ` ${a.error}` : ''}\n`,
+        );
       }
     }
     const attackSeconds = (Date.now() - started) / 1000;
@@ -268,12 +320,18 @@ async function main(): Promise<void> {
     const lines: string[] = [];
     lines.push(`## Adversarial reviews (issue 10): ${new Date().toISOString().slice(0, 16)}Z`, '');
     lines.push(
-      `Command: \`npm run build && ${Object.entries({ BENCH_MAX_BYTES: process.env['BENCH_MAX_BYTES'], BENCH_RATE: process.env['BENCH_RATE'], BENCH_PASSES: process.env['BENCH_PASSES'] })
+      `Command: \`npm run build && ${Object.entries({
+        BENCH_MAX_BYTES: process.env['BENCH_MAX_BYTES'],
+        BENCH_RATE: process.env['BENCH_RATE'],
+        BENCH_PASSES: process.env['BENCH_PASSES'],
+      })
         .filter(([, v]) => v !== undefined)
         .map(([k, v]) => `${k}=${v} `)
         .join('')}npm run bench:adversarial\` (commit ${execFileSync('git', ['rev-parse', '--short', 'HEAD']).toString().trim()}). ` +
         `Server: \`node bin/wasmgate.js serve --cluster-state examples/cluster\`, HTTPS on loopback, log level info, default config (limits.jsonItems 50,000). ` +
-        `Machine: ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(1)).join(' / ')} at the end (shared with other jobs: compare within this run).`,
+        `Machine: ${cpus().length} CPUs, load average ${loadavg()
+          .map((l) => l.toFixed(1))
+          .join(' / ')} at the end (shared with other jobs: compare within this run).`,
       '',
     );
     lines.push(

@@ -165,7 +165,10 @@ function and(parts: readonly string[]): string {
 /** The `[limits]` message: which fields, how many, the caps, and the fixes. */
 export function excessMessage(subject: { target: PodTarget } | { runtimeClass: string }, excess: readonly Excess[]): string {
   // format.ts's describeTarget(), written out (see podExcess)
-  const what = 'target' in subject ? `${subject.target.kind} ${subject.target.namespace}/${subject.target.name}` : `RuntimeClass ${subject.runtimeClass}`;
+  const what =
+    'target' in subject
+      ? `${subject.target.kind} ${subject.target.namespace}/${subject.target.name}`
+      : `RuntimeClass ${subject.runtimeClass}`;
   const judged = 'target' in subject ? 'this Wasm workload' : 'this RuntimeClass';
   return (
     `${what} is too large for wasmgate to check: ${excess.map(describe).join('; ')}. wasmgate does not judge ${judged} ` +

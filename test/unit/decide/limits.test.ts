@@ -20,7 +20,8 @@ import { countItems, reviewUid, tooManyItems, unreadReview } from '../../../src/
 import { config, node, podObject, request, runtimeClass, runtimeClassObject, seedCluster, stateOf } from '../../harness/fixtures.js';
 import { podT, workloadObject } from '../helpers.js';
 
-const keyed = (n: number, key: (i: number) => string, value = 'v'): Record<string, string> => Object.fromEntries(Array.from({ length: n }, (_, i) => [key(i), value]));
+const keyed = (n: number, key: (i: number) => string, value = 'v'): Record<string, string> =>
+  Object.fromEntries(Array.from({ length: n }, (_, i) => [key(i), value]));
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
 describe('clip', () => {
@@ -69,8 +70,18 @@ describe('keepFindings and fitItems', () => {
 describe('formatSelector lists at most LIST_ITEMS labels', () => {
   it.each([
     [1, 'k0=v'],
-    [LIST_ITEMS, range(LIST_ITEMS).map((i) => `k${i}=v`).join(', ')],
-    [LIST_ITEMS + 1, `${range(LIST_ITEMS).map((i) => `k${i}=v`).join(', ')} and 1 more label`],
+    [
+      LIST_ITEMS,
+      range(LIST_ITEMS)
+        .map((i) => `k${i}=v`)
+        .join(', '),
+    ],
+    [
+      LIST_ITEMS + 1,
+      `${range(LIST_ITEMS)
+        .map((i) => `k${i}=v`)
+        .join(', ')} and 1 more label`,
+    ],
     [20000, `k0=v, k1=v, k10=v, k100=v, k1000=v, k10000=v, k10001=v, k10002=v and 19,992 more labels`],
   ])('%i labels', (n, expected) => {
     expect(formatSelector(keyed(n, (i) => `k${i}`))).toBe(expected);
@@ -87,7 +98,17 @@ describe('what a pod spec holds, counted against the caps', () => {
   it.each([
     ['nodeSelector', { nodeSelector: keyed(129, (i) => `k${i}`) }, 'spec.nodeSelector', 129, 'nodeSelectorEntries'],
     ['tolerations', { tolerations: range(257).map(() => ({ operator: 'Exists' })) }, 'spec.tolerations', 257, 'tolerations'],
-    ['containers of all three kinds', { containers: range(200).map((i) => ({ name: `c${i}` })), initContainers: range(50).map((i) => ({ name: `i${i}` })), ephemeralContainers: range(7).map((i) => ({ name: `e${i}` })) }, 'spec.containers (with initContainers and ephemeralContainers)', 257, 'containers'],
+    [
+      'containers of all three kinds',
+      {
+        containers: range(200).map((i) => ({ name: `c${i}` })),
+        initContainers: range(50).map((i) => ({ name: `i${i}` })),
+        ephemeralContainers: range(7).map((i) => ({ name: `e${i}` })),
+      },
+      'spec.containers (with initContainers and ephemeralContainers)',
+      257,
+      'containers',
+    ],
   ])('%s: one over the cap is named with its count', (_name, spec, fieldPath, count, limit) => {
     expect(podExcess(podT({ spec }), limits)).toEqual([expect.objectContaining({ field: fieldPath, count, limit })]);
   });
@@ -101,29 +122,51 @@ describe('what a pod spec holds, counted against the caps', () => {
       affinity: {
         nodeAffinity: {
           requiredDuringSchedulingIgnoredDuringExecution: {
-            nodeSelectorTerms: [{ matchExpressions: [{ key: 'a', operator: 'In', values: ['1', '2'] }], matchFields: [{ key: 'metadata.name', operator: 'In', values: ['n'] }] }, {}],
+            nodeSelectorTerms: [
+              {
+                matchExpressions: [{ key: 'a', operator: 'In', values: ['1', '2'] }],
+                matchFields: [{ key: 'metadata.name', operator: 'In', values: ['n'] }],
+              },
+              {},
+            ],
           },
-          preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 1, preference: { matchExpressions: [{ key: 'b', operator: 'Exists' }] } }],
+          preferredDuringSchedulingIgnoredDuringExecution: [
+            { weight: 1, preference: { matchExpressions: [{ key: 'b', operator: 'Exists' }] } },
+          ],
         },
       },
     };
     // terms 3, requirements 3, values 3
     expect(affinityParts(spec)).toBe(9);
     expect(affinityParts({ affinity: 'nonsense' })).toBe(0);
-    expect(affinityParts({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: 'x' } } } })).toBe(0);
+    expect(
+      affinityParts({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: 'x' } } } }),
+    ).toBe(0);
   });
 
   it('a workload names its template path, and a raised cap is honoured', () => {
-    const obj = workloadObject('Deployment', { name: 'web', spec: { runtimeClassName: 'wasm1', tolerations: range(300).map(() => ({ operator: 'Exists' })) } });
+    const obj = workloadObject('Deployment', {
+      name: 'web',
+      spec: { runtimeClassName: 'wasm1', tolerations: range(300).map(() => ({ operator: 'Exists' })) },
+    });
     const denied = validate(request(obj), seedCluster(), config());
     expect(denied.message).toContain('spec.template.spec.tolerations has 300 tolerations');
-    expect(validate(request(obj), seedCluster(), config({ limits: { tolerations: 300 } })).findings.map((f) => f.rule)).not.toContain('limits');
+    expect(validate(request(obj), seedCluster(), config({ limits: { tolerations: 300 } })).findings.map((f) => f.rule)).not.toContain(
+      'limits',
+    );
   });
 
   it('a RuntimeClass is counted as sent', () => {
-    expect(runtimeClassExcess(runtimeClassObject('big', 'wasmtime', keyed(200, (i) => `k${i}`)), config().limits)).toEqual([
-      expect.objectContaining({ field: 'scheduling.nodeSelector', count: 200, cap: 128 }),
-    ]);
+    expect(
+      runtimeClassExcess(
+        runtimeClassObject(
+          'big',
+          'wasmtime',
+          keyed(200, (i) => `k${i}`),
+        ),
+        config().limits,
+      ),
+    ).toEqual([expect.objectContaining({ field: 'scheduling.nodeSelector', count: 200, cap: 128 })]);
     expect(runtimeClassExcess({ scheduling: 'x' }, config().limits)).toEqual([]);
   });
 });
@@ -147,7 +190,15 @@ describe('the engine on a review over a cap (issue 10: 20,000 reserved selector 
   });
 
   it('takes the strictest mode of the rules it replaces: all of them audit → an audit annotation only', () => {
-    const ids = ['runtimeclass-assigned', 'runtimeclass-exists', 'selector-conflict', 'reserved-label-keys', 'nodes-available', 'runtimeclass-has-selector', 'daemonset-selects-runtime-nodes'];
+    const ids = [
+      'runtimeclass-assigned',
+      'runtimeclass-exists',
+      'selector-conflict',
+      'reserved-label-keys',
+      'nodes-available',
+      'runtimeclass-has-selector',
+      'daemonset-selects-runtime-nodes',
+    ];
     const r = validate(request(wasmPod), seedCluster(), config({ rules: Object.fromEntries(ids.map((id) => [id, 'audit'])) }));
     expect(r.allowed).toBe(true);
     expect(r.auditAnnotations['limits']).toContain('20,000 entries');
@@ -157,20 +208,45 @@ describe('the engine on a review over a cap (issue 10: 20,000 reserved selector 
     const annotated = podObject({ annotations: { 'wasmgate.dev/runtime': 'auto' }, spec: { nodeSelector: huge } });
     const r = mutate(request(annotated), seedCluster(), config());
     expect(r.patch).toBeUndefined();
-    expect(r.auditAnnotations['runtimeclass-choice']).toMatch(/^none: Pod default\/app is too large for wasmgate to check: spec.nodeSelector has 20,000 entries/);
+    expect(r.auditAnnotations['runtimeclass-choice']).toMatch(
+      /^none: Pod default\/app is too large for wasmgate to check: spec.nodeSelector has 20,000 entries/,
+    );
   });
 
   it('a RuntimeClass over a cap is denied on CREATE, but can always be deleted', () => {
-    const big = runtimeClassObject('big', 'wasmtime', keyed(500, (i) => `k${i}`));
+    const big = runtimeClassObject(
+      'big',
+      'wasmtime',
+      keyed(500, (i) => `k${i}`),
+    );
     const created = validate(request(big), stateOf([node('n1')], []), config());
     expect(created.allowed).toBe(false);
-    expect(created.message).toContain('[limits] RuntimeClass big is too large for wasmgate to check: scheduling.nodeSelector has 500 entries');
-    const deleted = validate(request(null, 'DELETE', big), stateOf([node('n1')], [runtimeClass('big', 'wasmtime', keyed(500, (i) => `k${i}`))]), config());
+    expect(created.message).toContain(
+      '[limits] RuntimeClass big is too large for wasmgate to check: scheduling.nodeSelector has 500 entries',
+    );
+    const deleted = validate(
+      request(null, 'DELETE', big),
+      stateOf(
+        [node('n1')],
+        [
+          runtimeClass(
+            'big',
+            'wasmtime',
+            keyed(500, (i) => `k${i}`),
+          ),
+        ],
+      ),
+      config(),
+    );
     expect(deleted.findings.map((f) => f.rule)).not.toContain('limits');
   });
 
   it('under the caps, one finding per key is kept to FINDINGS_PER_RULE and the total is bounded', () => {
-    const many = podObject({ name: 'many', namespace: 'apps', spec: { runtimeClassName: 'wasm1', nodeSelector: keyed(120, (i) => `kubernetes.io/k${i}`, 'x'.repeat(5000)) } });
+    const many = podObject({
+      name: 'many',
+      namespace: 'apps',
+      spec: { runtimeClassName: 'wasm1', nodeSelector: keyed(120, (i) => `kubernetes.io/k${i}`, 'x'.repeat(5000)) },
+    });
     const r = validate(request(many), seedCluster(), config());
     expect(r.allowed).toBe(false);
     expect(r.findings.filter((f) => f.rule === 'reserved-label-keys')).toHaveLength(FINDINGS_PER_RULE + 1);
@@ -255,7 +331,13 @@ describe('reviewUid: the uid of a review that is not parsed', () => {
   const big = (uid: unknown, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
     apiVersion: 'admission.k8s.io/v1',
     kind: 'AdmissionReview',
-    request: { kind: { group: '', version: 'v1', kind: 'Pod' }, object: { spec: { nodeSelector: { 'a"b': '{[,' } } }, uid, operation: 'CREATE', ...extra },
+    request: {
+      kind: { group: '', version: 'v1', kind: 'Pod' },
+      object: { spec: { nodeSelector: { 'a"b': '{[,' } } },
+      uid,
+      operation: 'CREATE',
+      ...extra,
+    },
   });
 
   it.each([
@@ -277,10 +359,15 @@ describe('reviewUid: the uid of a review that is not parsed', () => {
 
   it('finds the uid JSON.parse would find in any review-shaped JSON', () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), fc.string({ minLength: 1, maxLength: 40 }), fc.dictionary(fc.string(), fc.jsonValue()), (before, uid, after) => {
-        const text = JSON.stringify({ ...before, request: { ...after, uid } });
-        expect(reviewUid(text, 128)).toBe((JSON.parse(text) as { request: { uid: string } }).request.uid);
-      }),
+      fc.property(
+        fc.dictionary(fc.string(), fc.jsonValue()),
+        fc.string({ minLength: 1, maxLength: 40 }),
+        fc.dictionary(fc.string(), fc.jsonValue()),
+        (before, uid, after) => {
+          const text = JSON.stringify({ ...before, request: { ...after, uid } });
+          expect(reviewUid(text, 128)).toBe((JSON.parse(text) as { request: { uid: string } }).request.uid);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -291,6 +378,8 @@ describe('reviewUid: the uid of a review that is not parsed', () => {
     const mutateVerdict = unreadReview('mutate', why);
     expect(validateVerdict.allowed).toBe(false);
     expect(mutateVerdict).toMatchObject({ allowed: true, warnings: [] });
-    await expect(`validate: ${validateVerdict.message}\nmutate audit runtimeclass-choice: ${mutateVerdict.auditAnnotations['runtimeclass-choice']}\n`).toMatchFileSnapshot('../../golden/limits-unread-review.txt');
+    await expect(
+      `validate: ${validateVerdict.message}\nmutate audit runtimeclass-choice: ${mutateVerdict.auditAnnotations['runtimeclass-choice']}\n`,
+    ).toMatchFileSnapshot('../../golden/limits-unread-review.txt');
   });
 });
