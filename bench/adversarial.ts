@@ -10,14 +10,15 @@
  *    pods with huge node selectors (reserved and plain keys), tolerations, containers, node affinity
  *    terms, annotations, a huge name and a huge selector value, at sizes up to the 7 MiB body limit.
  *    Each is timed from the first byte sent to the last byte of the answer.
- * 4. Prints a Markdown section (append it to bench/results.md) with every figure and the command.
+ * 4. Prints a Markdown section with every figure and the command, and writes it into
+ *    bench/results.md between the adversarial markers (BENCH_WRITE=0: print only).
  *
  * Environment: BENCH_MAX_BYTES (largest body, default just under 7 MiB), BENCH_RATE (ordinary
  * requests per second, default 200), BENCH_PASSES (rounds over every shape and size, default 3),
  * BENCH_TIMEOUT_MS (per adversarial request, default 120000).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import { createServer } from 'node:net';
 import { loadavg, cpus, tmpdir } from 'node:os';
@@ -338,7 +339,7 @@ async function main(): Promise<void> {
     const rss = await readFile(`/proc/${server.pid}/status`, 'utf8').then((s) => /VmHWM:\s+(\d+) kB/.exec(s)?.[1]);
 
     const lines: string[] = [];
-    lines.push(`## Adversarial reviews (issue 10): ${new Date().toISOString().slice(0, 16)}Z`, '');
+    lines.push(`### Latest run: ${new Date().toISOString().slice(0, 16).replace('T', ' ')}Z`, '');
     lines.push(
       `Command: \`npm run build && ${Object.entries({
         BENCH_MAX_BYTES: process.env['BENCH_MAX_BYTES'],
@@ -388,7 +389,15 @@ async function main(): Promise<void> {
         `Longest server log line: ${fmtBytes(maxLogLine)}; log written: ${fmtBytes(logBytes)}; server peak RSS: ${rss === undefined ? '?' : fmtBytes(Number(rss) * KiB)}.`,
       '',
     );
-    process.stdout.write(`${lines.join('\n')}\n`);
+    // its own part of bench/results.md, between markers (as bench/images.ts does)
+    const section = ['<!-- adversarial:start -->', ...lines, '<!-- adversarial:end -->'].join('\n');
+    process.stdout.write(`${section}\n`);
+    if (process.env['BENCH_WRITE'] !== '0') {
+      const path = new URL('results.md', import.meta.url).pathname;
+      const current = await readFile(path, 'utf8');
+      const re = /<!-- adversarial:start -->[\s\S]*?<!-- adversarial:end -->\n?/;
+      await writeFile(path, re.test(current) ? current.replace(re, `${section}\n`) : `${current.trimEnd()}\n\n${section}\n`);
+    }
   } finally {
     stop();
     await rm(dir, { recursive: true, force: true });
