@@ -14,7 +14,7 @@ import { Agent, type RequestOptions } from 'node:https';
 import { parse as parseYaml } from 'yaml';
 import { isRecord, str } from '../objects/json.js';
 
-const IN_CLUSTER_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+export const IN_CLUSTER_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 export interface ApiAccess {
   /** https://host:port */

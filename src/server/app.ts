@@ -12,6 +12,8 @@ import { reviewUid, tooManyItems, unreadReview } from '../review/items.js';
 import { encodeResponse } from '../review/response.js';
 import { handlesKind, mutate, validate, type Endpoint, type EngineResult } from '../decide/engine.js';
 import { clientCertProblem, clip, LOG_FIELD_LIMIT, LOG_MESSAGE_LIMIT, mediaProblem } from './input.js';
+import type { ImageResolver } from '../images/resolver.js';
+import { imageFactsFor } from './images.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { applyConnectionCap, connectionLimits } from './limits.js';
 import { createLifecycle, trackSockets, type Lifecycle } from './shutdown.js';
@@ -30,6 +32,8 @@ export interface AppOptions {
   metrics?: Metrics;
   /** shared with the shutdown (drainAndClose): readiness off, responses close their connections */
   lifecycle?: Lifecycle;
+  /** image detection (imageDetection.enabled): /mutate looks up images with it before deciding */
+  images?: ImageResolver;
 }
 
 export interface BuiltApp {
@@ -186,7 +190,9 @@ export function buildApp(opts: AppOptions): BuiltApp {
     }
     let result: EngineResult;
     try {
-      result = endpoint === 'mutate' ? mutate(req, state, config) : validate(req, state, config);
+      // bounded by imageDetection.budgetMs (and the request); never throws
+      const facts = endpoint === 'mutate' && opts.images !== undefined ? await imageFactsFor(req, config, opts.images, reply.raw) : undefined;
+      result = endpoint === 'mutate' ? mutate(req, state, config, facts) : validate(req, state, config);
     } catch (err) {
       request.log.error({ err, uid: req.uid, kind: clip(kind, 64) }, 'decision failed');
       const message = `wasmgate failed to evaluate this ${kind}: ${err instanceof Error ? err.message : String(err)}`;
