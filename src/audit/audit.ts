@@ -9,7 +9,7 @@
 import type { ClusterState } from '../cluster/types.js';
 import type { Config, Mode } from '../config/config.js';
 import { validate } from '../decide/engine.js';
-import type { RuleId } from '../decide/types.js';
+import type { FindingSource } from '../decide/types.js';
 import { kindOf, kindOfObject } from '../kinds/registry.js';
 import { isRecord, str } from '../objects/json.js';
 import { controllerOf, deletionTimestampOf, groupVersionOf, nameOf, namespaceOf, uidOf } from '../objects/metadata.js';
@@ -19,7 +19,7 @@ export interface AuditFinding {
   kind: string;
   namespace?: string;
   name: string;
-  rule: RuleId | 'wasmgate';
+  rule: FindingSource | 'wasmgate';
   mode: Mode;
   message: string;
 }

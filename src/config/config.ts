@@ -20,6 +20,7 @@ export interface Config {
   rules: Partial<Record<RuleId, Mode>>;
   nodes: { requireReady: boolean };
   unsynced: 'deny' | 'allow';
+  limits: Limits;
   imageDetection: ImageDetectionConfig;
   server: ServerConfig;
 }
@@ -41,6 +42,19 @@ export interface ImageDetectionConfig {
   classes: { wasm: string; spin: string };
   /** handlers per family: wasm = wasmtime-compatible (runs wasi/wasm images and Wasm artifacts) */
   handlers: { wasm: string[]; spin: string[] };
+}
+
+/** How much of one pod spec or RuntimeClass wasmgate reads (src/decide/limits.ts). */
+export interface Limits {
+  /** entries of a node selector (the pod's, or a RuntimeClass's) */
+  nodeSelectorEntries: number;
+  tolerations: number;
+  /** node affinity terms, counting each term, each of its requirements and each of their values */
+  affinityTerms: number;
+  /** containers, initContainers and ephemeralContainers together */
+  containers: number;
+  /** object members and array elements of one request body, counted before it is parsed (src/review/items.ts) */
+  jsonItems: number;
 }
 
 export interface ServerConfig {
@@ -82,6 +96,8 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   rules: {},
   nodes: { requireReady: true },
   unsynced: 'deny',
+  // far above any ordinary pod; the schema's maximums keep a raised cap bounded too
+  limits: { nodeSelectorEntries: 128, tolerations: 256, affinityTerms: 512, containers: 256, jsonItems: 50000 },
   imageDetection: {
     enabled: false,
     registries: [],
@@ -145,6 +161,7 @@ export function parseConfig(doc: unknown, origin = 'config'): Config {
     rules: { ...user.rules },
     nodes: { ...base.nodes, ...user.nodes },
     unsynced: user.unsynced ?? base.unsynced,
+    limits: { ...base.limits, ...user.limits },
     imageDetection: mergeImageDetection(base.imageDetection, user.imageDetection, origin),
     server: mergeServer(base.server, user.server, `${origin} is invalid`),
   };

@@ -10,12 +10,26 @@ import type { ClusterState } from '../cluster/types.js';
 import { leanNode, leanRuntimeClass } from '../cluster/lean.js';
 import type { Config, Mode } from '../config/config.js';
 import { handles, kindOf, type Endpoint, type KindRecord } from '../kinds/registry.js';
+import { nameOf } from '../objects/metadata.js';
 import type { AdmissionRequest } from '../review/envelope.js';
 import type { JsonPatchOp } from '../review/response.js';
 import { RULES } from '../rules/registry.js';
 import type { ImageFacts } from '../images/facts.js';
 import { chooseRuntimeClass } from './choose-runtimeclass.js';
 import { intentFromImages } from './from-images.js';
+import {
+  clip,
+  count,
+  excessMessage,
+  fitItems,
+  keepFindings,
+  LIMITS,
+  MESSAGE_LENGTH,
+  podExcess,
+  runtimeClassExcess,
+  TOTAL_LENGTH,
+  type Excess,
+} from './limits.js';
 import { podTarget } from './targets.js';
 import type { CheckOf, Decision, Messages, PodTarget, Rule, RuleContext, RuleId, Subject } from './types.js';
 import { wasmIntent } from './wasm.js';
@@ -90,26 +104,50 @@ function runRules<S extends Subject>(
       });
       continue;
     }
-    for (const message of messages) result.findings.push({ rule: rule.id, mode, message });
+    for (const message of keepFindings(messages)) result.findings.push({ rule: rule.id, mode, message });
   }
+}
+
+const STRICTNESS: Record<Mode, number> = { audit: 0, warn: 1, enforce: 2 };
+
+/**
+ * A subject over a cap (src/decide/limits.ts) is not judged: one `[limits]` finding takes the place
+ * of the rules that would have run, in the strictest of their modes (so by default it denies a Wasm
+ * pod; with every such rule set to audit, it is only recorded).
+ */
+function tooLarge(config: Config, subject: Subject, operation: AdmissionRequest['operation'], message: string, result: EngineResult): EngineResult {
+  let mode: Mode | undefined;
+  for (const rule of RULES) {
+    const table = rule.checks[subject] as Partial<Record<AdmissionRequest['operation'], unknown>> | undefined;
+    if (table?.[operation] === undefined) continue;
+    const m = modeOf(rule, config);
+    if (mode === undefined || STRICTNESS[m] > STRICTNESS[mode]) mode = m;
+  }
+  if (mode !== undefined) result.findings.push({ rule: LIMITS, mode, message: clip(message, MESSAGE_LENGTH) });
+  return settle(result);
 }
 
 /** Encode findings by mode: enforce → denial, warn → warnings, audit → audit annotations. */
 function settle(result: EngineResult): EngineResult {
   const denials = result.findings.filter((f) => f.mode === 'enforce');
+  const warnings: string[] = [];
   for (const f of result.findings) {
-    if (f.mode === 'warn') result.warnings.push(`[${f.rule}] ${f.message}`);
+    if (f.mode === 'warn') warnings.push(`[${f.rule}] ${f.message}`);
     if (f.mode === 'audit') {
       const previous = result.auditAnnotations[f.rule];
-      result.auditAnnotations[f.rule] = previous === undefined ? f.message : `${previous}\n${f.message}`;
+      result.auditAnnotations[f.rule] = clip(previous === undefined ? f.message : `${previous}\n${f.message}`, MESSAGE_LENGTH);
     }
   }
+  // every finding is already at most MESSAGE_LENGTH; all of them together are cut at TOTAL_LENGTH
+  const notListed = (n: number, what: string): string => `And ${count(n)} more ${what}, not listed: wasmgate's messages are limited to ${count(TOTAL_LENGTH)} characters.`;
+  result.warnings.push(...fitItems(warnings, TOTAL_LENGTH, (n) => notListed(n, n === 1 ? 'warning' : 'warnings'), 0));
   if (denials.length > 0) {
     result.allowed = false;
+    const items = denials.map((f, i) => `${i + 1}. [${f.rule}] ${f.message}`);
     result.message =
       denials.length === 1
         ? `[${denials[0]!.rule}] ${denials[0]!.message}`
-        : `${denials.length} problems:\n${denials.map((f, i) => `${i + 1}. [${f.rule}] ${f.message}`).join('\n')}`;
+        : `${denials.length} problems:\n${fitItems(items, TOTAL_LENGTH, (n) => notListed(n, n === 1 ? 'problem' : 'problems')).join('\n')}`;
   }
   return result;
 }
@@ -141,6 +179,11 @@ export function mutate(req: AdmissionRequest, state: ClusterState, config: Confi
   const intent = wasmIntent(target, ctx) ?? (facts === undefined ? undefined : intentFromImages(target, facts, ctx, result));
   if (intent === undefined || (intent.annotation === undefined && intent.handlers === undefined) || intent.runtimeClassName !== undefined)
     return result;
+  const excess = podExcess(target, config.limits);
+  if (excess.length > 0) {
+    result.auditAnnotations['runtimeclass-choice'] = `none: ${clip(excessMessage({ target }, excess), MESSAGE_LENGTH)}`;
+    return result;
+  }
   if (!state.status().synced) {
     result.auditAnnotations['runtimeclass-choice'] = `none: ${notSyncedText(state, 'bare')}`;
     return result;
@@ -176,6 +219,8 @@ export function validate(req: AdmissionRequest, state: ClusterState, config: Con
     if (target === undefined) return result;
     const intent = wasmIntent(target, ctx);
     if (intent === undefined) return result;
+    const excess: Excess[] = podExcess(target, config.limits);
+    if (excess.length > 0) return tooLarge(config, 'podTemplate', op, excessMessage({ target }, excess), result);
     if (!synced) {
       if (config.unsynced === 'deny') return { ...result, allowed: false, message: notSyncedText(state, 'deny') };
       result.warnings.push(notSyncedText(state, 'allow'));
@@ -192,6 +237,11 @@ export function validate(req: AdmissionRequest, state: ClusterState, config: Con
   if (!record.admission.operations.includes(op)) return result;
 
   if (subject === 'RuntimeClass') {
+    // counted on the object as sent, before anything is copied; a class being deleted is not
+    // judged by its size: deleting an oversized class must stay possible
+    const excess = op === 'DELETE' ? [] : runtimeClassExcess(req.object, config.limits);
+    const name = nameOf(req.object);
+    if (excess.length > 0 && name !== undefined) return tooLarge(config, 'RuntimeClass', op, excessMessage({ runtimeClass: name }, excess), result);
     // on DELETE the API server sends the old object; an old server may not: fall back to the cache
     const rc =
       op === 'DELETE'

@@ -1,5 +1,6 @@
 /** Small wording helpers so every message names things the same way. */
 import type { Labels, RuntimeClassInfo, Toleration, Taint } from '../cluster/types.js';
+import { listSome } from './limits.js';
 import type { PodTarget } from './types.js';
 
 export function plural(n: number, one: string, many = `${one}s`): string {
@@ -21,10 +22,12 @@ export function sortedPairs(labels: Labels): [string, string][] {
   return Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
+/** "a=1, b=2": at most LIST_ITEMS pairs, then "and N more labels" (src/decide/limits.ts) */
 export function formatSelector(selector: Labels): string {
-  return sortedPairs(selector)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(', ');
+  return listSome(
+    sortedPairs(selector).map(([k, v]) => `${k}=${v}`),
+    ', ',
+  );
 }
 
 export function describeTarget(t: PodTarget): string {

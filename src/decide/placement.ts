@@ -4,10 +4,9 @@
  * with counts, why no node qualifies.
  */
 import type { Labels, NodeInfo, RuntimeClassInfo, Taint, Toleration } from '../cluster/types.js';
-import { tolerations as parseTolerations } from '../cluster/lean.js';
-import { stringMap } from '../objects/json.js';
 import { formatSelector, formatTaint, formatToleration, listNames, plural, sortedPairs, tolerationFor } from './format.js';
 import { isKubernetesLabel } from './labels.js';
+import { count as thousands, LIST_ITEMS, listSome } from './limits.js';
 import type { PodTarget, RuleContext } from './types.js';
 
 export interface SelectorConflict {
@@ -24,8 +23,20 @@ export interface PodPlacement {
   conflicts: SelectorConflict[];
 }
 
+/** placementFor's answers, per request (a PodTarget lives as long as its request) and class. */
+const placements = new WeakMap<PodTarget, Map<RuntimeClassInfo | undefined, PodPlacement>>();
+
+/** The pod's selector and tolerations merged with the class's: computed once per request and class, shared by the rules. */
 export function placementFor(target: PodTarget, rc: RuntimeClassInfo | undefined): PodPlacement {
-  const podSelector = stringMap(target.spec['nodeSelector']);
+  let byClass = placements.get(target);
+  if (byClass === undefined) placements.set(target, (byClass = new Map()));
+  let p = byClass.get(rc);
+  if (p === undefined) byClass.set(rc, (p = merge(target, rc)));
+  return p;
+}
+
+function merge(target: PodTarget, rc: RuntimeClassInfo | undefined): PodPlacement {
+  const podSelector = target.nodeSelector;
   const selector: Record<string, string> = { ...podSelector };
   const conflicts: SelectorConflict[] = [];
   for (const [key, value] of Object.entries(rc?.nodeSelector ?? {})) {
@@ -35,7 +46,7 @@ export function placementFor(target: PodTarget, rc: RuntimeClassInfo | undefined
   }
   return {
     selector,
-    tolerations: [...parseTolerations(target.spec['tolerations']), ...(rc?.tolerations ?? [])],
+    tolerations: [...target.tolerations, ...(rc?.tolerations ?? [])],
     conflicts,
   };
 }
@@ -142,7 +153,7 @@ export function explainNoUsableNode(r: PlacementReport, o: ExplainOptions): stri
   // only suggest labels an admin should add: kubelet's own (kubernetes.io/arch, ...) are facts about
   // a node, and other reserved keys are what the reserved-label-keys rule tells them to replace
   const labelable = sortedPairs(r.selector).filter(([k]) => !isKubernetesLabel(k));
-  const labelCmd = labelable.length === 0 ? undefined : `kubectl label nodes <node> ${labelable.map(([k, v]) => `${k}=${v}`).join(' ')}`;
+  const labelCmd = labelable.length === 0 ? undefined : `kubectl label nodes <node> ${listSome(labelable.map(([k, v]) => `${k}=${v}`), ' ')}`;
   if (r.totalNodes === 0) {
     return (
       `${o.headline}: the cluster has no nodes. Fix: join nodes that have the runtime installed` +
@@ -150,7 +161,10 @@ export function explainNoUsableNode(r: PlacementReport, o: ExplainOptions): stri
     );
   }
   if (r.matching === 0) {
-    const counts = r.perLabel.map((l) => `${plural(l.count, 'node')} ${l.count === 1 ? 'carries' : 'carry'} ${l.key}=${l.value}`);
+    // past LIST_ITEMS labels, the rarest ones: they are why nothing matches
+    const perLabel = r.perLabel.length <= LIST_ITEMS ? r.perLabel : [...r.perLabel].sort((a, b) => a.count - b.count).slice(0, LIST_ITEMS);
+    const counts = perLabel.map((l) => `${plural(l.count, 'node')} ${l.count === 1 ? 'carries' : 'carry'} ${l.key}=${l.value}`);
+    if (perLabel.length < r.perLabel.length) counts.push(`${thousands(r.perLabel.length - perLabel.length)} more not listed`);
     return (
       `${o.headline}: no node matches the node selector ${sel} ` +
       `(of ${plural(r.totalNodes, 'node')}, ${counts.join(', ')}). ` +

@@ -4,7 +4,9 @@
  */
 import type { KindRecord } from '../kinds/registry.js';
 import { templatePointer } from '../kinds/registry.js';
-import { isRecord } from '../objects/json.js';
+import type { Labels, Toleration } from '../cluster/types.js';
+import { tolerations } from '../cluster/lean.js';
+import { isRecord, stringMap } from '../objects/json.js';
 import { annotationsOf, controllerOf, generateNameOf, nameOf, namespaceOf } from '../objects/metadata.js';
 import type { PodTarget } from './types.js';
 
@@ -33,14 +35,31 @@ export function podTarget(kind: KindRecord, obj: unknown, fallback: { name?: str
   if (specPointer === undefined || !isRecord(obj) || !isRecord(template)) return undefined;
   const spec = template['spec'];
   if (!isRecord(spec)) return undefined;
+  const meta = template['metadata'];
+  const rawAnnotations = isRecord(meta) && isRecord(meta['annotations']) ? meta['annotations'] : {};
+  let annotations: Labels | undefined;
+  let selector: Labels | undefined;
+  let tols: readonly Toleration[] | undefined;
   return {
     kind: kind.kind,
     namespace: namespaceOf(obj) ?? fallback.namespace ?? 'default',
     name: objectName(obj, fallback.name),
     specPointer,
     specField: specPointer.slice(1).replaceAll('/', '.'),
-    annotations: annotationsOf(template),
+    get annotations() {
+      return (annotations ??= Object.freeze(annotationsOf(template)));
+    },
+    annotation: (key) => {
+      const value = Object.hasOwn(rawAnnotations, key) ? rawAnnotations[key] : undefined;
+      return typeof value === 'string' ? value : undefined;
+    },
     spec,
+    get nodeSelector() {
+      return (selector ??= Object.freeze(stringMap(spec['nodeSelector'])));
+    },
+    get tolerations() {
+      return (tols ??= Object.freeze(tolerations(spec['tolerations'])));
+    },
     ownedByController: kind.kind === 'Pod' && controllerOf(obj) !== undefined,
   };
 }

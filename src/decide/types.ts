@@ -1,4 +1,4 @@
-import type { ClusterState, NodeInfo, RuntimeClassInfo } from '../cluster/types.js';
+import type { ClusterState, Labels, NodeInfo, RuntimeClassInfo, Toleration } from '../cluster/types.js';
 import type { Config, Mode, RuleId } from '../config/config.js';
 import type { AdmissionVerdict } from '../review/response.js';
 
@@ -24,7 +24,15 @@ export interface PodTarget {
   /** the same as a field path for messages: spec, spec.template.spec, ... */
   readonly specField: string;
   readonly annotations: Readonly<Record<string, string>>;
+  /** one annotation, read without copying them all (a pod may carry very many) */
+  annotation(key: string): string | undefined;
   readonly spec: Readonly<Record<string, unknown>>;
+  /**
+   * spec.nodeSelector and spec.tolerations, read once per request (on first use, after the engine
+   * has checked their size against config.limits) and shared by every rule.
+   */
+  readonly nodeSelector: Labels;
+  readonly tolerations: readonly Toleration[];
   /** the pod was created by a controller (has a controller ownerReference) */
   readonly ownedByController: boolean;
 }
@@ -83,8 +91,11 @@ export interface Rule {
   readonly checks: RuleChecks;
 }
 
+/** Who produced a finding: a rule, or the engine's size check (src/decide/limits.ts). */
+export type FindingSource = RuleId | 'limits';
+
 export interface Finding {
-  readonly rule: RuleId;
+  readonly rule: FindingSource;
   readonly mode: Mode;
   readonly message: string;
 }

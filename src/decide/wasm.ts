@@ -29,10 +29,10 @@ export function wasmIntent(target: PodTarget, ctx: RuleContext): WasmIntent | un
   const rcName = runtimeClassName(target);
   const { runtime, wasmVariant } = ctx.config.annotations;
   const withName = rcName === undefined ? {} : { runtimeClassName: rcName };
-  const value = target.annotations[runtime];
+  const value = target.annotation(runtime);
   if (value !== undefined) return { annotation: runtime, value: value.trim(), ...withName };
   for (const key of wasmVariant) {
-    if (target.annotations[key] !== undefined) return { annotation: key, value: '', ...withName };
+    if (target.annotation(key) !== undefined) return { annotation: key, value: '', ...withName };
   }
   if (rcName === undefined) return undefined;
   const rc = ctx.state.getRuntimeClass(rcName);

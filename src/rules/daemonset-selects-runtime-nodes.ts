@@ -4,7 +4,6 @@
  * template alone; kube-apiserver then merges the RuntimeClass's selector into each pod, so every
  * pod made for a node without the label can never be scheduled and stays Pending.
  */
-import { stringMap } from '../objects/json.js';
 import { describeTarget, field, formatSelector, plural, sortedPairs } from '../decide/format.js';
 import type { PodTemplateCheck, Rule } from '../decide/types.js';
 
@@ -12,7 +11,7 @@ const podTemplate: PodTemplateCheck = (target, intent, ctx) => {
   if (target.kind !== 'DaemonSet' || intent.runtimeClassName === undefined) return [];
   const rc = ctx.state.getRuntimeClass(intent.runtimeClassName);
   if (rc?.nodeSelector === undefined) return [];
-  const own = stringMap(target.spec['nodeSelector']);
+  const own = target.nodeSelector;
   const missing = sortedPairs(rc.nodeSelector).filter(([k, v]) => own[k] !== v);
   if (missing.length === 0) return [];
   let labelled = 0;

@@ -9,7 +9,6 @@
  * nothing, or only nodes an admin labelled by hand.
  */
 import type { Labels } from '../cluster/types.js';
-import { stringMap } from '../objects/json.js';
 import { KUBELET_LABELS } from '../config/config.js';
 import { describeTarget, field } from '../decide/format.js';
 import { isKubernetesLabel, labelPrefix } from '../decide/labels.js';
@@ -49,7 +48,7 @@ function why(key: string): string {
 }
 
 const podTemplate: PodTemplateCheck = (target, _intent, ctx) => {
-  const own = stringMap(target.spec['nodeSelector']);
+  const own = target.nodeSelector;
   return reservedKeys(own, ctx).map(
     (key) =>
       `${describeTarget(target)} selects nodes in ${field(target, 'nodeSelector')} by ${why(key)}. ` +

@@ -7,7 +7,8 @@ import type { TLSSocket } from 'node:tls';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { ClusterState } from '../cluster/types.js';
 import type { Config } from '../config/config.js';
-import { decodeReview, EnvelopeError } from '../review/envelope.js';
+import { decodeReview, EnvelopeError, MAX_UID_LENGTH } from '../review/envelope.js';
+import { reviewUid, tooManyItems, unreadReview } from '../review/items.js';
 import { encodeResponse } from '../review/response.js';
 import { handlesKind, mutate, validate, type Endpoint, type EngineResult } from '../decide/engine.js';
 import { clientCertProblem, clip, LOG_FIELD_LIMIT, LOG_MESSAGE_LIMIT, mediaProblem } from './input.js';
@@ -158,6 +159,16 @@ export function buildApp(opts: AppOptions): BuiltApp {
     if (typeof request.body !== 'string') {
       metrics.requests.inc({ endpoint, kind: '', result: 'invalid' });
       return problem(reply, 415, `Content-Type must be application/json, got ${clip(String(request.headers['content-type'] ?? 'none'), 128)}`);
+    }
+    // bounded work: JSON.parse's cost is in the items it builds; a body with too many is not parsed,
+    // and answered as a review (denied by /validate) when its uid can be found, else with a 413
+    const dense = tooManyItems(request.body, config.limits.jsonItems);
+    if (dense !== undefined) {
+      const uid = reviewUid(request.body, MAX_UID_LENGTH);
+      metrics.requests.inc({ endpoint, kind: '', result: uid === undefined ? 'invalid' : 'denied' });
+      if (uid === undefined) return problem(reply, 413, dense);
+      request.log.info({ uid, endpoint, outcome: 'unread' }, `not read: more than ${config.limits.jsonItems} JSON items`);
+      return reply.send(encodeResponse(uid, unreadReview(endpoint, dense)));
     }
     let req;
     try {

@@ -41,6 +41,7 @@ describe('defaults', () => {
     expect(c.rules).toEqual({});
     expect(c.nodes).toEqual({ requireReady: true });
     expect(c.unsynced).toBe('deny');
+    expect(c.limits).toEqual({ nodeSelectorEntries: 128, tolerations: 256, affinityTerms: 512, containers: 256, jsonItems: 50000 });
   });
 
   it('null, undefined and {} all give the defaults', () => {
@@ -133,6 +134,7 @@ describe('files', () => {
         'rules: { nodes-available: audit, runtimeclass-delete-in-use: enforce }',
         'nodes: { requireReady: false }',
         'unsynced: allow',
+        'limits: { nodeSelectorEntries: 200, tolerations: 300, affinityTerms: 1000, containers: 400, jsonItems: 500000 }',
       ].join('\n'),
     );
     expect(await loadConfig(path)).toEqual({
@@ -143,9 +145,14 @@ describe('files', () => {
       rules: { 'nodes-available': 'audit', 'runtimeclass-delete-in-use': 'enforce' },
       nodes: { requireReady: false },
       unsynced: 'allow',
+      limits: { nodeSelectorEntries: 200, tolerations: 300, affinityTerms: 1000, containers: 400, jsonItems: 500000 },
       imageDetection: DEFAULT_CONFIG.imageDetection,
       server: DEFAULT_CONFIG.server,
     });
+  });
+
+  it('limits merge over the defaults: raising one cap keeps the others', () => {
+    expect(parseConfig({ limits: { tolerations: 512 } }).limits).toEqual({ nodeSelectorEntries: 128, tolerations: 512, affinityTerms: 512, containers: 256, jsonItems: 50000 });
   });
 });
 
@@ -167,6 +174,11 @@ describe('invalid fields are named', () => {
     ['an empty runtime annotation', { annotations: { runtime: '' } }, ['annotations.runtime']],
     ['not a mapping', 'hello', ['(top level)']],
     ['a list', [1, 2], ['(top level)']],
+    ['a cap of 0', { limits: { nodeSelectorEntries: 0 } }, ['limits.nodeSelectorEntries', '>= 1']],
+    ['a cap above its ceiling (work stays bounded)', { limits: { tolerations: 100000 } }, ['limits.tolerations', '<= 1024']],
+    ['a fractional cap', { limits: { containers: 2.5 } }, ['limits.containers', 'integer']],
+    ['a string cap (no coercion)', { limits: { affinityTerms: '600' } }, ['limits.affinityTerms', 'integer']],
+    ['an unknown cap', { limits: { findings: 5 } }, ['limits.findings', 'unknown field']],
   ])('%s', (_name, doc, mentions) => {
     const err = errorOf(() => parseConfig(doc));
     for (const m of mentions) expect(err.message).toContain(m);

@@ -8,7 +8,7 @@ import { afterEach, describe, it, expect, vi } from 'vitest';
 import { loadSnapshot } from '../../src/cluster/snapshot.js';
 import type { MemoryState } from '../../src/cluster/memory-state.js';
 import type { Config } from '../../src/config/config.js';
-import { validate, type EngineResult } from '../../src/decide/engine.js';
+import { mutate, validate, type EngineResult } from '../../src/decide/engine.js';
 import { nodesAvailable } from '../../src/rules/nodes-available.js';
 import type { Rule } from '../../src/decide/types.js';
 import type { AdmissionRequest } from '../../src/review/envelope.js';
@@ -41,6 +41,9 @@ interface Golden {
   /** what the decision must be, checked besides the file ('allowed': with no finding at all) */
   expect: 'denied' | 'warned' | 'audited' | 'allowed';
 }
+
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+const keyed = (n: number, key: (i: number) => string, value = 'v'): Record<string, string> => Object.fromEntries(range(n).map((i) => [key(i), value]));
 
 const pod = (name: string, spec: Record<string, unknown> = {}, annotations?: Record<string, string>) =>
   podObject({ name, namespace: 'apps', spec, ...(annotations ? { annotations } : {}) });
@@ -253,6 +256,51 @@ const cases: Golden[] = [
     expect: 'denied',
   },
   { name: 'podtemplate-reserved-label-keys', run: () => check(workloadObject('PodTemplate', { name: 'tpl', namespace: 'apps', spec: { runtimeClassName: 'wasm1', nodeSelector: { 'k8s.io/wasm': 'on' } } }), stateOf([node('wasm-1', { ...W, 'k8s.io/wasm': 'on' })], [runtimeClass('wasm1', 'wasmtime', W)])), expect: 'denied' },
+  // bounded work per review (issue 10, src/decide/limits.ts)
+  {
+    name: 'limits-pod-node-selector',
+    run: () => check(pod('hostile', { runtimeClassName: 'wasm1', nodeSelector: keyed(20000, (i) => `kubernetes.io/k${i}`) }), example()),
+    expect: 'denied',
+  },
+  {
+    name: 'limits-pod-several',
+    run: () =>
+      check(
+        pod('hostile', {
+          runtimeClassName: 'wasm1',
+          nodeSelector: keyed(200, (i) => `k${i}`),
+          tolerations: range(300).map(() => ({ operator: 'Exists' })),
+          affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: range(300).map((i) => ({ matchExpressions: [{ key: `k${i}`, operator: 'Exists' }] })) } } },
+          containers: range(257).map((i) => ({ name: `c${i}`, image: 'i' })),
+        }),
+        example(),
+      ),
+    expect: 'denied',
+  },
+  { name: 'limits-deployment-tolerations', run: () => check(deploymentObject({ name: 'web', namespace: 'apps', spec: { runtimeClassName: 'wasm1', tolerations: range(1000).map(() => ({ operator: 'Exists' })) } }), example()), expect: 'denied' },
+  {
+    name: 'limits-audit',
+    run: () =>
+      check(
+        pod('hostile', { runtimeClassName: 'wasm1', nodeSelector: keyed(500, (i) => `k${i}`) }),
+        example(),
+        config({ rules: Object.fromEntries(['runtimeclass-assigned', 'runtimeclass-exists', 'selector-conflict', 'reserved-label-keys', 'nodes-available', 'runtimeclass-has-selector', 'daemonset-selects-runtime-nodes'].map((id) => [id, 'audit'])) }),
+      ),
+    expect: 'audited',
+  },
+  { name: 'limits-runtimeclass', run: () => check(runtimeClassObject('hostile', 'wasmtime', keyed(20000, (i) => `kubernetes.io/k${i}`)), example()), expect: 'denied' },
+  { name: 'limits-mutate', run: async () => mutate(request(pod('hostile', { nodeSelector: keyed(20000, (i) => `k${i}`) }, { [RUNTIME]: 'auto' })), await example(), config()), expect: 'audited' },
+  { name: 'limits-findings-per-rule', run: () => check(pod('many', { runtimeClassName: 'wasm1', nodeSelector: keyed(30, (i) => `kubernetes.io/k${String(i).padStart(2, '0')}`) }), example()), expect: 'denied' },
+  {
+    name: 'limits-message-length',
+    run: () => check(pod('long', { runtimeClassName: 'wasm1', nodeSelector: keyed(12, (i) => `kubernetes.io/k${String(i).padStart(2, '0')}`, 'v'.repeat(5000)) }), example()),
+    expect: 'denied',
+  },
+  {
+    name: 'nodes-available-many-labels',
+    run: () => check(pod('hello', { runtimeClassName: 'wasm1', nodeSelector: { ...keyed(11, (i) => `example.com/k${String(i).padStart(2, '0')}`), 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64' } }), example()),
+    expect: 'denied',
+  },
   {
     name: 'generate-name-pod',
     run: () => {

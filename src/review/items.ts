@@ -1,0 +1,173 @@
+/**
+ * How much JSON a body holds, counted before it is parsed (issue 10: bounded work per request).
+ *
+ * JSON.parse's cost grows with the number of values it builds, not with the bytes: a 7 MiB body
+ * of one long string parses in a few milliseconds, the same size as 270,000 selector keys takes
+ * hundreds, and blocks every other request meanwhile. A body with more items than
+ * config.limits.jsonItems (default 50,000) is not parsed: it is answered from its uid alone
+ * (reviewUid, unreadReview), or with a 413 when it has none. An
+ * AdmissionReview of an ordinary object has a few hundred to a few thousand: the UPDATE of a
+ * realistic Node (bench/nodes.ts: 36 labels, 50 images; object and oldObject) has about 800.
+ */
+import type { AdmissionVerdict } from './response.js';
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+/**
+ * Object members plus array elements in a JSON text (exact for valid JSON: every comma outside a
+ * string, plus every non-empty object or array), scanning it once with no allocation. Counting
+ * stops past `max`: the answer is then max + 1. Invalid JSON gets some count; JSON.parse rejects it
+ * afterwards.
+ */
+export function countItems(text: string, max: number): number {
+  let n = 0;
+  const len = text.length;
+  for (let i = 0; i < len; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      // jump to the closing quote: the one preceded by an even run of backslashes
+      let j = i;
+      for (;;) {
+        j = text.indexOf('"', j + 1);
+        if (j < 0) return n;
+        let b = j - 1;
+        while (text.charCodeAt(b) === BACKSLASH) b--;
+        if ((j - 1 - b) % 2 === 0) break;
+      }
+      i = j;
+    } else if (c === COMMA) {
+      if (++n > max) return n;
+    } else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
+      let k = i + 1;
+      while (k < len && isSpace(text.charCodeAt(k))) k++;
+      if (k < len && text.charCodeAt(k) !== (c === OPEN_ARRAY ? CLOSE_ARRAY : CLOSE_OBJECT) && ++n > max) return n;
+    }
+  }
+  return n;
+}
+
+/** Why a body with more than `max` items, or undefined when it has at most `max`. */
+export function tooManyItems(text: string, max: number): string | undefined {
+  if (countItems(text, max) <= max) return undefined;
+  return (
+    `the body holds more than ${max.toLocaleString('en-US')} JSON items (object members and array elements), the most ` +
+    `wasmgate reads in one AdmissionReview (limits.jsonItems in its config), so it was not parsed; an ordinary ` +
+    `AdmissionReview has a few hundred to a few thousand`
+  );
+}
+
+/** Index just past the whitespace at `i`. */
+function skipSpace(text: string, i: number): number {
+  while (i < text.length && isSpace(text.charCodeAt(i))) i++;
+  return i;
+}
+
+/** Index just past the string that opens at `i` (a quote), or -1 when it does not close. */
+function skipString(text: string, i: number): number {
+  let j = i;
+  for (;;) {
+    j = text.indexOf('"', j + 1);
+    if (j < 0) return -1;
+    let b = j - 1;
+    while (text.charCodeAt(b) === BACKSLASH) b--;
+    if ((j - 1 - b) % 2 === 0) return j + 1;
+  }
+}
+
+/** Index just past the value at `i` (any JSON value, nested values skipped by depth), or -1. */
+function skipValue(text: string, i: number): number {
+  let depth = 0;
+  for (let k = i; k < text.length; k++) {
+    const c = text.charCodeAt(k);
+    if (c === QUOTE) {
+      k = skipString(text, k) - 1;
+      if (k < 0) return -1;
+      if (depth === 0) return k + 1;
+    } else if (c === OPEN_ARRAY || c === OPEN_OBJECT) depth++;
+    else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) {
+      if (--depth === 0) return k + 1;
+      if (depth < 0) return k;
+    } else if (depth === 0 && (c === COMMA || isSpace(c))) return k;
+  }
+  return depth === 0 ? text.length : -1;
+}
+
+/**
+ * The members of the object at `i`: calls `member(key, valueStart)` for each, which returns where
+ * its value ends (or -1 to give up). Returns false when the text is not such an object.
+ */
+function eachMember(text: string, i: number, member: (key: string, at: number) => number): boolean {
+  let k = skipSpace(text, i);
+  if (text.charCodeAt(k) !== OPEN_OBJECT) return false;
+  k = skipSpace(text, k + 1);
+  if (text.charCodeAt(k) === CLOSE_OBJECT) return true;
+  for (;;) {
+    if (text.charCodeAt(k) !== QUOTE) return false;
+    const end = skipString(text, k);
+    if (end < 0) return false;
+    let key: unknown;
+    try {
+      key = JSON.parse(text.slice(k, end));
+    } catch {
+      return false;
+    }
+    k = skipSpace(text, end);
+    if (text.charCodeAt(k) !== 0x3a) return false;
+    k = member(String(key), skipSpace(text, k + 1));
+    if (k < 0) return false;
+    k = skipSpace(text, k);
+    const c = text.charCodeAt(k);
+    if (c === CLOSE_OBJECT) return true;
+    if (c !== COMMA) return false;
+    k = skipSpace(text, k + 1);
+  }
+}
+
+/**
+ * request.uid of an AdmissionReview that was not parsed, found by one scan that builds nothing but
+ * the keys it passes (the last one wins, as in JSON.parse); undefined when there is no string uid
+ * of at most `maxLength` characters, or the text is not an object.
+ */
+export function reviewUid(text: string, maxLength: number): string | undefined {
+  let uid: string | undefined;
+  const ok = eachMember(text, 0, (key, at) => {
+    const end = skipValue(text, at);
+    if (key !== 'request' || end < 0) return end;
+    uid = undefined;
+    eachMember(text, at, (inner, v) => {
+      const stop = skipValue(text, v);
+      if (inner === 'uid' && stop > 0 && text.charCodeAt(v) === QUOTE && stop - v <= maxLength * 6 + 2) {
+        try {
+          const value: unknown = JSON.parse(text.slice(v, stop));
+          uid = typeof value === 'string' && value !== '' && value.length <= maxLength ? value : undefined;
+        } catch {
+          uid = undefined;
+        }
+      } else if (inner === 'uid') uid = undefined;
+      return stop;
+    });
+    return end;
+  });
+  return ok ? uid : undefined;
+}
+
+/**
+ * The verdict on a review too large to read: /validate denies it (wasmgate does not judge what it
+ * has not read), /mutate leaves it unchanged and says why in an audit annotation.
+ */
+export function unreadReview(endpoint: 'mutate' | 'validate', why: string): AdmissionVerdict {
+  const text = `${why.charAt(0).toUpperCase()}${why.slice(1)}. Fix: make the object smaller, or have an admin raise limits.jsonItems in wasmgate's config.`;
+  return endpoint === 'mutate'
+    ? { allowed: true, warnings: [], auditAnnotations: { 'runtimeclass-choice': `none: ${text}` } }
+    : { allowed: false, message: `[limits] ${text}`, warnings: [], auditAnnotations: {} };
+}
