@@ -41,10 +41,7 @@ verify() {
   [[ $out == "$HELM_VERSION" ]] || { log "helm reports: $out"; return 1; }
 }
 
-while (($#)); do
-  common_flag "$1" || { echo "$PROG: unknown argument '$1' (try --help)" >&2; exit 2; }
-  shift
-done
+common_flags "$@"
 handle_mode
 need_go 1.26
 acquire_lock .build-helm.lock

@@ -5,7 +5,7 @@
 #
 # The caller sets PROG (e.g. helm/build.sh; LOG_TAG, if set, follows it in log lines) and defines
 #   verify DIR   exit 0 if the binaries in DIR exist, run and report the pinned versions
-# then, in order: cache_key KEY; parse flags with common_flag; handle_mode; need_go; acquire_lock;
+# then, in order: cache_key KEY; parse flags (common_flags, or common_flag per argument); handle_mode; need_go; acquire_lock;
 # make_tmp; build into $OUT/bin; verify "$OUT/bin"; write_stamp; publish.
 #
 # Log lines (stderr) look like `2026-01-01T00:00:00Z [controlplane/build.sh +12s] ...`: the `+Ns`
@@ -38,6 +38,14 @@ common_flag() {
     -h | --help) usage; exit 0 ;;
     *) return 1 ;;
   esac
+}
+
+# common_flags ARG...: only the common flags are accepted; anything else is a usage error (exit 2).
+common_flags() {
+  while (($#)); do
+    common_flag "$1" || { echo "$PROG: unknown argument '$1' (try --help)" >&2; exit 2; }
+    shift
+  done
 }
 
 cache_complete() { [[ -f $STAMP ]] && verify "$BIN_DIR"; }

@@ -59,10 +59,7 @@ cache_key "$TOOL-$VERSION"
 # before grep: `tool | grep -q` under pipefail fails at random when grep exits first (SIGPIPE).
 verify() { [[ -x $1/$TOOL ]] && version_ok "$1"; }
 
-while (($#)); do
-  common_flag "$1" || { echo "$PROG: unknown argument '$1' (try --help)" >&2; exit 2; }
-  shift
-done
+common_flags "$@"
 handle_mode
 need_go 1.26
 acquire_lock ".build-$TOOL.lock"
