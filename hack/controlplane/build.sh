@@ -31,11 +31,9 @@ source "$HERE/versions.env"
 : "${K8S_VERSION:?K8S_VERSION missing from versions.env}"
 : "${ETCD_VERSION:?ETCD_VERSION missing from versions.env}"
 
-CACHE_ROOT=${WASMGATE_CACHE:-${HOME:?}/.cache/wasmgate}
-KEY="k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}"
-DEST="$CACHE_ROOT/$KEY"
-BIN_DIR="$DEST/bin"
-STAMP="$DEST/STAMP"
+# shellcheck source=../lib/build-cache.sh
+source "$HERE/../lib/build-cache.sh"
+cache_key "k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}"
 K8S_BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
 ALL_BINARIES=(etcd "${K8S_BINARIES[@]}")
 
@@ -51,12 +49,8 @@ if [[ ! $ETCD_VERSION =~ ^v3\.[0-9]+\.[0-9]+$ ]]; then
   exit 2
 fi
 
-START=$(date +%s)
-log() { printf '%s [%s +%ss] %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$PROG" "$(($(date +%s) - START))" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-
-# verify_bins DIR: every binary exists, runs, and reports the pinned version.
-verify_bins() {
+# verify DIR: every binary exists, runs, and reports the pinned version.
+verify() {
   local dir=$1 out b
   for b in "${ALL_BINARIES[@]}"; do
     [[ -x $dir/$b ]] || { log "missing $dir/$b"; return 1; }
@@ -71,62 +65,23 @@ verify_bins() {
   grep -qF "Client Version: $K8S_VERSION" <<<"$out" || { log "kubectl reports: $out"; return 1; }
 }
 
-cache_complete() { [[ -f $STAMP ]] && verify_bins "$BIN_DIR"; }
-
-MODE=build
-FORCE=0
 while (($#)); do
-  case $1 in
-    --print-bin-dir) MODE=print ;;
-    --check) MODE=check ;;
-    --write-sums) MODE=sums ;;
-    --force) FORCE=1 ;;
-    -h | --help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
-    *) echo "$PROG: unknown argument '$1' (try --help)" >&2; exit 2 ;;
-  esac
+  if ! common_flag "$1"; then
+    case $1 in
+      --write-sums) MODE=sums ;;
+      *) echo "$PROG: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+    esac
+  fi
   shift
 done
-
-case $MODE in
-  print) echo "$BIN_DIR"; exit 0 ;;
-  check)
-    if cache_complete; then log "cache complete: $BIN_DIR"; exit 0; fi
-    log "cache not complete: $DEST"; exit 1 ;;
-esac
-
-if [[ $MODE == build && $FORCE == 0 ]] && cache_complete; then
-  log "cache complete, nothing to build"
-  echo "$BIN_DIR"
-  exit 0
-fi
-
-command -v go >/dev/null || die "go not found in PATH (expected Go >= 1.24, e.g. /usr/local/go/bin)"
-export CGO_ENABLED=0
-# Never let a dependency's go/toolchain line trigger a toolchain download.
-export GOTOOLCHAIN=local
-
-# One builder at a time per cache root (also makes leftover temp dirs safe to delete).
-mkdir -p "$CACHE_ROOT"
-exec 9>"$CACHE_ROOT/.build.lock"
-if ! flock -n 9; then
-  log "another build holds $CACHE_ROOT/.build.lock; waiting"
-  flock 9
-fi
-if [[ $MODE == build && $FORCE == 0 ]] && cache_complete; then
-  log "cache completed by another build meanwhile"
-  echo "$BIN_DIR"
-  exit 0
-fi
-# Under the lock, any temp dir of this key is a leftover from an interrupted run.
-rm -rf "$CACHE_ROOT"/.tmp-"$KEY".* 2>/dev/null || true   # only its own: other tools build beside it
-
-TMP=$(mktemp -d "$CACHE_ROOT/.tmp-$KEY.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+handle_mode
+need_go 1.24
+# One builder at a time per cache root (the tools, helm and containerd builds have their own locks).
+acquire_lock .build.lock
+# Only its own leftovers: other tools build beside it.
+make_tmp .tmp-
 WORK="$TMP/work"
-OUT="$TMP/out"
-mkdir -p "$WORK" "$OUT/bin"
+mkdir -p "$WORK"
 
 # gomod_field MODULE@VERSION FIELD: a field of `go mod download -json` (e.g. GoMod, Dir).
 gomod_field() {
@@ -241,23 +196,8 @@ go -C "$WORK/k8s" build -trimpath -ldflags "$ldflags" -o "$OUT/bin/" "${pkgs[@]}
 log "k8s: built ${K8S_BINARIES[*]} in $((SECONDS - t0))s"
 
 # --- verify, stamp, publish atomically ----------------------------------------
-verify_bins "$OUT/bin" || die "built binaries failed the version check"
-{
-  echo "k8s_version=$K8S_VERSION"
-  echo "etcd_version=$ETCD_VERSION"
-  echo "staging_version=$STAGING_VERSION"
-  echo "go_version=$(go env GOVERSION)"
-  echo "built_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  echo "build_seconds=$(($(date +%s) - START))"
-  (cd "$OUT/bin" && sha256sum "${ALL_BINARIES[@]}")
-} >"$OUT/STAMP"
+verify "$OUT/bin" || die "built binaries failed the version check"
+write_stamp "k8s_version=$K8S_VERSION" "etcd_version=$ETCD_VERSION" "staging_version=$STAGING_VERSION" -- "${ALL_BINARIES[@]}"
 cp "$WORK/k8s/go.mod" "$OUT/k8s.go.mod"
 cp "$WORK/etcd/go.mod" "$OUT/etcd.go.mod"
-
-if [[ -e $DEST ]]; then
-  log "replacing existing $DEST (--force, or it was incomplete)"
-  mv -T "$DEST" "$TMP/old"
-fi
-mv -T "$OUT" "$DEST"
-log "done in $(($(date +%s) - START))s: $BIN_DIR"
-echo "$BIN_DIR"
+publish

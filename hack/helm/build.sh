@@ -28,18 +28,12 @@ fi
 HELM_MAJOR=${BASH_REMATCH[1]}
 MODULE="helm.sh/helm/v$HELM_MAJOR"
 
-CACHE_ROOT=${WASMGATE_CACHE:-${HOME:?}/.cache/wasmgate}
-KEY="helm-${HELM_VERSION}"
-DEST="$CACHE_ROOT/$KEY"
-BIN_DIR="$DEST/bin"
-STAMP="$DEST/STAMP"
+# shellcheck source=../lib/build-cache.sh
+source "$HERE/../lib/build-cache.sh"
+cache_key "helm-${HELM_VERSION}"
 
-START=$(date +%s)
-log() { printf '%s [%s +%ss] %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$PROG" "$(($(date +%s) - START))" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-
-# verify_bin DIR: helm exists, runs, and reports the pinned version.
-verify_bin() {
+# verify DIR: helm exists, runs, and reports the pinned version.
+verify() {
   local out
   [[ -x $1/helm ]] || { log "missing $1/helm"; return 1; }
   out=$(HELM_CONFIG_HOME=/nonexistent "$1/helm" version --template '{{.Version}}' 2>&1) ||
@@ -47,58 +41,11 @@ verify_bin() {
   [[ $out == "$HELM_VERSION" ]] || { log "helm reports: $out"; return 1; }
 }
 
-cache_complete() { [[ -f $STAMP ]] && verify_bin "$BIN_DIR"; }
-
-MODE=build
-FORCE=0
-while (($#)); do
-  case $1 in
-    --print-bin-dir) MODE=print ;;
-    --check) MODE=check ;;
-    --force) FORCE=1 ;;
-    -h | --help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
-    *) echo "$PROG: unknown argument '$1' (try --help)" >&2; exit 2 ;;
-  esac
-  shift
-done
-
-case $MODE in
-  print) echo "$BIN_DIR"; exit 0 ;;
-  check)
-    if cache_complete; then log "cache complete: $BIN_DIR"; exit 0; fi
-    log "cache not complete: $DEST"; exit 1 ;;
-esac
-
-if [[ $FORCE == 0 ]] && cache_complete; then
-  log "cache complete, nothing to build"
-  echo "$BIN_DIR"
-  exit 0
-fi
-
-command -v go >/dev/null || die "go not found in PATH (expected Go >= 1.26, e.g. /usr/local/go/bin)"
-export CGO_ENABLED=0
-export GOTOOLCHAIN=local
-
-mkdir -p "$CACHE_ROOT"
-exec 9>"$CACHE_ROOT/.build-helm.lock"
-if ! flock -n 9; then
-  log "another build holds $CACHE_ROOT/.build-helm.lock; waiting"
-  flock 9
-fi
-if [[ $FORCE == 0 ]] && cache_complete; then
-  log "cache completed by another build meanwhile"
-  echo "$BIN_DIR"
-  exit 0
-fi
-# Under the lock, any helm temp dir is a leftover from an interrupted run.
-rm -rf "$CACHE_ROOT"/.tmp-helm-* 2>/dev/null || true
-
-TMP=$(mktemp -d "$CACHE_ROOT/.tmp-$KEY.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-OUT="$TMP/out"
-mkdir -p "$OUT/bin"
+common_flags "$@"
+handle_mode
+need_go 1.26
+acquire_lock .build-helm.lock
+make_tmp .tmp-
 
 log "building $MODULE@$HELM_VERSION into $DEST (Go: $(go env GOVERSION))"
 # `go install module/cmd@version` builds with the module's own go.mod and go.sum
@@ -118,19 +65,6 @@ GOBIN="$OUT/bin" go install -trimpath -ldflags "$ldflags" "$MODULE/cmd/helm@$HEL
   die "helm build failed"
 log "helm: built in $((SECONDS - t0))s"
 
-verify_bin "$OUT/bin" || die "built helm failed the version check"
-{
-  echo "helm_version=$HELM_VERSION"
-  echo "go_version=$(go env GOVERSION)"
-  echo "built_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  echo "build_seconds=$(($(date +%s) - START))"
-  (cd "$OUT/bin" && sha256sum helm)
-} >"$OUT/STAMP"
-
-if [[ -e $DEST ]]; then
-  log "replacing existing $DEST (--force, or it was incomplete)"
-  mv -T "$DEST" "$TMP/old"
-fi
-mv -T "$OUT" "$DEST"
-log "done in $(($(date +%s) - START))s: $BIN_DIR"
-echo "$BIN_DIR"
+verify "$OUT/bin" || die "built helm failed the version check"
+write_stamp "helm_version=$HELM_VERSION" -- helm
+publish

@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { parse } from 'smol-toml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { isTable } from '../../src/node/config-file.js';
-import { containerdConfig, debianContainerd, REPO, type Containerd } from '../harness/containerd.js';
+import { runWasmgate } from '../harness/cli.js';
+import { containerdConfig, debianContainerd, type Containerd } from '../harness/containerd.js';
 
 const bins = inject('containerdBins');
 const C17: Containerd = { label: '1.7', bin: join(bins['1.7'], 'containerd'), major: 1 };
@@ -25,23 +26,7 @@ const ONE_X: Containerd[] = ALL.filter((c) => c.major === 1);
 
 const RUNTIMES = { wasmtime: 'io.containerd.wasmtime.v1', spin: 'io.containerd.spin.v2' };
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function wasmgate(args: string[]): Promise<Run> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [join(REPO, 'bin', 'wasmgate.js'), ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
-}
+const wasmgate = runWasmgate;
 
 /** The plugin whose runtimes a release really uses, as its dump shows it (after its own migration). */
 function effectivePlugin(c: Containerd): string {

@@ -3,25 +3,15 @@
  * with `wasmgate node config`, `node runtimeclass` (applied with real kubectl), `kubectl label`,
  * and `node doctor --kubeconfig` (one list of Nodes and RuntimeClasses) before and after.
  */
-import { spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runWasmgate } from '../harness/cli.js';
 import { applyObjects, createNode, kubectlOk, useControlPlane } from '../harness/controlplane.js';
 import { REPO, ensureBuilt } from '../harness/wasmgate.js';
 
-function wasmgate(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [join(REPO, 'bin', 'wasmgate.js'), ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
-}
+const wasmgate = runWasmgate;
 
 const controlPlane = useControlPlane({ scheduler: false });
 let tmp: string;

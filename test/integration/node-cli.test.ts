@@ -2,29 +2,19 @@
  * `wasmgate node ...` as a process: exit codes (0 done / no finding, 1 refused / findings, 2 bad
  * arguments or unreadable input), and the golden messages verbatim on the real output.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runWasmgate, type CliRun } from '../harness/cli.js';
 import { nodeObject, runtimeClassObject } from '../harness/fixtures.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin', 'wasmgate.js');
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, 'node', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[]): Promise<CliRun> => runWasmgate(['node', ...args]);
 
 // each run starts a Node process; on a loaded machine that takes seconds
 const SLOW = { timeout: 120_000 };
