@@ -43,7 +43,9 @@ export interface NoNodeReport {
   /** required affinity, per term; undefined without affinity */
   readonly terms: readonly TermReport[] | undefined;
   /** spec.nodeName: the node and what it lacks */
-  readonly nodeName: { readonly name: string; readonly exists: boolean; readonly missingLabels: readonly string[]; readonly affinityFails: boolean } | undefined;
+  readonly nodeName:
+    | { readonly name: string; readonly exists: boolean; readonly missingLabels: readonly string[]; readonly affinityFails: boolean }
+    | undefined;
   /** nodes passing the selector, the affinity and the name */
   readonly labelMatches: number;
   readonly usable: readonly string[];
@@ -110,7 +112,12 @@ export function explainNoNode(ix: SchedulingIndex, q: PlacementQuery): NoNodeRep
     nodeName = {
       name: q.nodeName,
       exists: n !== undefined,
-      missingLabels: n === undefined ? [] : sortedPairs(q.selector).filter(([k, v]) => n.labels[k] !== v).map(([k]) => k),
+      missingLabels:
+        n === undefined
+          ? []
+          : sortedPairs(q.selector)
+              .filter(([k, v]) => n.labels[k] !== v)
+              .map(([k]) => k),
       affinityFails: n !== undefined && q.affinity !== undefined && !q.affinity.terms.some((t) => matchesTerm(t, n.name, n.labels)),
     };
   }
@@ -138,8 +145,8 @@ export function nodesMissingHandler(ix: SchedulingIndex, selector: Labels, handl
   const out: HandlerMismatch[] = [];
   if (Object.keys(selector).length === 0) return out; // a class without a selector promises nothing
   for (const n of ix.matching(selector)) {
-    if (n.runtimeHandlers.length > 0 && !n.runtimeHandlers.includes(handler)) out.push({ node: n.name, labels: n.labels, handlers: n.runtimeHandlers });
+    if (n.runtimeHandlers.length > 0 && !n.runtimeHandlers.includes(handler))
+      out.push({ node: n.name, labels: n.labels, handlers: n.runtimeHandlers });
   }
   return out.sort((a, b) => byName(a.node, b.node));
 }
-

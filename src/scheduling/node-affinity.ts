@@ -166,5 +166,7 @@ export function selectorMismatch(selector: Labels, labels: Labels): string | und
 
 /** "key In [a, b]", "key DoesNotExist", "metadata.name NotIn [n1]": as messages show them. */
 export function formatRequirement(r: Requirement): string {
-  return r.operator === 'Exists' || r.operator === 'DoesNotExist' ? `${r.key} ${r.operator}` : `${r.key} ${r.operator} [${r.values.join(', ')}]`;
+  return r.operator === 'Exists' || r.operator === 'DoesNotExist'
+    ? `${r.key} ${r.operator}`
+    : `${r.key} ${r.operator} [${r.values.join(', ')}]`;
 }

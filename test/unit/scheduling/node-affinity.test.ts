@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  matchesAffinity,
-  matchesRequirement,
-  parseGoInt64,
-  parseTerm,
-  requiredAffinityOf,
-} from '../../../src/scheduling/node-affinity.js';
+import { matchesAffinity, matchesRequirement, parseGoInt64, parseTerm, requiredAffinityOf } from '../../../src/scheduling/node-affinity.js';
 
 const term = (matchExpressions: unknown[] = [], matchFields: unknown[] = []): unknown => ({ matchExpressions, matchFields });
 const expr = (key: string, operator: string, values?: string[]): unknown => ({ key, operator, ...(values ? { values } : {}) });
