@@ -4,9 +4,11 @@
  * - label postings key → value → node names (as src/cluster/label-index.ts), and per key the number
  *   of nodes carrying it, so In / Exists / Gt / Lt / nodeSelector pairs generate candidates from
  *   their own posting lists, and NotIn / DoesNotExist are answered from counts;
- * - "clean" nodes (Ready, not cordoned, no NoSchedule/NoExecute taint), split by the runtime
- *   handlers they report: any pod whose labels fit may use one, so a search that has no positive
- *   label constraint walks only these, and every miss is a node its NotIn / DoesNotExist excluded;
+ * - "clean" nodes (Ready, not cordoned, no NoSchedule/NoExecute taint), grouped by their set of
+ *   label KEYS (node pools share one: a cluster has few groups, whatever its size) and split by
+ *   the runtime handlers they report. Any pod whose labels fit may use a clean node, so a search
+ *   with no positive label constraint walks only these: a group holding a DoesNotExist key is
+ *   skipped whole, and every other miss is a node whose value a NotIn names;
  * - the other ("dirty") nodes, walked only for pods whose tolerations, or a relaxed readiness rule,
  *   could make one usable.
  *
@@ -35,10 +37,9 @@ export class SchedulingIndex {
   private readonly nodes = new Map<string, SchedNode>();
   private readonly postings = new Map<string, Map<string, Set<string>>>();
   private readonly keyCounts = new Map<string, number>();
-  private readonly clean = new Set<string>();
-  private readonly cleanUnknown = new Set<string>();
-  private readonly cleanByHandler = new Map<string, Set<string>>();
   private readonly dirty = new Set<string>();
+  private readonly groups = new Map<string, KeyGroup>();
+  private readonly groupOf = new Map<string, KeyGroup>();
 
   get size(): number {
     return this.nodes.size;
@@ -77,8 +78,8 @@ export class SchedulingIndex {
   }
 
   clear(): void {
-    for (const c of [this.nodes, this.postings, this.keyCounts, this.cleanByHandler]) c.clear();
-    for (const s of [this.clean, this.cleanUnknown, this.dirty]) s.clear();
+    for (const c of [this.nodes, this.postings, this.keyCounts, this.groups, this.groupOf]) c.clear();
+    this.dirty.clear();
   }
 
   /** nodes carrying key=value */
@@ -101,15 +102,13 @@ export class SchedulingIndex {
   }
 
   /** clean nodes whose reported handlers allow `handler` (all clean nodes when undefined) */
-  cleanFor(handler: string | undefined): Iterable<string> {
-    if (handler === undefined) return this.clean;
-    const reporting = this.cleanByHandler.get(handler);
-    return reporting === undefined ? this.cleanUnknown : concat(this.cleanUnknown, reporting);
+  *cleanFor(handler: string | undefined): Iterable<string> {
+    for (const g of this.groups.values()) yield* g.cleanFor(handler);
   }
 
-  cleanCount(handler: string | undefined): number {
-    if (handler === undefined) return this.clean.size;
-    return this.cleanUnknown.size + (this.cleanByHandler.get(handler)?.size ?? 0);
+  /** the clean nodes, grouped by their set of label keys */
+  keyGroups(): Iterable<KeyGroup> {
+    return this.groups.values();
   }
 
   /** nodes that are NotReady, cordoned or carry a NoSchedule/NoExecute taint */
@@ -140,16 +139,22 @@ export class SchedulingIndex {
       this.dirty.add(node.name);
       return;
     }
-    this.clean.add(node.name);
-    if (node.runtimeHandlers.length === 0) this.cleanUnknown.add(node.name);
-    for (const h of node.runtimeHandlers) add(this.cleanByHandler, h, node.name);
+    const keys = Object.keys(node.labels).sort();
+    const signature = keys.join('\n');
+    let group = this.groups.get(signature);
+    if (group === undefined) this.groups.set(signature, (group = new KeyGroup(new Set(keys))));
+    group.add(node);
+    this.groupOf.set(node.name, group);
   }
 
   private unclassify(node: SchedNode): void {
     this.dirty.delete(node.name);
-    this.clean.delete(node.name);
-    this.cleanUnknown.delete(node.name);
-    for (const h of node.runtimeHandlers) remove(this.cleanByHandler, h, node.name);
+    const group = this.groupOf.get(node.name);
+    if (group !== undefined) {
+      this.groupOf.delete(node.name);
+      group.remove(node);
+      if (group.size === 0) this.groups.delete([...group.keys].join('\n'));
+    }
   }
 
   private post(key: string, value: string, name: string): void {
@@ -168,6 +173,38 @@ export class SchedulingIndex {
     if (n <= 0) this.keyCounts.delete(key);
     else this.keyCounts.set(key, n);
     if (byValue.size === 0) this.postings.delete(key);
+  }
+}
+
+/** Clean nodes that carry exactly the same label keys (values may differ). */
+export class KeyGroup {
+  private readonly unknown = new Set<string>();
+  private readonly byHandler = new Map<string, Set<string>>();
+  private readonly members = new Set<string>();
+
+  constructor(readonly keys: ReadonlySet<string>) {}
+
+  get size(): number {
+    return this.members.size;
+  }
+
+  add(node: SchedNode): void {
+    this.members.add(node.name);
+    if (node.runtimeHandlers.length === 0) this.unknown.add(node.name);
+    for (const h of node.runtimeHandlers) add(this.byHandler, h, node.name);
+  }
+
+  remove(node: SchedNode): void {
+    this.members.delete(node.name);
+    this.unknown.delete(node.name);
+    for (const h of node.runtimeHandlers) remove(this.byHandler, h, node.name);
+  }
+
+  /** members whose reported handlers allow `handler` (all members when undefined) */
+  cleanFor(handler: string | undefined): Iterable<string> {
+    if (handler === undefined) return this.members;
+    const reporting = this.byHandler.get(handler);
+    return reporting === undefined ? this.unknown : concat(this.unknown, reporting);
   }
 }
 

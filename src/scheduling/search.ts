@@ -5,14 +5,17 @@
  * For each nodeSelectorTerm (ORed; no affinity is one term without expressions):
  *  1. candidates come from the most selective POSITIVE constraint: a nodeSelector pair, an In list
  *     (the union of its values' postings), Exists (the key's nodes), Gt/Lt (the postings of the key's
- *     values in range: cost the number of distinct values), or matchFields metadata.name In (one
- *     node). Each candidate gets the full check (fit.ts). Cost: that posting list.
+ *     values in range: cost the number of distinct values), NotIn on a key every node carries (the
+ *     postings of the key's other values), or matchFields metadata.name In (one node). Each
+ *     candidate gets the full check (fit.ts). Cost: that posting list.
  *  2. a term with no positive constraint (only NotIn, DoesNotExist, metadata.name NotIn, or nothing):
  *     - counts first: when a NotIn's values or a DoesNotExist's key cover every node, the term
  *       matches no node; answered from posting sizes, no node visited;
- *     - else walk the clean nodes that allow the class's handler: they pass every state check, so
- *       each one that is not a witness was excluded by the term's labels. Cost: at most the size of
- *       the excluded postings, plus one;
+ *     - else walk the clean nodes that allow the class's handler, group by group of nodes sharing
+ *       the same label keys (node-index.ts): a group holding a DoesNotExist key is skipped whole;
+ *       in the others every clean node passes every state check and every DoesNotExist, so each
+ *       miss is a node whose value a NotIn lists (or the one a metadata.name NotIn names). Cost:
+ *       the number of groups + the postings of the NotIn values + 1;
  *     - only if the pod has tolerations (or readiness is not required) can a dirty node be usable:
  *       those are walked last (cost: the cordoned/tainted/NotReady nodes).
  * spec.nodeName: one lookup.
@@ -26,6 +29,8 @@ import type { PlacementQuery, Requirement, SchedNode, Term } from './types.js';
 export interface SearchStats {
   /** nodes given the full check */
   visited: number;
+  /** label-key groups looked at (negative-only terms) */
+  groups: number;
 }
 
 interface Generator {
@@ -67,6 +72,13 @@ function requirementGenerator(ix: SchedulingIndex, r: Requirement): Generator | 
       for (const [value, names] of ix.valuesOf(r.key) ?? []) {
         if (parseGoInt64(value) !== undefined && matchesRequirement(r, { [r.key]: value })) sets.push(names);
       }
+      return setsGenerator(sets);
+    }
+    case 'NotIn': {
+      // when every node carries the key, NotIn is the postings of the key's other values: positive
+      if (ix.keyCount(r.key) !== ix.size) return undefined;
+      const sets: ReadonlySet<string>[] = [];
+      for (const [value, names] of ix.valuesOf(r.key) ?? []) if (!r.values.includes(value)) sets.push(names);
       return setsGenerator(sets);
     }
     default:
@@ -134,8 +146,13 @@ export function findUsableNode(ix: SchedulingIndex, q: PlacementQuery, stats?: S
       continue;
     }
     if (excludesEveryNode(ix, term)) continue;
-    const clean = check(ix, ix.cleanFor(q.handler), oneTerm, stats);
-    if (clean !== undefined) return clean;
+    const absent = (term?.matchExpressions ?? []).filter((r) => r.operator === 'DoesNotExist').map((r) => r.key);
+    for (const group of ix.keyGroups()) {
+      if (stats !== undefined) stats.groups++;
+      if (absent.some((k) => group.keys.has(k))) continue;
+      const clean = check(ix, group.cleanFor(q.handler), oneTerm, stats);
+      if (clean !== undefined) return clean;
+    }
     if (q.tolerations.length > 0 || !q.requireReady) {
       const dirty = check(ix, ix.dirtyNodes(), oneTerm, stats);
       if (dirty !== undefined) return dirty;

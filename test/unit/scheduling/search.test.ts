@@ -157,37 +157,48 @@ describe('request-path cost follows the selector, not the cluster', () => {
   /** `wasm` Wasm nodes labelled W (zone a/b alternating), plus `other` plain nodes in zone c */
   function cluster(wasm: number, other: number, wasmOpts: Partial<SchedNode> = {}): SchedulingIndex {
     const ix = new SchedulingIndex();
+    // the plain nodes first: a search that walked the cluster in insertion order would meet them all
+    for (let i = 0; i < other; i++) ix.upsert(schedNode(`p${i}`, { zone: 'c', tier: 'batch', ...(i % 2 ? { gpu: 'y' } : {}) }));
     for (let i = 0; i < wasm; i++) ix.upsert(schedNode(`w${i}`, { ...W, zone: i % 2 ? 'a' : 'b' }, wasmOpts));
-    for (let i = 0; i < other; i++) ix.upsert(schedNode(`p${i}`, { zone: 'c', tier: 'batch' }));
     return ix;
   }
   const visits = (ix: SchedulingIndex, query: PlacementQuery): number => {
-    const s: SearchStats = { visited: 0 };
+    const s: SearchStats = { visited: 0, groups: 0 };
     findUsableNode(ix, query, s);
     return s.visited;
   };
-  const queries: [string, PlacementQuery][] = [
-    ['selector, all Wasm nodes cordoned (none usable)', q({ selector: W })],
+  const expr = (key: string, operator: string, values?: string[]): unknown => ({
+    matchExpressions: [{ key, operator, ...(values ? { values } : {}) }],
+  });
+  /** [name, query, Wasm nodes cordoned] */
+  const queries: [string, PlacementQuery, boolean][] = [
+    ['selector, all Wasm nodes cordoned (none usable)', q({ selector: W }), true],
+    ['selector + In zone [a], none usable', q({ selector: W, affinity: terms(expr('zone', 'In', ['a'])) }), true],
+    ['NotIn only: zone NotIn [c] (excludes every plain node)', q({ affinity: terms(expr('zone', 'NotIn', ['c'])) }), false],
+    ['NotIn only, none usable', q({ affinity: terms(expr('zone', 'NotIn', ['c'])) }), true],
+    ['DoesNotExist only: tier (every plain node has it)', q({ affinity: terms(expr('tier', 'DoesNotExist')) }), false],
+    ['DoesNotExist only, none usable', q({ affinity: terms(expr('tier', 'DoesNotExist')) }), true],
+    ['NotIn covering every node (from counts)', q({ affinity: terms(expr('zone', 'NotIn', ['a', 'b', 'c'])) }), false],
     [
-      'In on zone, none usable',
-      q({ selector: W, affinity: terms({ matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] }) }),
-    ],
-    [
-      'NotIn only: zone NotIn [c] (excludes the plain nodes)',
-      q({ affinity: terms({ matchExpressions: [{ key: 'zone', operator: 'NotIn', values: ['c'] }] }) }),
-    ],
-    [
-      'DoesNotExist only: tier (the plain nodes have it)',
-      q({ affinity: terms({ matchExpressions: [{ key: 'tier', operator: 'DoesNotExist' }] }) }),
+      'In zone [a, b] AND wasm NotIn [yes] (none)',
+      q({
+        affinity: terms({
+          matchExpressions: [
+            { key: 'zone', operator: 'In', values: ['a', 'b'] },
+            { key: 'wasm', operator: 'NotIn', values: ['yes'] },
+          ],
+        }),
+      }),
+      false,
     ],
   ];
-  it.each(queries)('%s', (_n, query) => {
-    // same Wasm nodes, 100× more other nodes: the number of nodes checked must not grow
-    const cordoned = query.affinity === undefined || query.selector['wasm'] !== undefined;
+  it.each(queries)('%s', (_n, query, cordoned) => {
+    // same Wasm nodes, 100× more other nodes: the number of nodes checked must not change
     const small = cluster(20, 50, cordoned ? { unschedulable: true } : {});
     const big = cluster(20, 5000, cordoned ? { unschedulable: true } : {});
     const a = visits(small, query);
     const b = visits(big, query);
-    expect(b).toBeLessThanOrEqual(Math.max(a, 21));
+    expect(b).toBe(a);
+    expect(b).toBeLessThanOrEqual(20);
   });
 });
