@@ -9,7 +9,8 @@
  *   (unknown operator, wrong value count, Gt/Lt value that is not an integer) never matches;
  * - In: the label exists and its value is listed; NotIn: the label is absent or its value is not
  *   listed; Exists / DoesNotExist; Gt / Lt: the label exists, both it and the single value parse as
- *   base-10 int64 (Go's strconv.ParseInt), and compare strictly;
+ *   base-10 int64 (Go's strconv.ParseInt), and compare strictly (the value must also be a valid
+ *   label value, so a signed bound such as -1 makes the term unparseable: it never matches);
  * - matchFields: only In / NotIn with exactly one value, against the node's fields (metadata.name).
  */
 import type { Labels } from '../cluster/types.js';
@@ -73,7 +74,8 @@ function parseLabelRequirement(raw: unknown): Parsed {
       return { ok: { key, operator: op, values } };
     case 'Gt':
     case 'Lt': {
-      const bound = values.length === 1 ? parseGoInt64(values[0]!) : undefined;
+      // labels.NewRequirement: one value that parses as int64 AND is a valid label value (so no sign)
+      const bound = values.length === 1 && validLabelValue(values[0]!) ? parseGoInt64(values[0]!) : undefined;
       if (bound === undefined) return { error: `${op} needs exactly one integer value` };
       return { ok: { key, operator: op, values, bound } };
     }

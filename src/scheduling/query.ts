@@ -1,7 +1,13 @@
 /**
- * From a pod spec and its RuntimeClass to a PlacementQuery: what kube-apiserver's RuntimeClass
- * admission plugin merges (scheduling.nodeSelector into nodeSelector, a conflicting key is an error;
- * scheduling.tolerations appended), plus the pod's required node affinity and spec.nodeName.
+ * From a pod spec and its RuntimeClass to a PlacementQuery: what kube-apiserver's admission plugins
+ * add before the scheduler sees the pod, plus its required node affinity and spec.nodeName:
+ *
+ * - RuntimeClass: scheduling.nodeSelector merged into nodeSelector (a conflicting key is an error),
+ *   scheduling.tolerations appended;
+ * - DefaultTolerationSeconds (enabled by default): every pod that does not tolerate them gets
+ *   node.kubernetes.io/not-ready:NoExecute and node.kubernetes.io/unreachable:NoExecute for 300 s,
+ *   so those two NoExecute taints never keep a new pod off a node (their NoSchedule twins do).
+ *   Workload templates do not carry them, but the pods created from them will.
  */
 import type { Labels, RuntimeClassInfo, Toleration } from '../cluster/types.js';
 import { requiredAffinityOf } from './node-affinity.js';
@@ -43,6 +49,12 @@ export function tolerationsOf(value: unknown): Toleration[] {
   return out;
 }
 
+/** The tolerations DefaultTolerationSeconds adds (tolerating them again changes nothing). */
+export const DEFAULT_TOLERATIONS: readonly Toleration[] = [
+  { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+  { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+];
+
 export interface QueryOptions {
   readonly requireReady: boolean;
   /** check the class's handler against the handlers nodes report (default true) */
@@ -64,7 +76,7 @@ export function placementOf(spec: Readonly<Record<string, unknown>>, rc: Runtime
     query: {
       selector: selector as Labels,
       affinity: requiredAffinityOf(spec),
-      tolerations: [...tolerationsOf(spec['tolerations']), ...(rc?.tolerations ?? [])],
+      tolerations: [...tolerationsOf(spec['tolerations']), ...(rc?.tolerations ?? []), ...DEFAULT_TOLERATIONS],
       handler: o.checkHandler === false ? undefined : rc?.handler,
       nodeName,
       requireReady: o.requireReady,
@@ -78,7 +90,7 @@ export function classQuery(rc: RuntimeClassInfo, o: QueryOptions): PlacementQuer
   return {
     selector: rc.nodeSelector ?? {},
     affinity: undefined,
-    tolerations: rc.tolerations,
+    tolerations: [...rc.tolerations, ...DEFAULT_TOLERATIONS],
     handler: o.checkHandler === false ? undefined : rc.handler,
     nodeName: undefined,
     requireReady: o.requireReady,

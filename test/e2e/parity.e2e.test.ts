@@ -51,14 +51,21 @@ describe('scheduler parity', () => {
       const out = process.env['PARITY_REPORT'];
       if (out !== undefined && out !== '') {
         const byId = new Map(cases.map((c) => [c.id, c]));
-        writeFileSync(out, JSON.stringify({ summary, disagreements: report.disagreements.map((d) => ({ ...d, case: byId.get(d.caseId) })) }, null, 2));
+        writeFileSync(
+          out,
+          JSON.stringify({ summary, disagreements: report.disagreements.map((d) => ({ ...d, case: byId.get(d.caseId) })) }, null, 2),
+        );
       }
       // the generator must exercise every outcome, or agreement proves little
       expect(summary.outcomes.bound).toBeGreaterThan(0);
       expect(summary.outcomes.unschedulable).toBeGreaterThan(0);
       expect(summary.outcomes.rejected).toBeGreaterThan(0);
       expect(report.otherRejections.map((r) => `${r.pod}: ${JSON.stringify(r.sched)}`)).toEqual([]);
-      expect(report.disagreements.map((d) => `${d.caseId}/${d.pod}: ${JSON.stringify({ verdict: d.verdict, sched: d.sched, handler: d.handler })}`)).toEqual([]);
+      expect(
+        report.disagreements.map(
+          (d) => `${d.caseId}/${d.pod}: ${JSON.stringify({ verdict: d.verdict, sched: d.sched, handler: d.handler })}`,
+        ),
+      ).toEqual([]);
     },
     Math.max(600_000, CASES * 2_000),
   );

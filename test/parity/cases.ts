@@ -84,14 +84,22 @@ const nodeArb = fc.record({
 
 const exprArb: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   fc.constantFrom(...KEYS).chain((key) =>
-    fc.record({ key: fc.constant(key), operator: fc.constantFrom('In', 'NotIn'), values: fc.subarray([...ALPHABET[key]!], { minLength: 1 }) }),
+    fc.record({
+      key: fc.constant(key),
+      operator: fc.constantFrom('In', 'NotIn'),
+      values: fc.subarray([...ALPHABET[key]!], { minLength: 1 }),
+    }),
   ),
   fc.record({ key: fc.constantFrom(...KEYS), operator: fc.constantFrom('Exists', 'DoesNotExist') }),
-  fc.record({ key: fc.constant('gen'), operator: fc.constantFrom('Gt', 'Lt'), values: fc.constantFrom(['0'], ['2'], ['3'], ['-1']) }),
+  fc.record({ key: fc.constant('gen'), operator: fc.constantFrom('Gt', 'Lt'), values: fc.constantFrom(['0'], ['2'], ['3'], ['5']) }),
 );
 
 function termArb(nodeNames: string[]): fc.Arbitrary<Record<string, unknown>> {
-  const field = fc.record({ key: fc.constant('metadata.name'), operator: fc.constantFrom('In', 'NotIn'), values: fc.constantFrom(...nodeNames).map((n) => [n]) });
+  const field = fc.record({
+    key: fc.constant('metadata.name'),
+    operator: fc.constantFrom('In', 'NotIn'),
+    values: fc.constantFrom(...nodeNames).map((n) => [n]),
+  });
   return fc
     .record({ matchExpressions: fc.array(exprArb, { maxLength: 2 }), matchFields: fc.array(field, { maxLength: 1 }) }, { requiredKeys: [] })
     .map((t) => Object.fromEntries(Object.entries(t).filter(([, v]) => Array.isArray(v) && v.length > 0)));
@@ -104,7 +112,11 @@ function podArb(caseId: string, nodeNames: string[], classNames: string[]): fc.A
       nodeSelector: selectorArb(1),
       tolerations: fc.subarray(TOLERATIONS, { maxLength: 2 }),
       terms: fc.option(fc.array(termArb(nodeNames), { minLength: 1, maxLength: 2 }), { freq: 2, nil: undefined }),
-      nodeName: fc.option(fc.constantFrom(...nodeNames, `${caseId}-missing`), { freq: 6, nil: undefined }),
+      // about one pod in six names its node
+      nodeName: fc.oneof(
+        { arbitrary: fc.constant(undefined), weight: 5 },
+        { arbitrary: fc.constantFrom(...nodeNames, `${caseId}-missing`), weight: 1 },
+      ),
     },
     { requiredKeys: ['runtimeClassName', 'nodeSelector', 'tolerations'] },
   );
@@ -113,7 +125,9 @@ function podArb(caseId: string, nodeNames: string[], classNames: string[]): fc.A
 const classArb = fc.record(
   {
     handler: fc.constantFrom('wasmtime', 'spin'),
-    scheduling: fc.option(fc.record({ nodeSelector: selectorArb(2), tolerations: fc.subarray(TOLERATIONS, { maxLength: 1 }) }), { nil: undefined }),
+    scheduling: fc.option(fc.record({ nodeSelector: selectorArb(2), tolerations: fc.subarray(TOLERATIONS, { maxLength: 1 }) }), {
+      nil: undefined,
+    }),
   },
   { requiredKeys: ['handler'] },
 );
@@ -125,19 +139,24 @@ export function caseArb(caseId: string): fc.Arbitrary<ParityCase> {
     .chain(({ nodes, classes }) => {
       const nodeNames = nodes.map((_, i) => `${caseId}-n${i}`);
       const classNames = classes.map((_, i) => `${caseId}-rc${i}`);
-      return fc.array(podArb(caseId, nodeNames, classNames), { minLength: 1, maxLength: 3 }).map(
-        (pods): ParityCase => ({
-          id: caseId,
-          nodes: nodes.map((n, i) => {
-            const taints = [...n.taints];
-            if (!n.ready && n.notReadyTaint !== 'none') taints.push({ key: 'node.kubernetes.io/not-ready', effect: n.notReadyTaint });
-            if (n.unschedulable && n.unschedulableTaint) taints.push({ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' });
-            return { name: nodeNames[i]!, labels: n.labels, taints, ready: n.ready, unschedulable: n.unschedulable, runtimeHandlers: n.runtimeHandlers };
-          }),
-          classes: classes.map((c, i) => ({ name: classNames[i]!, ...c })),
-          pods: pods.map((p, i) => ({ name: `${caseId}-p${i}`, ...p })),
+      return fc.array(podArb(caseId, nodeNames, classNames), { minLength: 1, maxLength: 3 }).map((pods): ParityCase => ({
+        id: caseId,
+        nodes: nodes.map((n, i) => {
+          const taints = [...n.taints];
+          if (!n.ready && n.notReadyTaint !== 'none') taints.push({ key: 'node.kubernetes.io/not-ready', effect: n.notReadyTaint });
+          if (n.unschedulable && n.unschedulableTaint) taints.push({ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' });
+          return {
+            name: nodeNames[i]!,
+            labels: n.labels,
+            taints,
+            ready: n.ready,
+            unschedulable: n.unschedulable,
+            runtimeHandlers: n.runtimeHandlers,
+          };
         }),
-      );
+        classes: classes.map((c, i) => ({ name: classNames[i]!, ...c })),
+        pods: pods.map((p, i) => ({ name: `${caseId}-p${i}`, ...p })),
+      }));
     });
 }
 

@@ -48,8 +48,20 @@ export function nodeObject(n: GenNode, caseId: string, batch: string): object {
       capacity,
       allocatable: capacity,
       addresses: [{ type: 'InternalIP', address: '127.0.0.1' }],
-      nodeInfo: { kubeletVersion: 'v1.35.4', containerRuntimeVersion: 'containerd://2.1.0', operatingSystem: 'linux', architecture: 'amd64' },
-      ...(n.runtimeHandlers.length === 0 ? {} : { runtimeHandlers: n.runtimeHandlers.map((name) => ({ name, features: { recursiveReadOnlyMounts: false, userNamespaces: false } })) }),
+      nodeInfo: {
+        kubeletVersion: 'v1.35.4',
+        containerRuntimeVersion: 'containerd://2.1.0',
+        operatingSystem: 'linux',
+        architecture: 'amd64',
+      },
+      ...(n.runtimeHandlers.length === 0
+        ? {}
+        : {
+            runtimeHandlers: n.runtimeHandlers.map((name) => ({
+              name,
+              features: { recursiveReadOnlyMounts: false, userNamespaces: false },
+            })),
+          }),
     },
   };
 }
@@ -70,7 +82,9 @@ export function podSpec(p: GenPod, caseId: string): Record<string, unknown> {
     runtimeClassName: p.runtimeClassName,
     nodeSelector: { ...p.nodeSelector, [CASE_LABEL]: caseId },
     ...(p.tolerations.length === 0 ? {} : { tolerations: p.tolerations }),
-    ...(p.terms === undefined ? {} : { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: p.terms } } } }),
+    ...(p.terms === undefined
+      ? {}
+      : { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: p.terms } } } }),
     ...(p.nodeName === undefined ? {} : { nodeName: p.nodeName }),
     containers: [{ name: 'app', image: 'registry.invalid/wasm:1' }],
     terminationGracePeriodSeconds: 0,
@@ -80,7 +94,8 @@ export function podSpec(p: GenPod, caseId: string): Record<string, unknown> {
 /** Adds matchFields requirements to every non-empty term (an empty term must stay empty: it matches nothing). */
 function withFields(spec: Record<string, unknown>, fields: object[]): Record<string, unknown> {
   if (fields.length === 0) return spec;
-  const affinity = spec['affinity'] as { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: Record<string, unknown[]>[] } } } | undefined;
+  const affinity = spec['affinity'] as
+    { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: Record<string, unknown[]>[] } } } | undefined;
   const terms = affinity?.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms ?? [{}];
   const pinned = terms.map((t) => {
     const empty = (t['matchExpressions']?.length ?? 0) === 0 && (t['matchFields']?.length ?? 0) === 0;
@@ -99,7 +114,12 @@ export function schedulerSpec(spec: Record<string, unknown>, lackingHandler: rea
 }
 
 export function podObject(name: string, spec: Record<string, unknown>, caseId: string, batch: string): object {
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: NAMESPACE, labels: { [CASE_LABEL]: caseId, [BATCH_LABEL]: batch } }, spec };
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: NAMESPACE, labels: { [CASE_LABEL]: caseId, [BATCH_LABEL]: batch } },
+    spec,
+  };
 }
 
 export function classOf(c: ParityCase, name: string): GenClass {

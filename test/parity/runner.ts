@@ -10,7 +10,17 @@
 import { ApiClient, ApiError, pool } from '../../bench/api.js';
 import type { ControlPlane } from '../../src/controlplane/controlplane.js';
 import type { ParityCase } from './cases.js';
-import { BATCH_LABEL, CASE_LABEL, classOf, NAMESPACE, nodeObject, podObject, podSpec, runtimeClassObject, schedulerSpec } from './objects.js';
+import {
+  BATCH_LABEL,
+  CASE_LABEL,
+  classOf,
+  NAMESPACE,
+  nodeObject,
+  podObject,
+  podSpec,
+  runtimeClassObject,
+  schedulerSpec,
+} from './objects.js';
 import { schedNodeOf, verdictFor, type Verdict } from './verdict.js';
 
 export type Outcome = { kind: 'bound'; node: string } | { kind: 'unschedulable'; message: string } | { kind: 'rejected'; message: string };
@@ -59,7 +69,8 @@ async function createPod(api: ApiClient, obj: object): Promise<Outcome | undefin
     await api.must('POST', `/api/v1/namespaces/${NAMESPACE}/pods`, obj);
     return undefined;
   } catch (err) {
-    if (err instanceof ApiError && (err.status === 403 || err.status === 422 || err.status === 400)) return { kind: 'rejected', message: err.message };
+    if (err instanceof ApiError && (err.status === 403 || err.status === 422 || err.status === 400))
+      return { kind: 'rejected', message: err.message };
     throw err;
   }
 }
@@ -83,11 +94,25 @@ async function runBatch(api: ApiClient, cases: ParityCase[], batch: string): Pro
   await pool(nodes.length, 16, async (i) => void (await api.must('POST', '/api/v1/nodes', nodes[i])));
   // the barrier: created last, so binding to it proves the scheduler has seen the batch's nodes
   const barrier = `barrier-${batch}`;
-  await api.must('POST', '/api/v1/nodes', nodeObject({ name: barrier, labels: { barrier }, taints: [], ready: true, unschedulable: false, runtimeHandlers: [] }, barrier, batch));
-  await api.must('POST', `/api/v1/namespaces/${NAMESPACE}/pods`, podObject(barrier, { nodeSelector: { barrier }, tolerations: [{ operator: 'Exists' }], containers: [{ name: 'app', image: 'registry.invalid/x:1' }] }, barrier, batch));
+  await api.must(
+    'POST',
+    '/api/v1/nodes',
+    nodeObject({ name: barrier, labels: { barrier }, taints: [], ready: true, unschedulable: false, runtimeHandlers: [] }, barrier, batch),
+  );
+  await api.must(
+    'POST',
+    `/api/v1/namespaces/${NAMESPACE}/pods`,
+    podObject(
+      barrier,
+      { nodeSelector: { barrier }, tolerations: [{ operator: 'Exists' }], containers: [{ name: 'app', image: 'registry.invalid/x:1' }] },
+      barrier,
+      batch,
+    ),
+  );
   await waitFor(
     `the barrier pod ${barrier} to be bound`,
-    async () => ((await api.json<RawPod>('GET', `/api/v1/namespaces/${NAMESPACE}/pods/${barrier}`)).spec.nodeName === barrier ? true : undefined),
+    async () =>
+      (await api.json<RawPod>('GET', `/api/v1/namespaces/${NAMESPACE}/pods/${barrier}`)).spec.nodeName === barrier ? true : undefined,
     120_000,
   );
 
@@ -116,7 +141,8 @@ async function runBatch(api: ApiClient, cases: ParityCase[], batch: string): Pro
       const schedName = `${p.name}-s`;
       const handlerName = verdict.lackingHandler.length > 0 ? `${p.name}-h` : schedName;
       toCreate.push([schedName, podObject(schedName, schedulerSpec(spec), c.id, batch)]);
-      if (handlerName !== schedName) toCreate.push([handlerName, podObject(handlerName, schedulerSpec(spec, verdict.lackingHandler), c.id, batch)]);
+      if (handlerName !== schedName)
+        toCreate.push([handlerName, podObject(handlerName, schedulerSpec(spec, verdict.lackingHandler), c.id, batch)]);
       pending.push({ c, pod: p.name, verdict, schedName, handlerName, created: new Map() });
     }
   }
@@ -168,7 +194,12 @@ async function runBatch(api: ApiClient, cases: ParityCase[], batch: string): Pro
 }
 
 /** Runs `cases` in batches of `batchSize`; reports every pod's verdicts and outcomes. */
-export async function runParity(cp: ControlPlane, cases: ParityCase[], batchSize = 50, log: (s: string) => void = () => undefined): Promise<ParityReport> {
+export async function runParity(
+  cp: ControlPlane,
+  cases: ParityCase[],
+  batchSize = 50,
+  log: (s: string) => void = () => undefined,
+): Promise<ParityReport> {
   const t0 = Date.now();
   const api = client(cp);
   try {

@@ -17,7 +17,9 @@ interface RawNode {
 }
 
 export function schedNodeOf(raw: RawNode): SchedNode {
-  const taints: Taint[] = (raw.spec?.taints ?? []).map((t) => (t.value === undefined || t.value === '' ? { key: t.key, effect: t.effect } : { key: t.key, value: t.value, effect: t.effect }));
+  const taints: Taint[] = (raw.spec?.taints ?? []).map((t) =>
+    t.value === undefined || t.value === '' ? { key: t.key, effect: t.effect } : { key: t.key, value: t.value, effect: t.effect },
+  );
   return {
     name: raw.metadata?.name ?? '',
     labels: raw.metadata?.labels ?? {},
@@ -29,7 +31,13 @@ export function schedNodeOf(raw: RawNode): SchedNode {
 }
 
 export function classInfo(c: GenClass): RuntimeClassInfo {
-  return { name: c.name, handler: c.handler, labels: {}, nodeSelector: c.scheduling?.nodeSelector, tolerations: c.scheduling?.tolerations ?? [] };
+  return {
+    name: c.name,
+    handler: c.handler,
+    labels: {},
+    nodeSelector: c.scheduling?.nodeSelector,
+    tolerations: c.scheduling?.tolerations ?? [],
+  };
 }
 
 export interface Verdict {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RuntimeClassInfo } from '../../../src/cluster/types.js';
 import { handlerFact, runtimeHandlersOf } from '../../../src/scheduling/handlers.js';
-import { classQuery, placementOf } from '../../../src/scheduling/query.js';
+import { classQuery, DEFAULT_TOLERATIONS, placementOf } from '../../../src/scheduling/query.js';
 
 const rc: RuntimeClassInfo = {
   name: 'wasm1',
@@ -31,6 +31,7 @@ describe('placementOf: what the RuntimeClass admission plugin merges, plus affin
     expect(p.query.tolerations).toEqual([
       { key: 'gpu', operator: 'Exists', effect: 'NoSchedule' },
       { key: 'wasm', operator: 'Exists' },
+      ...DEFAULT_TOLERATIONS,
     ]);
     expect(p.query.nodeName).toBe('n1');
     expect(p.query.handler).toBe('wasmtime');
@@ -46,11 +47,18 @@ describe('placementOf: what the RuntimeClass admission plugin merges, plus affin
     expect(p.query).toEqual({
       selector: {},
       affinity: undefined,
-      tolerations: [],
+      tolerations: DEFAULT_TOLERATIONS,
       handler: undefined,
       nodeName: undefined,
       requireReady: true,
     });
+  });
+  it('DefaultTolerationSeconds: the not-ready and unreachable NoExecute taints never block a new pod', () => {
+    const q = placementOf({}, undefined, { requireReady: false }).query;
+    expect(q.tolerations.map((t) => `${t.key}:${t.effect}`)).toEqual([
+      'node.kubernetes.io/not-ready:NoExecute',
+      'node.kubernetes.io/unreachable:NoExecute',
+    ]);
   });
   it('classQuery and checkHandler: false', () => {
     expect(classQuery(rc, { requireReady: true, checkHandler: false })).toMatchObject({ selector: rc.nodeSelector, handler: undefined });
