@@ -4,11 +4,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { ClusterState } from '../cluster/types.js';
-import { isRecord, str } from '../cluster/lean.js';
+import { isRecord, str } from '../objects/json.js';
 import { parseObjects } from '../cluster/snapshot.js';
 import type { Config } from '../config/config.js';
-import { handlesKind, mutate, validate } from '../rules/engine.js';
-import type { AdmissionRequest, JsonPatchOp } from '../rules/types.js';
+import { mutate, validate } from '../decide/engine.js';
+import { handles, kindOfObject } from '../kinds/registry.js';
+import type { AdmissionRequest } from '../review/envelope.js';
+import type { JsonPatchOp } from '../review/response.js';
 
 export interface CheckReport {
   lines: string[];
@@ -29,16 +31,16 @@ export function checkObjects(objects: unknown[], state: ClusterState, config: Co
   const report: CheckReport = { lines: [], denied: 0, checked: 0 };
   for (const obj of objects) {
     if (!isRecord(obj)) continue;
-    const kind = str(obj['kind']) ?? '';
-    if (!handlesKind('validate', kind)) continue;
+    // by group and kind (a manifest without apiVersion: by kind alone)
+    const record = kindOfObject(obj);
+    if (!handles(record, 'validate')) continue;
+    const kind = record.kind;
     const meta = isRecord(obj['metadata']) ? obj['metadata'] : {};
     const name = str(meta['name']) ?? str(meta['generateName']) ?? '(unnamed)';
     const namespace = str(meta['namespace']) ?? 'default';
-    const apiVersion = str(obj['apiVersion']) ?? 'v1';
-    const [group, version] = apiVersion.includes('/') ? apiVersion.split('/', 2) : ['', apiVersion];
     const base: AdmissionRequest = {
       uid: `check-${report.checked}`,
-      kind: { group: group ?? '', version: version ?? '', kind },
+      kind: { group: record.group, version: record.version, kind },
       operation: 'CREATE',
       name,
       namespace,
@@ -47,7 +49,7 @@ export function checkObjects(objects: unknown[], state: ClusterState, config: Co
     report.checked++;
     const label = kind === 'RuntimeClass' || kind === 'Node' ? `${kind} ${name}` : `${kind} ${namespace}/${name}`;
     let admitted: unknown = obj;
-    if (handlesKind('mutate', kind)) {
+    if (handles(record, 'mutate')) {
       const m = mutate(base, state, config);
       for (const op of m.patch ?? []) {
         admitted = applyAdd(admitted, op);

@@ -8,7 +8,7 @@ import { loadKubeConfig, startLiveState } from '../cluster/live.js';
 import { loadSnapshot } from '../cluster/snapshot.js';
 import { loadConfig } from '../config/config.js';
 import { webhookYaml } from '../deploy/webhooks.js';
-import { RULES } from '../rules/index.js';
+import { RULES } from '../rules/registry.js';
 import { checkFiles } from './check.js';
 import { playground } from './playground.js';
 import { startServer } from './serve.js';

@@ -9,7 +9,8 @@
  */
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { isRecord, leanNode } from '../cluster/lean.js';
+import { leanNode } from '../cluster/lean.js';
+import { isRecord } from '../objects/json.js';
 import { parseObjects } from '../cluster/snapshot.js';
 import { parseConfig } from '../config/config.js';
 import { createNode, startControlPlane, type ControlPlane } from '../controlplane/controlplane.js';

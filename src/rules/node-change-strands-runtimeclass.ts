@@ -3,10 +3,10 @@
  * with no usable node. The admin hears what they just stranded before pods pile up in Pending.
  */
 import type { NodeInfo, RuntimeClassInfo } from '../cluster/types.js';
-import { formatTaint, plural, sortedPairs } from './format.js';
-import { blockingTaints, whyUnusable } from './placement.js';
-import type { Rule, RuleContext } from './types.js';
-import { wasmClasses } from './wasm.js';
+import { formatTaint, plural, sortedPairs } from '../decide/format.js';
+import { blockingTaints, whyUnusable } from '../decide/placement.js';
+import type { NodeUpdateCheck, Rule, RuleContext } from '../decide/types.js';
+import { wasmClasses } from '../decide/wasm.js';
 
 function matches(node: NodeInfo, rc: RuntimeClassInfo): boolean {
   return Object.entries(rc.nodeSelector ?? {}).every(([k, v]) => node.labels[k] === v);
@@ -37,28 +37,30 @@ function describeChange(oldNode: NodeInfo, newNode: NodeInfo, rc: RuntimeClassIn
   return parts.join(' and ');
 }
 
+const nodeUpdate: NodeUpdateCheck = (oldNode, newNode, ctx) => {
+  const out: string[] = [];
+  for (const rc of wasmClasses(ctx)) {
+    if (!usableFor(oldNode, rc, ctx) || usableFor(newNode, rc, ctx)) continue;
+    if (otherUsableNode(rc, newNode.name, ctx)) continue;
+    const pods = ctx.state.podsUsingRuntimeClass(rc.name);
+    const podText =
+      pods === undefined || pods === 0 ? '' : ` it is used by ${plural(pods, 'pod')} that ${pods === 1 ? 'has' : 'have'} not finished, and`;
+    const label = sortedPairs(rc.nodeSelector ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+    out.push(
+      `This change to Node ${newNode.name} ${describeChange(oldNode, newNode, rc)}, which leaves RuntimeClass ${rc.name} ` +
+        `(handler ${rc.handler}) with no Ready, schedulable node:${podText} new pods of this class will stay Pending. ` +
+        `Fix: revert the change, or first prepare another node with the ${rc.handler} shim` +
+        (label === '' ? '.' : ` and label it: kubectl label nodes <node> ${label}.`),
+    );
+  }
+  return out;
+};
+
 export const nodeChangeStrandsRuntimeclass: Rule = {
   id: 'node-change-strands-runtimeclass',
   summary: 'A Node label change or cordon does not leave a Wasm RuntimeClass without any usable node.',
   defaultMode: 'warn',
-  nodeUpdate(oldNode, newNode, ctx) {
-    const out: string[] = [];
-    for (const rc of wasmClasses(ctx)) {
-      if (!usableFor(oldNode, rc, ctx) || usableFor(newNode, rc, ctx)) continue;
-      if (otherUsableNode(rc, newNode.name, ctx)) continue;
-      const pods = ctx.state.podsUsingRuntimeClass(rc.name);
-      const podText =
-        pods === undefined || pods === 0 ? '' : ` it is used by ${plural(pods, 'pod')} that ${pods === 1 ? 'has' : 'have'} not finished, and`;
-      const label = sortedPairs(rc.nodeSelector ?? {})
-        .map(([k, v]) => `${k}=${v}`)
-        .join(' ');
-      out.push(
-        `This change to Node ${newNode.name} ${describeChange(oldNode, newNode, rc)}, which leaves RuntimeClass ${rc.name} ` +
-          `(handler ${rc.handler}) with no Ready, schedulable node:${podText} new pods of this class will stay Pending. ` +
-          `Fix: revert the change, or first prepare another node with the ${rc.handler} shim` +
-          (label === '' ? '.' : ` and label it: kubectl label nodes <node> ${label}.`),
-      );
-    }
-    return out;
-  },
+  checks: { Node: { UPDATE: nodeUpdate } },
 };

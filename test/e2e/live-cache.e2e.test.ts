@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLiveState, loadKubeConfig, type LiveState } from '../../src/cluster/live.js';
 import { parseConfig } from '../../src/config/config.js';
-import { validate } from '../../src/rules/engine.js';
+import { validate } from '../../src/decide/engine.js';
 import { applyObjects, createNode, kubectlOk, setNodeReady, startControlPlane, waitFor, type ControlPlane } from '../harness/controlplane.js';
 import { podObject, request } from '../harness/fixtures.js';
 

@@ -7,6 +7,7 @@ import { generateWebhookCerts } from '../../src/certs/generate.js';
 import type { MemoryState } from '../../src/cluster/memory-state.js';
 import type { ClusterState } from '../../src/cluster/types.js';
 import { BODY_LIMIT } from '../../src/server/app.js';
+import type { Rule } from '../../src/decide/types.js';
 import { nodesAvailable } from '../../src/rules/nodes-available.js';
 import { config, podObject, review, seedCluster } from '../harness/fixtures.js';
 import {
@@ -250,7 +251,7 @@ describe('webhook server over TLS (default config, seed cluster)', () => {
       // without the fault the same pod is allowed
       expect(asReview(await postJson(url('/validate'), body, { ca })).response.allowed).toBe(true);
 
-      const spy = vi.spyOn(nodesAvailable, 'pod').mockImplementation(() => {
+      const spy = vi.spyOn(nodesAvailable.checks.podTemplate as Required<NonNullable<Rule['checks']['podTemplate']>>, 'CREATE').mockImplementation(() => {
         throw new Error('simulated nodes-available failure');
       });
       const again = review(podObject({ spec: { runtimeClassName: 'wasm1' } }));
