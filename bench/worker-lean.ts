@@ -13,6 +13,7 @@
  * The rule engine is imported only after the memory measurement, so the memory figure is the
  * cache's alone over the same module set as the baseline worker.
  */
+import type { SchedulingIndex } from '../src/scheduling/node-index.js';
 import { performance, PerformanceObserver } from 'node:perf_hooks';
 import type { ClusterState, Labels, NodeInfo, RuntimeClassInfo, SyncStatus, Toleration } from '../src/cluster/types.js';
 import type { MemoryState } from '../src/cluster/memory-state.js';
@@ -135,6 +136,10 @@ class ScanState implements ClusterState {
   podsUsingRuntimeClass(name: string): number | undefined {
     return this.s.podsUsingRuntimeClass(name);
   }
+  /** the pod placement search has no scan form: it shares the real index (questionScan below is the scan) */
+  schedulingIndex(): SchedulingIndex {
+    return this.s.schedulingIndex();
+  }
 }
 
 /**
@@ -144,7 +149,11 @@ class ScanState implements ClusterState {
 async function stopGuarded(stop: () => Promise<void>): Promise<string[]> {
   const errors: string[] = [];
   const onError = (err: unknown): void => {
-    errors.push(err instanceof Error ? `${err.name}: ${err.message}${(err as NodeJS.ErrnoException).code ? ` (${(err as NodeJS.ErrnoException).code})` : ''}` : String(err));
+    errors.push(
+      err instanceof Error
+        ? `${err.name}: ${err.message}${(err as NodeJS.ErrnoException).code ? ` (${(err as NodeJS.ErrnoException).code})` : ''}`
+        : String(err),
+    );
   };
   process.on('uncaughtException', onError);
   try {

@@ -85,7 +85,8 @@ export function auditObjects(objects: unknown[], state: ClusterState, config: Co
 
 export function formatAudit(report: AuditReport): string {
   const lines = report.findings.map(
-    (f) => `${f.mode.toUpperCase().padEnd(7)} ${f.kind} ${f.namespace === undefined ? '' : `${f.namespace}/`}${f.name}: [${f.rule}] ${f.message}`,
+    (f) =>
+      `${f.mode.toUpperCase().padEnd(7)} ${f.kind} ${f.namespace === undefined ? '' : `${f.namespace}/`}${f.name}: [${f.rule}] ${f.message}`,
   );
   const counts = (['enforce', 'warn', 'audit'] as const).map((m) => `${report.findings.filter((f) => f.mode === m).length} ${m}`);
   lines.push(

@@ -1,18 +1,11 @@
 /**
- * The shapes the scheduling predicates work on. They extend the lean cluster records
- * (src/cluster/types.ts) with what kube-scheduler's filters and kubelet's handler check read and
- * the lean Node does not keep yet: the runtime handlers kubelet reports.
+ * The shapes the scheduling predicates work on, on top of the lean cluster records
+ * (src/cluster/types.ts).
  */
 import type { Labels, NodeInfo, Taint, Toleration } from '../cluster/types.js';
 
-/** A Node as the scheduling predicates see it. */
-export interface SchedNode extends NodeInfo {
-  /**
-   * status.runtimeHandlers[].name as kubelet reports them (Kubernetes 1.31+ with containerd 2.x).
-   * Empty: the node reports none (older kubelet, containerd 1.x), so the labels alone are judged.
-   */
-  readonly runtimeHandlers: readonly string[];
-}
+/** A Node as the scheduling predicates see it: the lean Node, which keeps the reported handlers. */
+export type SchedNode = NodeInfo;
 
 export type NodeSelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'Gt' | 'Lt';
 
