@@ -10,6 +10,7 @@ import type { ClusterState } from '../cluster/types.js';
 import type { Config, Mode } from '../config/config.js';
 import { validate } from '../decide/engine.js';
 import type { RuleId } from '../decide/types.js';
+import { nodesPromisingMissingHandlers, runtimeclassSelectorMatches } from '../rules/runtimeclass-selector-matches.js';
 import { kindOf, kindOfObject } from '../kinds/registry.js';
 import { isRecord, str } from '../objects/json.js';
 import { controllerOf, deletionTimestampOf, groupVersionOf, nameOf, namespaceOf, uidOf } from '../objects/metadata.js';
@@ -79,6 +80,12 @@ export function auditObjects(objects: unknown[], state: ClusterState, config: Co
     if (result.findings.length === 0 && !result.allowed) {
       report.findings.push({ ...where, rule: 'wasmgate', mode: 'enforce', message: result.message ?? 'denied' });
     }
+  }
+  // Nodes are not admitted objects the audit walks, but the handlers their kubelets report can break
+  // a RuntimeClass's promise: every node whose labels promise a handler it does not report
+  const rule = runtimeclassSelectorMatches;
+  for (const { node, message } of nodesPromisingMissingHandlers({ state, config })) {
+    report.findings.push({ kind: 'Node', name: node, rule: rule.id, mode: config.rules[rule.id] ?? rule.defaultMode, message });
   }
   return report;
 }

@@ -44,7 +44,7 @@ function termText(t: TermReport): string {
   const name = `term ${t.index + 1}`;
   if (t.never === 'it is empty') return `${name} is empty, and an empty term matches no node`;
   if (t.never !== undefined) return `${name} can never match (${t.never})`;
-  const exclusions = t.expressions.filter((e) => e.excludes > 0).map((e) => `${e.text} excludes ${e.excludes}`);
+  const exclusions = t.expressions.filter((e) => e.excludes > 0).map((e) => `${e.text} excludes ${e.excludes} of them`);
   const all = t.expressions.map((e) => e.text).join(' AND ');
   return `${name} (${all}) matches none: ${exclusions.length === 0 ? 'its expressions exclude different nodes' : exclusions.join(', ')}`;
 }
@@ -161,7 +161,7 @@ export function explainNoUsableNode(r: NoNodeReport, o: ExplainOptions): string 
     });
     const more = r.handlerMissing.length > 3 ? ` and ${r.handlerMissing.length - 3} more` : '';
     reasons.push(
-      `${count(r.handlerMissing.length, 'reports', 'report')} runtime handlers without ${o.handler}, so its pods would fail with ` +
+      `${count(r.handlerMissing.length, 'reports', 'report')} runtime handlers without ${o.handler}, so pods placed there would fail with ` +
         `no runtime for "${o.handler}" is configured (${shown.join('; ')}${more})`,
     );
     fixes.push(handlerFix(r, o.handler));

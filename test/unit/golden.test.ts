@@ -345,6 +345,105 @@ const cases: Golden[] = [
     run: () => check(runtimeClassObject('wasm1', 'wasmtime', W), stateOf([], [])),
     expect: 'warned',
   },
+  // issue 11: required node affinity, spec.nodeName, the handlers kubelet reports, made-up reserved keys
+  {
+    name: 'nodes-available-affinity-excludes',
+    run: () =>
+      check(
+        pod('hello', {
+          runtimeClassName: 'wasm1',
+          affinity: {
+            nodeAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: {
+                nodeSelectorTerms: [
+                  { matchExpressions: [{ key: 'topology.kubernetes.io/zone', operator: 'In', values: ['eu-3'] }] },
+                  {
+                    matchExpressions: [
+                      { key: 'kubernetes.io/arch', operator: 'NotIn', values: ['amd64', 'arm64'] },
+                      { key: 'tier', operator: 'Exists' },
+                    ],
+                  },
+                ],
+              },
+            },
+          },
+        }),
+        stateOf(
+          [
+            node('plain-1', { 'topology.kubernetes.io/zone': 'eu-3' }),
+            node('wasm-1', { ...W, 'topology.kubernetes.io/zone': 'eu-1', 'kubernetes.io/arch': 'amd64' }),
+            node('wasm-2', { ...W, 'topology.kubernetes.io/zone': 'eu-2', 'kubernetes.io/arch': 'arm64' }),
+          ],
+          [runtimeClass('wasm1', 'wasmtime', W)],
+        ),
+      ),
+    expect: 'denied',
+  },
+  {
+    name: 'nodes-available-handler-missing',
+    run: () =>
+      check(
+        pod('hello', { runtimeClassName: 'wasm1' }),
+        stateOf(
+          [node('plain-1'), node('wasm-1', W, { runtimeHandlers: ['runc', 'spin'] }), node('wasm-2', W, { unschedulable: true })],
+          [runtimeClass('wasm1', 'wasmtime', W)],
+        ),
+      ),
+    expect: 'denied',
+  },
+  {
+    name: 'nodes-available-node-name-missing',
+    run: () =>
+      check(
+        pod('hello', { runtimeClassName: 'wasm1', nodeName: 'wasm-9' }),
+        stateOf([node('wasm-1', W)], [runtimeClass('wasm1', 'wasmtime', W)]),
+      ),
+    expect: 'denied',
+  },
+  {
+    name: 'nodes-available-node-name-lacks',
+    run: () =>
+      check(
+        pod('hello', { runtimeClassName: 'wasm1', nodeName: 'plain-1' }),
+        stateOf([node('plain-1', {}, { runtimeHandlers: ['runc'] }), node('wasm-1', W)], [runtimeClass('wasm1', 'wasmtime', W)]),
+      ),
+    expect: 'denied',
+  },
+  {
+    name: 'runtimeclass-selector-matches-handler-missing',
+    run: () => check(runtimeClassObject('wasm1', 'wasmtime', W), stateOf([node('wasm-1', W, { runtimeHandlers: ['runc', 'spin'] })], [])),
+    expect: 'warned',
+  },
+  {
+    name: 'reserved-label-keys-pod-made-up-node-kubernetes-io',
+    run: () =>
+      check(
+        pod('hello', { runtimeClassName: 'wasm1', nodeSelector: { 'node.kubernetes.io/wasmtime': 'true' } }),
+        stateOf([node('wasm-1', { ...W, 'node.kubernetes.io/wasmtime': 'true' })], [runtimeClass('wasm1', 'wasmtime', W)]),
+      ),
+    expect: 'denied',
+  },
+  {
+    name: 'reserved-label-keys-runtimeclass-made-up-node-kubernetes-io',
+    run: () =>
+      check(
+        runtimeClassObject('wasm1', 'wasmtime', { 'node.kubernetes.io/wasmtime': 'true' }),
+        stateOf([node('wasm-1', { 'node.kubernetes.io/wasmtime': 'true' })], []),
+      ),
+    expect: 'denied',
+  },
+  {
+    name: 'node-change-label-promises-missing-handler',
+    run: () =>
+      check(
+        nodeObject('wasm-3', W, { runtimeHandlers: ['runc', 'spin'] }),
+        stateOf([node('wasm-1', W), node('wasm-3', {}, { runtimeHandlers: ['runc', 'spin'] })], [runtimeClass('wasm1', 'wasmtime', W)]),
+        config(),
+        'UPDATE',
+        nodeObject('wasm-3', {}, { runtimeHandlers: ['runc', 'spin'] }),
+      ),
+    expect: 'warned',
+  },
   // node-change-strands-runtimeclass
   {
     name: 'node-change-label-removed',

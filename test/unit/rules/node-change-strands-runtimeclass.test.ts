@@ -217,3 +217,29 @@ describe('node-change-strands-runtimeclass', () => {
     for (const re of matches ?? []) expect(messages[0]).toMatch(re);
   });
 });
+
+describe('node-change-strands-runtimeclass: the handlers kubelet reports (issue 11)', () => {
+  const ctx = (nodes: NodeInfo[]) => ctxOf(stateOf(nodes, [runtimeClass('wasm1', 'wasmtime', W)]));
+  const check = rule.checks.Node!.UPDATE!;
+  it('warns when a label sends a class to a node whose kubelet reports other handlers', () => {
+    const before = node('w3', {}, { runtimeHandlers: ['runc', 'spin'] });
+    const after = node('w3', W, { runtimeHandlers: ['runc', 'spin'] });
+    const messages = check(before, after, ctx([node('w1', W), before]));
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toContain('This change to Node w3 labels it wasmtime-enabled=yes');
+    expect(messages[0]).toContain('its kubelet reports the runtime handlers runc and spin, not wasmtime');
+  });
+  it('is silent when the node reports the handler, or reports none', () => {
+    for (const handlers of [['runc', 'wasmtime'], []]) {
+      const before = node('w3', {}, { runtimeHandlers: handlers });
+      expect(check(before, node('w3', W, { runtimeHandlers: handlers }), ctx([node('w1', W), before]))).toEqual([]);
+    }
+  });
+  it("a node missing the handler does not count as the class's last usable node", () => {
+    const w1 = node('w1', W);
+    const w2 = node('w2', W, { runtimeHandlers: ['runc'] });
+    const messages = check(w1, node('w1'), ctx([w1, w2]));
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toContain('which leaves RuntimeClass wasm1 (handler wasmtime) with no Ready, schedulable node');
+  });
+});

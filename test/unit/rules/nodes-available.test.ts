@@ -436,3 +436,114 @@ describe('nodes-available', () => {
     expect(rule.checks.podTemplate!.CREATE!(podT(), named('wasm1'), ctxOf(seedCluster()))).toEqual([]);
   });
 });
+
+// issue 11: required node affinity, spec.nodeName, the handlers kubelet reports
+const req = (...terms: unknown[]) => ({
+  affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms } } },
+});
+const zoneIn = (...values: string[]) => ({ matchExpressions: [{ key: 'zone', operator: 'In', values }] });
+const specPod = (spec: Record<string, unknown>): PodTarget => podT({ spec });
+
+const issue11: Case[] = [
+  {
+    name: 'affinity matches a Wasm node',
+    state: cluster([node('w1', { ...W, zone: 'a' })]),
+    target: specPod(req(zoneIn('a'))),
+    fires: false,
+  },
+  {
+    name: 'affinity excludes every Wasm node: names the term and the counts',
+    state: cluster([node('w1', { ...W, zone: 'a' }), node('w2', { ...W, zone: 'b' })]),
+    target: specPod(req(zoneIn('c'))),
+    fires: true,
+    contains: [
+      '2 nodes match the node selector wasmtime-enabled=yes, but the required node affinity',
+      'term 1 (zone In [c]) matches none: zone In [c] excludes 2 of them',
+    ],
+  },
+  {
+    name: 'terms are ORed',
+    state: cluster([node('w1', { ...W, zone: 'b' })]),
+    target: specPod(req(zoneIn('c'), zoneIn('b'))),
+    fires: false,
+  },
+  {
+    name: 'an empty term matches nothing',
+    state: cluster([node('w1', W)]),
+    target: specPod(req({})),
+    fires: true,
+    contains: ['term 1 is empty, and an empty term matches no node'],
+  },
+  {
+    name: 'Gt on an integer label',
+    state: cluster([node('w1', { ...W, gen: '3' })]),
+    target: specPod(req({ matchExpressions: [{ key: 'gen', operator: 'Gt', values: ['3'] }] })),
+    fires: true,
+    contains: ['gen Gt [3] excludes 1 of them'],
+  },
+  {
+    name: 'affinity passes but the node is cordoned: the scope names the affinity',
+    state: cluster([node('w1', { ...W, zone: 'a' }, { unschedulable: true })]),
+    target: specPod(req(zoneIn('a'))),
+    fires: true,
+    contains: ['1 node matches the node selector wasmtime-enabled=yes and the required node affinity, but it is cordoned (w1)'],
+  },
+  { name: 'the class handler is reported', state: cluster([node('w1', W, { runtimeHandlers: ['runc', 'wasmtime'] })]), fires: false },
+  { name: 'no handlers reported: labels decide', state: cluster([node('w1', W)]), fires: false },
+  {
+    name: 'handlers reported without the class handler',
+    state: cluster([node('w1', W, { runtimeHandlers: ['runc', 'spin'] })]),
+    fires: true,
+    contains: ['it reports runtime handlers without wasmtime', '(w1, labelled wasmtime-enabled=yes: runc and spin)'],
+  },
+  { name: 'nodeName: an existing Wasm node', state: cluster([node('w1', W)]), target: specPod({ nodeName: 'w1' }), fires: false },
+  {
+    name: 'nodeName: a missing node',
+    state: cluster([node('w1', W)]),
+    target: specPod({ nodeName: 'w9' }),
+    fires: true,
+    contains: ['spec.nodeName names node w9, which does not exist'],
+  },
+  {
+    name: 'nodeName: a node without the class selector',
+    state: cluster([node('w1', W)]),
+    target: specPod({ nodeName: 'plain-1' }),
+    fires: true,
+    contains: ['spec.nodeName names node plain-1, which does not carry wasmtime-enabled=yes'],
+  },
+  {
+    name: 'nodeName: kubelet admits onto a cordoned node',
+    state: cluster([node('w1', W, { unschedulable: true })]),
+    target: specPod({ nodeName: 'w1' }),
+    fires: false,
+  },
+  {
+    name: 'nodeName: kubelet ignores NoSchedule taints',
+    state: cluster([node('w1', W, { taints: [NO_SCHEDULE] })]),
+    target: specPod({ nodeName: 'w1' }),
+    fires: false,
+  },
+  {
+    name: 'nodeName: an untolerated NoExecute taint',
+    state: cluster([node('w1', W, { taints: [NO_EXECUTE] })]),
+    target: specPod({ nodeName: 'w1' }),
+    fires: true,
+    contains: ['has taints that are not tolerated (wasm=true:NoExecute; kubelet checks NoExecute taints)'],
+  },
+  {
+    name: 'nodeName: the node lacks the handler',
+    state: cluster([node('w1', W, { runtimeHandlers: ['runc'] })]),
+    target: specPod({ nodeName: 'w1' }),
+    fires: true,
+    contains: ['reports the runtime handlers runc but not wasmtime'],
+  },
+];
+
+describe('nodes-available (issue 11)', () => {
+  it.each(issue11)('$name', ({ state, cfg, target, intent, fires, contains, excludes }) => {
+    const messages = rule.checks.podTemplate!.CREATE!(target ?? podT(), intent ?? named('wasm1'), ctxOf(state(), cfg ?? config()));
+    expect(messages.length).toBe(fires ? 1 : 0);
+    for (const s of contains ?? []) expect(messages[0]).toContain(s);
+    for (const s of excludes ?? []) expect(messages[0]).not.toContain(s);
+  });
+});

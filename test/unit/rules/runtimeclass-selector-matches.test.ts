@@ -27,6 +27,20 @@ const cases: Case[] = [
     fires: false,
   },
   { name: 'no selector', state: () => stateOf([], []), rc: runtimeClass('open', 'spin'), fires: false },
+  // issue 11: the handlers kubelet reports
+  {
+    name: 'the node reports the handler',
+    state: () => stateOf([node('w1', W, { runtimeHandlers: ['runc', 'wasmtime'] })], []),
+    rc: runtimeClass('wasm1', 'wasmtime', W),
+    fires: false,
+  },
+  {
+    name: 'the only matching node reports handlers without the class handler',
+    state: () => stateOf([node('w1', W, { runtimeHandlers: ['runc', 'spin'] })], []),
+    rc: runtimeClass('wasm1', 'wasmtime', W),
+    fires: true,
+    contains: ['it reports runtime handlers without wasmtime', '(w1, labelled wasmtime-enabled=yes: runc and spin)'],
+  },
   {
     name: 'selector matches no node',
     state: seedCluster,
