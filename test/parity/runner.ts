@@ -119,9 +119,11 @@ async function runBatch(api: ApiClient, cases: ParityCase[], batch: string): Pro
   // the nodes as the API server serves them, per case
   const served = await api.json<{ items: Parameters<typeof schedNodeOf>[0][] }>('GET', `/api/v1/nodes?labelSelector=${sel}`);
   const byCase = new Map<string, ReturnType<typeof schedNodeOf>[]>();
+  const rawByCase = new Map<string, unknown[]>();
   for (const raw of served.items) {
     const id = raw.metadata?.labels?.[CASE_LABEL] ?? '';
     byCase.set(id, [...(byCase.get(id) ?? []), schedNodeOf(raw)]);
+    rawByCase.set(id, [...(rawByCase.get(id) ?? []), raw]);
   }
 
   interface Pending {
@@ -137,7 +139,7 @@ async function runBatch(api: ApiClient, cases: ParityCase[], batch: string): Pro
   for (const c of cases) {
     for (const p of c.pods) {
       const spec = podSpec(p, c.id);
-      const verdict = verdictFor(byCase.get(c.id) ?? [], spec, classOf(c, p.runtimeClassName));
+      const verdict = verdictFor(byCase.get(c.id) ?? [], spec, classOf(c, p.runtimeClassName), rawByCase.get(c.id) ?? []);
       const schedName = `${p.name}-s`;
       const handlerName = verdict.lackingHandler.length > 0 ? `${p.name}-h` : schedName;
       toCreate.push([schedName, podObject(schedName, schedulerSpec(spec), c.id, batch)]);
