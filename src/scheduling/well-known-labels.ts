@@ -138,14 +138,13 @@ export const WELL_KNOWN_KEYS: readonly string[] = [
 
 /**
  * Families the page defines by pattern: "prefix/*" covers every name in that exact prefix.
- * node-role.kubernetes.io/<role> is the role label kubectl reads for its ROLES column (the page
- * defines control-plane and the deprecated master); internal.config.kubernetes.io/* is a reserved
- * prefix on the page; container.seccomp.security.alpha.kubernetes.io/[NAME] and
- * insecure-sha1.invalid-cert.kubernetes.io/$hostname, missing-san.invalid-cert.kubernetes.io/$hostname
- * take a name.
+ * internal.config.kubernetes.io/* is a reserved prefix on the page;
+ * container.seccomp.security.alpha.kubernetes.io/[NAME], insecure-sha1.invalid-cert.kubernetes.io/$hostname
+ * and missing-san.invalid-cert.kubernetes.io/$hostname take a name. node-role.kubernetes.io/<role>
+ * is NOT one: the page defines only control-plane (and the deprecated master); other roles are
+ * set by hand (kubelet refuses them in --node-labels) and need the allowlist.
  */
 export const WELL_KNOWN_PREFIXES: readonly string[] = [
-  'node-role.kubernetes.io/*',
   'internal.config.kubernetes.io/*',
   'container.seccomp.security.alpha.kubernetes.io/*',
   'insecure-sha1.invalid-cert.kubernetes.io/*',

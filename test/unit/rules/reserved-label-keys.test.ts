@@ -32,8 +32,9 @@ const KEYS: [string, boolean][] = [
   ['node.kubernetes.io/instance-type', false],
   ['topology.kubernetes.io/zone', false],
   ['failure-domain.beta.kubernetes.io/region', false],
-  // ...and families the page defines by pattern
-  ['node-role.kubernetes.io/worker', false],
+  // node-role.kubernetes.io: only the roles the page defines
+  ['node-role.kubernetes.io/control-plane', false],
+  ['node-role.kubernetes.io/worker', true],
   // made-up keys in namespaces kubelet may set are reserved too (issue 11)
   ['node.kubernetes.io/wasmtime', true],
   ['node.kubernetes.io/anything', true],
