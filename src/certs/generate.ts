@@ -66,7 +66,9 @@ export async function signLeaf(ca: CertPair, opts: LeafOptions): Promise<CertPai
   const usage = opts.usage ?? 'server';
   const attrs = [{ name: 'commonName', value: opts.commonName }];
   for (const org of opts.organizations ?? []) attrs.push({ name: 'organizationName', value: org });
-  const altNames = opts.sans.map((san) => (isIP(san) ? ({ type: 7, ip: san } as const) : ({ type: 2, value: san } as const)));
+  const altNames = opts.sans.map((san) =>
+    isIP(san) ? ({ type: 7, ip: san } as const) : ({ type: 2, value: san } as const),
+  );
   const extensions: selfsigned.CertificateExtension[] = [
     { name: 'basicConstraints', cA: false, critical: true },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },

@@ -20,10 +20,7 @@ export interface CheckReport {
 
 function applyAdd(obj: unknown, op: JsonPatchOp): unknown {
   const copy = structuredClone(obj) as Record<string, unknown>;
-  const parts = op.path
-    .split('/')
-    .slice(1)
-    .map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'));
+  const parts = op.path.split('/').slice(1).map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'));
   let at: unknown = copy;
   for (const p of parts.slice(0, -1)) at = isRecord(at) ? at[p] : undefined;
   if (isRecord(at)) at[parts[parts.length - 1]!] = op.value;

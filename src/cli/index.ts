@@ -35,35 +35,21 @@ export function buildCli(): Command {
     .command('serve')
     .description('serve the admission webhook over HTTPS (POST /mutate, /validate; GET /healthz, /readyz, /metrics)')
     .option('-c, --config <file>', 'YAML config file (default: built-in defaults)')
-    .option(
-      '--cluster-state <path>',
-      'decide from a snapshot (YAML file or directory of Nodes and RuntimeClasses) instead of a live cluster; repeatable',
-      collect,
-    )
+    .option('--cluster-state <path>', 'decide from a snapshot (YAML file or directory of Nodes and RuntimeClasses) instead of a live cluster; repeatable', collect)
     .option('--kubeconfig <file>', 'kubeconfig for the live cluster source (default: in-cluster config, then $KUBECONFIG)')
     .option('--cert-dir <dir>', 'directory with tls.crt and tls.key (generated when absent)', 'certs')
     .option('-p, --port <n>', 'HTTPS port', port, 8443)
     .option('--host <addr>', 'address to listen on', '0.0.0.0')
     .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error']).default('info'))
-    .action(
-      async (opts: {
-        config?: string;
-        clusterState?: string[];
-        kubeconfig?: string;
-        certDir: string;
-        port: number;
-        host: string;
-        logLevel: string;
-      }) => {
-        const running = await startServer(opts);
-        process.stderr.write(`wasmgate listening on ${running.url}\n`);
-        const stop = (): void => {
-          void running.close().then(() => process.exit(0));
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      },
-    );
+    .action(async (opts: { config?: string; clusterState?: string[]; kubeconfig?: string; certDir: string; port: number; host: string; logLevel: string }) => {
+      const running = await startServer(opts);
+      process.stderr.write(`wasmgate listening on ${running.url}\n`);
+      const stop = (): void => {
+        void running.close().then(() => process.exit(0));
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
 
   program
     .command('certs')
@@ -71,22 +57,15 @@ export function buildCli(): Command {
     .requiredOption('--service <name>', 'Service name of the webhook')
     .requiredOption('--namespace <ns>', 'namespace of the Service')
     .option('--out <dir>', 'output directory for ca.crt, tls.crt, tls.key', 'certs')
-    .option(
-      '--days <n>',
-      'validity of the serving certificate in days',
-      (v) => {
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive whole number');
-        return n;
-      },
-      365,
-    )
+    .option('--days <n>', 'validity of the serving certificate in days', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive whole number');
+      return n;
+    }, 365)
     .action(async (opts: { service: string; namespace: string; out: string; days: number }) => {
       const certs = await generateWebhookCerts(opts.service, opts.namespace, opts.days);
       await writeWebhookCerts(opts.out, certs);
-      process.stderr.write(
-        `wrote ${opts.out}/ca.crt, ${opts.out}/tls.crt, ${opts.out}/tls.key (SANs for ${opts.service}.${opts.namespace}.svc)\n`,
-      );
+      process.stderr.write(`wrote ${opts.out}/ca.crt, ${opts.out}/tls.crt, ${opts.out}/tls.key (SANs for ${opts.service}.${opts.namespace}.svc)\n`);
       process.stdout.write(`${caBundle(certs.ca.cert)}\n`);
     });
 
@@ -111,7 +90,7 @@ export function buildCli(): Command {
     .option('-c, --config <file>', 'YAML config file (the match conditions name its marker annotations)')
     .option('--url <url>', 'reach the webhook at this https URL base (local runs), instead of a Service')
     .option('--service <name>', 'Service name', 'wasmgate')
-    .option('--namespace <ns>', 'Service namespace (also excluded from admission, with kube-system)', 'wasmgate')
+    .option('--namespace <ns>', "Service namespace (also excluded from admission, with kube-system)", 'wasmgate')
     .option('--ca-bundle <base64>', 'caBundle, as printed by `wasmgate certs`')
     .action(async (opts: { config?: string; url?: string; service: string; namespace: string; caBundle?: string }) => {
       const config = await loadConfig(opts.config);
@@ -127,19 +106,11 @@ export function buildCli(): Command {
   program
     .command('audit')
     .description('run the rules over what already exists (Pods, workloads, RuntimeClasses): a snapshot or a live cluster')
-    .option(
-      '--cluster-state <path>',
-      'snapshot files (Nodes, RuntimeClasses, Pods, workloads) instead of a live cluster; repeatable',
-      collect,
-    )
+    .option('--cluster-state <path>', 'snapshot files (Nodes, RuntimeClasses, Pods, workloads) instead of a live cluster; repeatable', collect)
     .option('--kubeconfig <file>', 'kubeconfig of the live cluster (default: in-cluster, then $KUBECONFIG)')
     .option('-c, --config <file>', 'YAML config file')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-    .addOption(
-      new Option('--fail-on <mode>', 'exit 1 when a finding of this mode or stricter exists')
-        .choices(['enforce', 'warn', 'audit', 'never'])
-        .default('enforce'),
-    )
+    .addOption(new Option('--fail-on <mode>', 'exit 1 when a finding of this mode or stricter exists').choices(['enforce', 'warn', 'audit', 'never']).default('enforce'))
     .action(async (opts: { clusterState?: string[]; kubeconfig?: string; config?: string; output: string; failOn: string }) => {
       const config = await loadConfig(opts.config);
       let report;

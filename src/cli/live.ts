@@ -5,10 +5,7 @@ import { loadKubeConfig, startLiveState } from '../cluster/live.js';
  * Open the live source for `serve`. The server starts listening at once; /readyz answers 503
  * and validation follows the `unsynced` policy until the first full sync.
  */
-export async function openLiveState(opts: {
-  kubeconfig?: string;
-  log: (line: string) => void;
-}): Promise<{ state: ClusterState; stop: () => Promise<void> }> {
+export async function openLiveState(opts: { kubeconfig?: string; log: (line: string) => void }): Promise<{ state: ClusterState; stop: () => Promise<void> }> {
   const kc = loadKubeConfig(opts.kubeconfig);
   const live = startLiveState({ kubeconfig: kc, log: opts.log });
   const started = Date.now();

@@ -38,11 +38,7 @@ async function exampleNodes(cp: ControlPlane, file: string): Promise<number> {
     await createNode(cp, {
       name: lean.name,
       labels: { ...lean.labels },
-      taints: lean.taints.map((t) => ({
-        key: t.key,
-        ...(t.value === undefined ? {} : { value: t.value }),
-        effect: t.effect as 'NoSchedule',
-      })),
+      taints: lean.taints.map((t) => ({ key: t.key, ...(t.value === undefined ? {} : { value: t.value }), effect: t.effect as 'NoSchedule' })),
       ready: lean.ready,
       unschedulable: lean.unschedulable,
     });
@@ -112,7 +108,7 @@ export async function playground(opts: PlaygroundOptions): Promise<{ stop: () =>
     say(`  export KUBECONFIG=${join(dir, 'kubeconfig')}`);
     say(`  export PATH=${cp.binDir}:$PATH`);
     say(`  kubectl apply -f ${rel(join(examples, 'manifests', 'good-pod.yaml'))}   # gets runtimeClassName wasm1`);
-    say('  kubectl get pod hello-wasm -o jsonpath=\'{.spec.runtimeClassName} {.spec.nodeName}{"\\n"}\'');
+    say("  kubectl get pod hello-wasm -o jsonpath='{.spec.runtimeClassName} {.spec.nodeName}{\"\\n\"}'");
     say(`  kubectl apply -f ${rel(join(examples, 'manifests', 'bad-pods.yaml'))}    # each denied, with the fix`);
     say('  kubectl label node spin-1 spin-enabled-                # warns: strands RuntimeClass wasmtime-spin-v2');
   }

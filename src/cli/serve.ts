@@ -27,10 +27,7 @@ export interface Running {
 }
 
 /** Start the webhook server; resolves once it listens. */
-export async function startServer(
-  opts: ServeOptions,
-  out: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
-): Promise<Running> {
+export async function startServer(opts: ServeOptions, out: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<Running> {
   const config = await loadConfig(opts.config);
   const certDir = resolve(opts.certDir);
   const certs = await ensureDevCerts(certDir);

@@ -39,8 +39,7 @@ async function getJson(api: ApiAccess, path: string, signal: AbortSignal): Promi
       res.on('error', reject);
       res.on('end', () => {
         if (res.statusCode === 410) return reject(new GoneError(`410 Gone: ${path}`));
-        if (res.statusCode !== 200)
-          return reject(new HttpError(res.statusCode ?? 0, `GET ${path}: HTTP ${res.statusCode}: ${body.slice(0, 300)}`));
+        if (res.statusCode !== 200) return reject(new HttpError(res.statusCode ?? 0, `GET ${path}: HTTP ${res.statusCode}: ${body.slice(0, 300)}`));
         try {
           resolve(JSON.parse(body));
         } catch (err) {

@@ -313,7 +313,9 @@ class Component {
     const fd = openSync(logFile, 'a');
     try {
       writeSync(fd, `==> ${new Date().toISOString()} starting ${bin} ${args.join(' ')}\n`);
-      const [cmd, argv] = canUsePdeathsig() ? ['setpriv', ['--pdeathsig', 'KILL', '--', bin, ...args]] : [bin, args];
+      const [cmd, argv] = canUsePdeathsig()
+        ? ['setpriv', ['--pdeathsig', 'KILL', '--', bin, ...args]]
+        : [bin, args];
       this.child = spawn(cmd, argv, { stdio: ['ignore', fd, fd], detached: true, env: childEnv() });
     } finally {
       closeSync(fd);
@@ -352,7 +354,9 @@ class Component {
 
   async failure(what: string): Promise<Error> {
     const tail = await tailFile(this.logFile);
-    return new Error(`${this.name} ${what}; last ${LOG_TAIL_LINES} lines of ${this.logFile}:\n${tail === '' ? '(empty log)' : tail}`);
+    return new Error(
+      `${this.name} ${what}; last ${LOG_TAIL_LINES} lines of ${this.logFile}:\n${tail === '' ? '(empty log)' : tail}`,
+    );
   }
 
   /** Sends `signal` to the process group (falls back to the process). */
@@ -717,7 +721,9 @@ class ControlPlaneImpl implements ControlPlane {
       child.on('close', (code, signal) => {
         clearTimeout(timer);
         if (timedOut) {
-          reject(new Error(`kubectl ${args.join(' ')} timed out after ${seconds(timeoutMs)}\nstdout: ${stdout}\nstderr: ${stderr}`));
+          reject(
+            new Error(`kubectl ${args.join(' ')} timed out after ${seconds(timeoutMs)}\nstdout: ${stdout}\nstderr: ${stderr}`),
+          );
         } else {
           resolve({ code: code ?? (signal === null ? -1 : 128), stdout, stderr });
         }
@@ -836,7 +842,9 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     const leaves: Promise<unknown>[] = [];
     if (withScheduler) {
       const t = Date.now();
-      leaves.push(cp.startScheduler(opts.schedulerArgs ?? []).then(() => timings.push(`kube-scheduler ${seconds(Date.now() - t)}`)));
+      leaves.push(
+        cp.startScheduler(opts.schedulerArgs ?? []).then(() => timings.push(`kube-scheduler ${seconds(Date.now() - t)}`)),
+      );
     }
     if (withCm) {
       const t = Date.now();
@@ -878,7 +886,9 @@ export async function kubectlJson<T = any>(cp: ControlPlane, args: string[], opt
 
 /** `kubectl apply -f -` with the given object(s) (serialized as a JSON List when several). */
 export async function applyObjects(cp: ControlPlane, objects: object | object[]): Promise<string> {
-  const input = Array.isArray(objects) ? JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }) : JSON.stringify(objects);
+  const input = Array.isArray(objects)
+    ? JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects })
+    : JSON.stringify(objects);
   return await kubectlOk(cp, ['apply', '-f', '-'], { input });
 }
 
@@ -1028,21 +1038,29 @@ export async function createNode(cp: ControlPlane, node: FakeNode): Promise<any>
 }
 
 /** Flips a fake Node's Ready condition (and the not-ready taint, unless notReadyTaint is false). */
-export async function setNodeReady(cp: ControlPlane, name: string, ready: boolean, opts: { notReadyTaint?: boolean } = {}): Promise<void> {
+export async function setNodeReady(
+  cp: ControlPlane,
+  name: string,
+  ready: boolean,
+  opts: { notReadyTaint?: boolean } = {},
+): Promise<void> {
   const current = await kubectlJson<{ spec?: { taints?: Taint[] }; status?: { conditions?: { type: string }[] } }>(cp, [
     'get',
     'node',
     name,
   ]);
   const others = (current.spec?.taints ?? []).filter((t) => t.key !== NOT_READY_TAINT_KEY);
-  const taints = desiredTaints({
-    name,
-    ready,
-    taints: others,
-    ...(opts.notReadyTaint === undefined ? {} : { notReadyTaint: opts.notReadyTaint }),
-  });
+  const taints = desiredTaints({ name, ready, taints: others, ...(opts.notReadyTaint === undefined ? {} : { notReadyTaint: opts.notReadyTaint }) });
   await kubectlOk(cp, ['patch', 'node', name, '--type=merge', '-p', JSON.stringify({ spec: { taints } })]);
   const conditions = (current.status?.conditions ?? []).filter((c) => c.type !== 'Ready');
   conditions.push(readyCondition(ready) as { type: string });
-  await kubectlOk(cp, ['patch', 'node', name, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { conditions } })]);
+  await kubectlOk(cp, [
+    'patch',
+    'node',
+    name,
+    '--subresource=status',
+    '--type=merge',
+    '-p',
+    JSON.stringify({ status: { conditions } }),
+  ]);
 }

@@ -9,7 +9,9 @@ import { classHasUsableNode } from './placement.js';
 import type { PodTarget, RuleContext, WasmIntent } from './types.js';
 import { isWasmClass, wasmClasses } from './wasm.js';
 
-export type Choice = { ok: true; runtimeClass: RuntimeClassInfo; reason: string } | { ok: false; reason: string; fix: string };
+export type Choice =
+  | { ok: true; runtimeClass: RuntimeClassInfo; reason: string }
+  | { ok: false; reason: string; fix: string };
 
 const AUTO = new Set(['', 'auto']);
 
@@ -72,10 +74,7 @@ function chooseAuto(target: PodTarget, ctx: RuleContext): Choice {
   if (usable.length > 1) {
     return {
       ok: false,
-      reason: `${defaultProblem}${usable.length} Wasm RuntimeClasses have usable nodes (${listNames(
-        usable.map((rc) => rc.name),
-        5,
-      )}), so the choice is ambiguous`,
+      reason: `${defaultProblem}${usable.length} Wasm RuntimeClasses have usable nodes (${listNames(usable.map((rc) => rc.name), 5)}), so the choice is ambiguous`,
       fix: `name one in the ${ctx.config.annotations.runtime} annotation, or set defaultRuntimeClass in wasmgate's config`,
     };
   }
@@ -95,3 +94,4 @@ function chooseAuto(target: PodTarget, ctx: RuleContext): Choice {
     fix: `label the nodes that have the shim with the RuntimeClass's nodeSelector, or name a RuntimeClass in ${ctx.config.annotations.runtime}`,
   };
 }
+

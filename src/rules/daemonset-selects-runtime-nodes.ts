@@ -34,7 +34,7 @@ const podTemplate: PodTemplateCheck = (target, intent, ctx) => {
 
 export const daemonsetSelectsRuntimeNodes: Rule = {
   id: 'daemonset-selects-runtime-nodes',
-  summary: 'A DaemonSet using a RuntimeClass with a node selector selects the same nodes in its template.',
+  summary: "A DaemonSet using a RuntimeClass with a node selector selects the same nodes in its template.",
   defaultMode: 'warn',
   checks: { podTemplate: { CREATE: podTemplate, UPDATE: podTemplate } },
 };

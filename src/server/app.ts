@@ -22,10 +22,7 @@ export interface AppOptions {
 }
 
 function problem(reply: FastifyReply, statusCode: number, message: string): FastifyReply {
-  return reply
-    .code(statusCode)
-    .type('application/json')
-    .send({ error: httpReason(statusCode), message });
+  return reply.code(statusCode).type('application/json').send({ error: httpReason(statusCode), message });
 }
 
 function endpointOf(url: string): Endpoint | undefined {
@@ -78,29 +75,19 @@ export function buildApp(opts: AppOptions): { app: FastifyInstance; metrics: Met
   });
 
   app.setNotFoundHandler((request, reply) =>
-    problem(
-      reply,
-      404,
-      `no route ${request.method} ${request.url.split('?')[0]}; wasmgate serves POST /mutate, POST /validate, GET /healthz, /readyz, /metrics`,
-    ),
+    problem(reply, 404, `no route ${request.method} ${request.url.split('?')[0]}; wasmgate serves POST /mutate, POST /validate, GET /healthz, /readyz, /metrics`),
   );
 
-  const handle =
-    (endpoint: Endpoint) =>
-    async (request: { body: unknown; headers: Record<string, unknown>; log: FastifyInstance['log'] }, reply: FastifyReply) => {
-      const end = metrics.duration.startTimer({ endpoint });
-      try {
-        return await review(endpoint, request, reply);
-      } finally {
-        end();
-      }
-    };
+  const handle = (endpoint: Endpoint) => async (request: { body: unknown; headers: Record<string, unknown>; log: FastifyInstance['log'] }, reply: FastifyReply) => {
+    const end = metrics.duration.startTimer({ endpoint });
+    try {
+      return await review(endpoint, request, reply);
+    } finally {
+      end();
+    }
+  };
 
-  const review = async (
-    endpoint: Endpoint,
-    request: { body: unknown; headers: Record<string, unknown>; log: FastifyInstance['log'] },
-    reply: FastifyReply,
-  ) => {
+  const review = async (endpoint: Endpoint, request: { body: unknown; headers: Record<string, unknown>; log: FastifyInstance['log'] }, reply: FastifyReply) => {
     if (typeof request.body !== 'string') {
       metrics.requests.inc({ endpoint, kind: '', result: 'invalid' });
       return problem(reply, 415, `Content-Type must be application/json, got ${String(request.headers['content-type'] ?? 'none')}`);
