@@ -3,14 +3,16 @@
  * snapshot, exactly as the webhook would on CREATE. Exit code 1 when anything would be denied.
  */
 import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
 import type { ClusterState } from '../cluster/types.js';
 import { isRecord, str } from '../objects/json.js';
-import { parseObjects } from '../cluster/snapshot.js';
-import type { Config } from '../config/config.js';
+import { loadSnapshot, parseObjects } from '../cluster/snapshot.js';
+import { loadConfig, type Config } from '../config/config.js';
 import { mutate, validate } from '../decide/engine.js';
 import { handles, kindOfObject } from '../kinds/registry.js';
 import type { AdmissionRequest } from '../review/envelope.js';
 import type { JsonPatchOp } from '../review/response.js';
+import { collect } from './options.js';
 
 export interface CheckReport {
   lines: string[];
@@ -73,4 +75,21 @@ export async function checkFiles(files: string[], state: ClusterState, config: C
   const objects: unknown[] = [];
   for (const f of files) objects.push(...parseObjects(await readFile(f, 'utf8'), f));
   return checkObjects(objects, state, config);
+}
+
+export function registerCheck(program: Command): void {
+  program
+    .command('check')
+    .description('check manifests offline against a cluster snapshot, as the webhook would on create; exit 1 when any is denied')
+    .argument('<manifest...>', 'YAML or JSON files with Pods, workloads, RuntimeClasses')
+    .requiredOption('--cluster-state <path>', 'snapshot of Nodes and RuntimeClasses (file or directory); repeatable', collect)
+    .option('-c, --config <file>', 'YAML config file')
+    .action(async (manifests: string[], opts: { clusterState: string[]; config?: string }) => {
+      const config = await loadConfig(opts.config);
+      const { state } = await loadSnapshot(opts.clusterState);
+      const report = await checkFiles(manifests, state, config);
+      for (const line of report.lines) process.stdout.write(`${line}\n`);
+      process.stdout.write(`${report.checked} checked, ${report.denied} denied\n`);
+      process.exitCode = report.denied > 0 ? 1 : 0;
+    });
 }

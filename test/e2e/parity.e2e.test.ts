@@ -27,7 +27,7 @@ describe('scheduler parity', () => {
     `agrees with kube-scheduler (and kubelet's handler rule) on ${CASES} random clusters`,
     async () => {
       const cases = sampleCases(CASES, SEED);
-      const report = await runParity(cp(), cases, 50, (s) => process.stderr.write(`[parity] ${s}\n`));
+      const report = await runParity(cp, cases, 50, (s) => process.stderr.write(`[parity] ${s}\n`));
       const summary = {
         seed: SEED,
         cases: report.cases,

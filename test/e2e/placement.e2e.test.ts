@@ -3,9 +3,9 @@
  * affinity, spec.nodeName, the runtime handlers kubelet reports (status.runtimeHandlers on the fake
  * Nodes), and made-up keys in reserved namespaces. Each message appears verbatim, as kubectl prints it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { createNode, kubectlOk, startControlPlane, waitFor, applyObjects, type ControlPlane } from '../harness/controlplane.js';
+import { applyObjects, createNode, kubectlOk, useControlPlane, waitFor, type ControlPlane } from '../harness/controlplane.js';
 import { registerWebhooks, startWasmgate, type Wasmgate } from '../harness/wasmgate.js';
 
 function pod(name: string, spec: Record<string, unknown>): object {
@@ -23,11 +23,9 @@ async function apply(cp: ControlPlane, obj: object) {
 
 const handlers = (...names: string[]) => names.map((name) => ({ name }));
 
-let cp: ControlPlane;
 let wg: Wasmgate;
 
-beforeAll(async () => {
-  cp = await startControlPlane({ scheduler: true });
+const cp = useControlPlane({ scheduler: true }, async (cp) => {
   await createNode(cp, { name: 'plain-1', runtimeHandlers: handlers('runc') });
   // the one usable wasmtime node; it also carries a made-up reserved label an admin set by hand
   await createNode(cp, {
@@ -64,11 +62,10 @@ beforeAll(async () => {
     timeoutMs: 60_000,
     what: 'wasmgate to admit a wasm1 pod',
   });
-}, 600_000);
+});
 
 afterAll(async () => {
   await wg?.stop();
-  await cp?.stop();
 }, 60_000);
 
 const DENIED = 'admission webhook "pods.validate.wasmgate.dev" denied the request: ';

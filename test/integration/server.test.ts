@@ -11,7 +11,7 @@ import type { Rule } from '../../src/decide/types.js';
 import { nodesAvailable } from '../../src/rules/nodes-available.js';
 import { config, podObject, review, seedCluster } from '../harness/fixtures.js';
 import {
-  counterValue,
+  metricValue,
   decodePatch,
   getUrl,
   postJson,
@@ -292,10 +292,10 @@ describe('webhook server over TLS (default config, seed cluster)', () => {
       const before = await getUrl(url('/metrics'), ca);
       expect(before.status).toBe(200);
       expect(before.text).toContain(`# TYPE ${name} counter`);
-      const mutateBefore = counterValue(before.text, name, { endpoint: 'mutate' });
-      const patchedBefore = counterValue(before.text, name, { endpoint: 'mutate', kind: 'Pod', result: 'patched' });
-      const invalidBefore = counterValue(before.text, name, { endpoint: 'mutate', result: 'invalid' });
-      const deniedBefore = counterValue(before.text, name, { endpoint: 'validate', kind: 'Pod', result: 'denied' });
+      const mutateBefore = metricValue(before.text, name, { endpoint: 'mutate' });
+      const patchedBefore = metricValue(before.text, name, { endpoint: 'mutate', kind: 'Pod', result: 'patched' });
+      const invalidBefore = metricValue(before.text, name, { endpoint: 'mutate', result: 'invalid' });
+      const deniedBefore = metricValue(before.text, name, { endpoint: 'validate', kind: 'Pod', result: 'denied' });
       // earlier tests in this file already sent mutate requests
       expect(mutateBefore).toBeGreaterThan(0);
 
@@ -304,13 +304,13 @@ describe('webhook server over TLS (default config, seed cluster)', () => {
       asReview(await postJson(url('/validate'), review(podObject({ spec: { runtimeClassName: 'wasm2' } })), { ca }));
 
       const after = await getUrl(url('/metrics'), ca);
-      expect(counterValue(after.text, name, { endpoint: 'mutate' })).toBe(mutateBefore + 4);
-      expect(counterValue(after.text, name, { endpoint: 'mutate', kind: 'Pod', result: 'patched' })).toBe(patchedBefore + 3);
-      expect(counterValue(after.text, name, { endpoint: 'mutate', result: 'invalid' })).toBe(invalidBefore + 1);
-      expect(counterValue(after.text, name, { endpoint: 'validate', kind: 'Pod', result: 'denied' })).toBe(deniedBefore + 1);
-      expect(counterValue(after.text, 'wasmgate_cluster_runtimeclasses', {})).toBe(2);
-      expect(counterValue(after.text, 'wasmgate_cluster_nodes', {})).toBe(5);
-      expect(counterValue(after.text, 'wasmgate_cluster_state_synced', {})).toBe(1);
+      expect(metricValue(after.text, name, { endpoint: 'mutate' })).toBe(mutateBefore + 4);
+      expect(metricValue(after.text, name, { endpoint: 'mutate', kind: 'Pod', result: 'patched' })).toBe(patchedBefore + 3);
+      expect(metricValue(after.text, name, { endpoint: 'mutate', result: 'invalid' })).toBe(invalidBefore + 1);
+      expect(metricValue(after.text, name, { endpoint: 'validate', kind: 'Pod', result: 'denied' })).toBe(deniedBefore + 1);
+      expect(metricValue(after.text, 'wasmgate_cluster_runtimeclasses', {})).toBe(2);
+      expect(metricValue(after.text, 'wasmgate_cluster_nodes', {})).toBe(5);
+      expect(metricValue(after.text, 'wasmgate_cluster_state_synced', {})).toBe(1);
     });
   });
 

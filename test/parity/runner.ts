@@ -8,7 +8,7 @@
  * scheduler never retries old pods.
  */
 import { ApiClient, ApiError, pool } from '../../bench/api.js';
-import type { ControlPlane } from '../../src/controlplane/controlplane.js';
+import type { ControlPlane } from '../../src/controlplane/index.js';
 import type { ParityCase } from './cases.js';
 import {
   BATCH_LABEL,

@@ -146,6 +146,8 @@ describe('files', () => {
       rules: { 'nodes-available': 'audit', 'runtimeclass-delete-in-use': 'enforce' },
       nodes: { requireReady: false },
       unsynced: 'allow',
+      imageDetection: DEFAULT_CONFIG.imageDetection,
+      server: DEFAULT_CONFIG.server,
     });
   });
 });
