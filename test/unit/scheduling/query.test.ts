@@ -79,3 +79,17 @@ describe('handlers kubelet reports', () => {
     expect(handlerFact({ runtimeHandlers: [] }, 'wasmtime')).toBe('unknown');
   });
 });
+
+describe('the lean Node keeps the handler names (snapshot and live sources share leanNode)', () => {
+  it('reduces status.runtimeHandlers to names', async () => {
+    const { leanNode } = await import('../../../src/cluster/lean.js');
+    const n = leanNode({
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: 'w1' },
+      status: { runtimeHandlers: [{ name: '', features: { recursiveReadOnlyMounts: true } }, { name: 'runc' }, { name: 'wasmtime' }] },
+    });
+    expect(n?.runtimeHandlers).toEqual(['', 'runc', 'wasmtime']);
+    expect(leanNode({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'w2' } })?.runtimeHandlers).toEqual([]);
+  });
+});
