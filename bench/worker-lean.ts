@@ -4,11 +4,11 @@
  *
  * - validate(): the full admission decision for a Wasm pod per RuntimeClass, 20,000 timed calls
  *   after 2,000 warm-up calls, each timed with process.hrtime.bigint();
- * - the same decision with the label index replaced by a linear scan (ScanState): what the
- *   decision would cost without the index;
- * - the bare selector question ("is there a Ready, schedulable node matching the selector whose
- *   taints are tolerated?") answered by the index (firstUsableNode) and by a linear scan over all
- *   nodes checking labels, Ready, unschedulable and taints.
+ * - the same decision with the ClusterState's selector answers replaced by a linear scan
+ *   (ScanState; the placement search itself keeps the scheduling index, which it reads directly);
+ * - the bare placement question ("is there a node this pod may use?": selector, required affinity,
+ *   taints, cordons, Ready, handlers) answered by the scheduling index's search (usableNode) and by
+ *   a linear scan over all nodes with the same per-node check (src/scheduling/fit.ts).
  *
  * The rule engine is imported only after the memory measurement, so the memory figure is the
  * cache's alone over the same module set as the baseline worker.

@@ -58,11 +58,6 @@ function selectorQuery(selector: Labels, tols: readonly Toleration[], ctx: RuleC
   };
 }
 
-/** The first node matching a selector that a pod with these tolerations could use (handlers aside). */
-export function firstUsableNode(selector: Labels, tols: readonly Toleration[], ctx: RuleContext): NodeInfo | undefined {
-  return usableNode(selectorQuery(selector, tols, ctx), ctx);
-}
-
 export type Unusable = 'not-ready' | 'cordoned' | 'tainted' | 'handler';
 
 /** Why a node's state keeps a pod with these tolerations (and this handler) off it; labels aside. */
