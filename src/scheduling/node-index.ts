@@ -15,7 +15,7 @@
  * Updates cost the node's labels and handlers; a node whose labels did not change keeps its postings.
  */
 import type { Labels } from '../cluster/types.js';
-import { isClean } from './taints.js';
+import { DEFAULT_TOLERATIONS, hasUntoleratedTaint, isClean } from './taints.js';
 import type { SchedNode } from './types.js';
 
 const EMPTY: ReadonlySet<string> = new Set();
@@ -38,6 +38,8 @@ export class SchedulingIndex {
   private readonly postings = new Map<string, Map<string, Set<string>>>();
   private readonly keyCounts = new Map<string, number>();
   private readonly dirty = new Set<string>();
+  /** dirty nodes that only the API server's default tolerations make usable (Ready, uncordoned) */
+  private readonly defaultTolerable = new Set<string>();
   private readonly groups = new Map<string, KeyGroup>();
   private readonly groupOf = new Map<string, KeyGroup>();
 
@@ -80,6 +82,7 @@ export class SchedulingIndex {
   clear(): void {
     for (const c of [this.nodes, this.postings, this.keyCounts, this.groups, this.groupOf]) c.clear();
     this.dirty.clear();
+    this.defaultTolerable.clear();
   }
 
   /** nodes carrying key=value */
@@ -111,6 +114,11 @@ export class SchedulingIndex {
     return this.groups.values();
   }
 
+  /** dirty nodes usable by a pod whose only tolerations are the API server's defaults */
+  defaultTolerableNodes(): ReadonlySet<string> {
+    return this.defaultTolerable;
+  }
+
   /** nodes that are NotReady, cordoned or carry a NoSchedule/NoExecute taint */
   dirtyNodes(): ReadonlySet<string> {
     return this.dirty;
@@ -137,6 +145,7 @@ export class SchedulingIndex {
   private classify(node: SchedNode): void {
     if (!node.ready || !isClean(node)) {
       this.dirty.add(node.name);
+      if (node.ready && !node.unschedulable && !hasUntoleratedTaint(node.taints, DEFAULT_TOLERATIONS)) this.defaultTolerable.add(node.name);
       return;
     }
     const keys = Object.keys(node.labels).sort();
@@ -149,6 +158,7 @@ export class SchedulingIndex {
 
   private unclassify(node: SchedNode): void {
     this.dirty.delete(node.name);
+    this.defaultTolerable.delete(node.name);
     const group = this.groupOf.get(node.name);
     if (group !== undefined) {
       this.groupOf.delete(node.name);

@@ -11,6 +11,7 @@
  */
 import type { Labels, RuntimeClassInfo, Toleration } from '../cluster/types.js';
 import { requiredAffinityOf } from './node-affinity.js';
+import { DEFAULT_TOLERATIONS } from './taints.js';
 import type { PlacementQuery } from './types.js';
 
 export interface SelectorConflict {
@@ -49,11 +50,7 @@ export function tolerationsOf(value: unknown): Toleration[] {
   return out;
 }
 
-/** The tolerations DefaultTolerationSeconds adds (tolerating them again changes nothing). */
-export const DEFAULT_TOLERATIONS: readonly Toleration[] = [
-  { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
-  { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
-];
+export { DEFAULT_TOLERATIONS };
 
 export interface QueryOptions {
   readonly requireReady: boolean;

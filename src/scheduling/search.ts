@@ -16,13 +16,16 @@
  *       in the others every clean node passes every state check and every DoesNotExist, so each
  *       miss is a node whose value a NotIn lists (or the one a metadata.name NotIn names). Cost:
  *       the number of groups + the postings of the NotIn values + 1;
- *     - only if the pod has tolerations (or readiness is not required) can a dirty node be usable:
- *       those are walked last (cost: the cordoned/tainted/NotReady nodes).
+ *     - only if the pod has tolerations of its own (or readiness is not required) can a dirty node
+ *       be usable: those are walked last (cost: the cordoned/tainted/NotReady nodes); with the API
+ *       server's default tolerations alone, only the Ready, uncordoned nodes whose sole blocking
+ *       taints are not-ready/unreachable NoExecute (normally none).
  * spec.nodeName: one lookup.
  */
 import { fits } from './fit.js';
 import { matchesRequirement, parseGoInt64 } from './node-affinity.js';
 import type { SchedulingIndex } from './node-index.js';
+import { isDefaultToleration } from './taints.js';
 import type { PlacementQuery, Requirement, SchedNode, Term } from './types.js';
 
 /** Counters for benchmarks and tests: how much of the index a search touched. */
@@ -153,10 +156,12 @@ export function findUsableNode(ix: SchedulingIndex, q: PlacementQuery, stats?: S
       const clean = check(ix, group.cleanFor(q.handler), oneTerm, stats);
       if (clean !== undefined) return clean;
     }
-    if (q.tolerations.length > 0 || !q.requireReady) {
-      const dirty = check(ix, ix.dirtyNodes(), oneTerm, stats);
-      if (dirty !== undefined) return dirty;
-    }
+    // a dirty node is usable only through tolerations or relaxed readiness: the pod's own (or the
+    // class's) tolerations, or readiness not required, may make any of them usable; the API
+    // server's default tolerations only those whose sole blocking taints are not-ready/unreachable
+    const own = q.tolerations.some((t) => !isDefaultToleration(t));
+    const dirty = check(ix, own || !q.requireReady ? ix.dirtyNodes() : ix.defaultTolerableNodes(), oneTerm, stats);
+    if (dirty !== undefined) return dirty;
   }
   return undefined;
 }

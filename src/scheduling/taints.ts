@@ -17,6 +17,26 @@ import type { Taint, Toleration } from '../cluster/types.js';
 export const UNSCHEDULABLE_TAINT: Taint = { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' };
 export const NOT_READY_TAINT_KEY = 'node.kubernetes.io/not-ready';
 
+/**
+ * The tolerations kube-apiserver's DefaultTolerationSeconds admission plugin (enabled by default)
+ * gives every pod that does not tolerate these taints already: 300 s on not-ready and unreachable.
+ */
+export const DEFAULT_TOLERATIONS: readonly Toleration[] = [
+  { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+  { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+];
+
+export function isDefaultToleration(t: Toleration): boolean {
+  return DEFAULT_TOLERATIONS.some(
+    (d) =>
+      d.key === t.key &&
+      d.operator === t.operator &&
+      d.effect === t.effect &&
+      d.tolerationSeconds === t.tolerationSeconds &&
+      t.value === undefined,
+  );
+}
+
 export function toleratesTaint(tol: Toleration, taint: Taint): boolean {
   if (tol.effect !== undefined && tol.effect !== '' && tol.effect !== taint.effect) return false;
   if (tol.key !== undefined && tol.key !== '' && tol.key !== taint.key) return false;

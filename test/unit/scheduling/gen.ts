@@ -2,6 +2,7 @@
 import fc from 'fast-check';
 import type { Taint, Toleration } from '../../../src/cluster/types.js';
 import { parseTerm } from '../../../src/scheduling/node-affinity.js';
+import { DEFAULT_TOLERATIONS } from '../../../src/scheduling/taints.js';
 import type { PlacementQuery, SchedNode } from '../../../src/scheduling/types.js';
 
 export const KEYS = ['wasm', 'zone', 'gen', 'tier'] as const;
@@ -14,7 +15,13 @@ export function schedNode(name: string, labels: Record<string, string> = {}, o: 
 
 const taintArb: fc.Arbitrary<Taint> = fc
   .record({
-    key: fc.constantFrom('wasm', 'gpu', 'node.kubernetes.io/not-ready', 'node.kubernetes.io/unschedulable'),
+    key: fc.constantFrom(
+      'wasm',
+      'gpu',
+      'node.kubernetes.io/not-ready',
+      'node.kubernetes.io/unreachable',
+      'node.kubernetes.io/unschedulable',
+    ),
     value: fc.constantFrom(undefined, 'true'),
     effect: fc.constantFrom('NoSchedule', 'NoExecute', 'PreferNoSchedule'),
   })
@@ -73,6 +80,8 @@ export const queryArb: fc.Arbitrary<PlacementQuery> = fc
     selector: fc.dictionary(fc.constantFrom(...KEYS), fc.constantFrom(...VALUES), { maxKeys: 2 }),
     terms: fc.option(fc.array(termArb, { maxLength: 3 }), { nil: undefined }),
     tolerations: fc.array(tolerationArb, { maxLength: 2 }),
+    /** the API server's DefaultTolerationSeconds tolerations, as placementOf adds them */
+    defaults: fc.boolean(),
     handler: fc.option(fc.constantFrom(...HANDLERS), { nil: undefined }),
     nodeName: fc.option(fc.constantFrom('n0', 'n1', 'n9'), { freq: 5, nil: undefined }),
     requireReady: fc.boolean(),
@@ -80,7 +89,7 @@ export const queryArb: fc.Arbitrary<PlacementQuery> = fc
   .map((r) => ({
     selector: r.selector,
     affinity: r.terms === undefined ? undefined : { terms: r.terms.map((t, i) => parseTerm(t, i)) },
-    tolerations: r.tolerations,
+    tolerations: r.defaults ? [...r.tolerations, ...DEFAULT_TOLERATIONS] : r.tolerations,
     handler: r.handler,
     nodeName: r.nodeName,
     requireReady: r.requireReady,

@@ -4,6 +4,7 @@ import { fits } from '../../../src/scheduling/fit.js';
 import { SchedulingIndex } from '../../../src/scheduling/node-index.js';
 import { parseTerm } from '../../../src/scheduling/node-affinity.js';
 import { findUsableNode, type SearchStats } from '../../../src/scheduling/search.js';
+import { DEFAULT_TOLERATIONS } from '../../../src/scheduling/taints.js';
 import type { PlacementQuery, SchedNode } from '../../../src/scheduling/types.js';
 import { nodesArb, queryArb, schedNode } from './gen.js';
 
@@ -178,6 +179,11 @@ describe('request-path cost follows the selector, not the cluster', () => {
     ['NotIn only, none usable', q({ affinity: terms(expr('zone', 'NotIn', ['c'])) }), true],
     ['DoesNotExist only: tier (every plain node has it)', q({ affinity: terms(expr('tier', 'DoesNotExist')) }), false],
     ['DoesNotExist only, none usable', q({ affinity: terms(expr('tier', 'DoesNotExist')) }), true],
+    [
+      "DoesNotExist only, none usable, with the API server's default tolerations",
+      q({ affinity: terms(expr('tier', 'DoesNotExist')), tolerations: DEFAULT_TOLERATIONS }),
+      true,
+    ],
     ['NotIn covering every node (from counts)', q({ affinity: terms(expr('zone', 'NotIn', ['a', 'b', 'c'])) }), false],
     [
       'In zone [a, b] AND wasm NotIn [yes] (none)',
