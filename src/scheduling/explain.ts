@@ -7,7 +7,7 @@ import type { Labels, Taint } from '../cluster/types.js';
 import { unfit } from './fit.js';
 import { formatRequirement, matchesField, matchesRequirement, matchesTerm, selectorMismatch } from './node-affinity.js';
 import type { SchedulingIndex } from './node-index.js';
-import type { PlacementQuery, SchedNode } from './types.js';
+import type { PlacementQuery, Requirement, SchedNode } from './types.js';
 
 export interface ExpressionReport {
   readonly field: 'matchExpressions' | 'matchFields';
@@ -69,25 +69,77 @@ function domain(ix: SchedulingIndex, q: PlacementQuery): SchedNode[] {
   return [...ix.matching(q.selector)];
 }
 
+/**
+ * How many domain nodes pass one requirement: from the postings the requirement names when they
+ * are smaller than the domain (each posting member is checked against the selector), else by
+ * walking the domain. A denial's explanation thus costs the selector's postings too, not the cluster.
+ */
+function passing(ix: SchedulingIndex, r: Requirement, selector: Labels, size: number, domainNodes: () => SchedNode[]): number {
+  const values = ix.valuesOf(r.key);
+  let postings: ReadonlySet<string>[] | undefined;
+  if (r.operator === 'In' || r.operator === 'NotIn') postings = [...new Set(r.values)].map((v) => ix.posting(r.key, v));
+  else if (r.operator === 'Exists' || r.operator === 'DoesNotExist') postings = [...(values?.values() ?? [])];
+  else postings = [...(values ?? [])].filter(([v]) => matchesRequirement(r, { [r.key]: v })).map(([, names]) => names);
+  const cost = postings.reduce((n, p) => n + p.size, 0);
+  let hits: number;
+  if (cost <= size) {
+    hits = 0;
+    for (const p of postings) {
+      for (const name of p) {
+        const n = ix.get(name);
+        if (n !== undefined && selectorMismatch(selector, n.labels) === undefined) hits++;
+      }
+    }
+  } else {
+    const probe =
+      r.operator === 'NotIn'
+        ? { ...r, operator: 'In' as const }
+        : r.operator === 'DoesNotExist'
+          ? { ...r, operator: 'Exists' as const }
+          : r;
+    hits = domainNodes().filter((n) => matchesRequirement(probe, n.labels)).length;
+  }
+  // hits counts nodes carrying one of the named values (In, NotIn) or the key (Exists, DoesNotExist), or in range (Gt, Lt)
+  return r.operator === 'NotIn' || r.operator === 'DoesNotExist' ? size - hits : hits;
+}
+
 export function explainNoNode(ix: SchedulingIndex, q: PlacementQuery): NoNodeReport {
-  const nodes = domain(ix, q);
-  const inSelector = q.nodeName === undefined ? nodes : nodes.filter((n) => selectorMismatch(q.selector, n.labels) === undefined);
+  let materialized: SchedNode[] | undefined;
+  const nodes = (): SchedNode[] => (materialized ??= domain(ix, q));
+  const pairs = Object.keys(q.selector);
+  const size =
+    q.nodeName !== undefined
+      ? nodes().filter((n) => selectorMismatch(q.selector, n.labels) === undefined).length
+      : pairs.length === 0
+        ? ix.size
+        : pairs.length === 1
+          ? ix.count(pairs[0]!, q.selector[pairs[0]!]!)
+          : nodes().length;
+  const inSelector = (): SchedNode[] =>
+    q.nodeName === undefined ? nodes() : nodes().filter((n) => selectorMismatch(q.selector, n.labels) === undefined);
   const terms = q.affinity?.terms.map((t): TermReport => {
     const expressions: ExpressionReport[] = [
       ...t.matchExpressions.map((r, index) => ({
         field: 'matchExpressions' as const,
         index,
         text: formatRequirement(r),
-        excludes: inSelector.filter((n) => !matchesRequirement(r, n.labels)).length,
+        excludes:
+          q.nodeName === undefined
+            ? size - passing(ix, r, q.selector, size, nodes)
+            : inSelector().filter((n) => !matchesRequirement(r, n.labels)).length,
       })),
       ...t.matchFields.map((r, index) => ({
         field: 'matchFields' as const,
         index,
         text: formatRequirement(r),
-        excludes: inSelector.filter((n) => !matchesField(r, n.name)).length,
+        excludes: inSelector().filter((n) => !matchesField(r, n.name)).length,
       })),
     ];
-    const matches = inSelector.filter((n) => matchesTerm(t, n.name, n.labels)).length;
+    // an expression that excludes every node settles the term without walking the nodes
+    const matches =
+      t.never !== undefined || expressions.some((e) => e.excludes === size)
+        ? 0
+        : inSelector().filter((n) => matchesTerm(t, n.name, n.labels)).length;
     return t.never === undefined ? { index: t.index, matches, expressions } : { index: t.index, never: t.never, matches, expressions };
   });
   const usable: string[] = [];
@@ -96,7 +148,9 @@ export function explainNoNode(ix: SchedulingIndex, q: PlacementQuery): NoNodeRep
   const tainted: { node: string; taints: readonly Taint[] }[] = [];
   const handlerMissing: HandlerMismatch[] = [];
   let labelMatches = 0;
-  for (const n of nodes) {
+  // when the affinity excludes every node, no node reaches the state checks: nothing to walk
+  const affinityExcludesAll = terms !== undefined && terms.every((t) => t.matches === 0);
+  for (const n of affinityExcludesAll ? [] : nodes()) {
     const why = unfit(n, q);
     if (why?.kind === 'name' || why?.kind === 'selector' || why?.kind === 'affinity') continue;
     labelMatches++;
@@ -128,7 +182,7 @@ export function explainNoNode(ix: SchedulingIndex, q: PlacementQuery): NoNodeRep
     totalNodes: ix.size,
     selector: q.selector,
     perLabel: sortedPairs(q.selector).map(([key, value]) => ({ key, value, count: ix.count(key, value) })),
-    selectorMatches: inSelector.length,
+    selectorMatches: size,
     terms,
     nodeName,
     labelMatches,

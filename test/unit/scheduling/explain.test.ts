@@ -117,3 +117,32 @@ describe('nodesMissingHandler (the audit signal)', () => {
     expect(nodesMissingHandler(ix, {}, 'wasmtime')).toEqual([]);
   });
 });
+
+describe('explainNoNode counts agree with a per-node count (property)', () => {
+  it('selector matches, per-expression exclusions, term matches and label matches', async () => {
+    const fc = (await import('fast-check')).default;
+    const { nodesArb, queryArb } = await import('./gen.js');
+    const { matchesField, matchesRequirement, matchesTerm, selectorMismatch } = await import('../../../src/scheduling/node-affinity.js');
+    const { labelsFit } = await import('../../../src/scheduling/fit.js');
+    fc.assert(
+      fc.property(nodesArb(), queryArb, (nodes, query) => {
+        const r = explainNoNode(indexOf(nodes), query);
+        const domain = nodes.filter(
+          (n) => (query.nodeName === undefined || n.name === query.nodeName) && selectorMismatch(query.selector, n.labels) === undefined,
+        );
+        expect(r.selectorMatches).toBe(domain.length);
+        for (const t of r.terms ?? []) {
+          const term = query.affinity!.terms[t.index]!;
+          expect(t.matches).toBe(domain.filter((n) => matchesTerm(term, n.name, n.labels)).length);
+          const want = [
+            ...term.matchExpressions.map((e) => domain.filter((n) => !matchesRequirement(e, n.labels)).length),
+            ...term.matchFields.map((e) => domain.filter((n) => !matchesField(e, n.name)).length),
+          ];
+          expect(t.expressions.map((e) => e.excludes)).toEqual(want);
+        }
+        expect(r.labelMatches).toBe(nodes.filter((n) => labelsFit(n, query)).length);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
