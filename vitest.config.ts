@@ -32,6 +32,17 @@ export default defineConfig({
           hookTimeout: 600_000,
         },
       },
+      {
+        test: {
+          name: 'containerd',
+          include: ['test/containerd/**/*.test.ts'],
+          // builds containerd 1.7 and 2.x from their Go modules on a fresh machine (minutes)
+          globalSetup: ['test/containerd/global-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
+        },
+      },
     ],
   },
 });

@@ -117,8 +117,8 @@ if [[ $MODE == build && $FORCE == 0 ]] && cache_complete; then
   echo "$BIN_DIR"
   exit 0
 fi
-# Under the lock, any temp dir is a leftover from an interrupted run.
-rm -rf "$CACHE_ROOT"/.tmp-* 2>/dev/null || true
+# Under the lock, any temp dir of this key is a leftover from an interrupted run.
+rm -rf "$CACHE_ROOT"/.tmp-"$KEY".* 2>/dev/null || true   # only its own: other tools build beside it
 
 TMP=$(mktemp -d "$CACHE_ROOT/.tmp-$KEY.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT

@@ -8,6 +8,7 @@ import { registerAudit } from './audit.js';
 import { registerCerts } from './certs.js';
 import { registerCheck } from './check.js';
 import { registerManifests } from './manifests.js';
+import { registerNode } from './node.js';
 import { registerPlayground } from './playground.js';
 import { registerRules } from './rules.js';
 import { registerServe } from './serve.js';
@@ -21,6 +22,7 @@ const COMMANDS: readonly ((program: Command) => void)[] = [
   registerManifests,
   registerAudit,
   registerPlayground,
+  registerNode,
   registerRules,
 ];
 

@@ -8,10 +8,13 @@ import { loadSnapshot } from '../cluster/snapshot.js';
 import { loadConfig, withServerOverrides, type Config } from '../config/config.js';
 import { buildApp } from '../server/app.js';
 import { drainAndClose, type ShutdownResult } from '../server/shutdown.js';
-import { readTls, reloadOnChange, tlsFiles, tlsPolicy } from '../server/tls.js';
+import { readTls, reloadOnChange, secureContextOptions, tlsFiles, tlsPolicy } from '../server/tls.js';
+import { createMetrics } from '../server/metrics.js';
+import { createImageResolver } from './images.js';
 import { openLiveState } from './live.js';
 import { collect, port } from './options.js';
 import { onShutdown } from './shutdown.js';
+import { addCertOptions, selfCertSettings, startSelfCerts, type CertCliOptions, type SelfCertSettings } from './serve-certs.js';
 
 export interface ServeOptions {
   config?: string;
@@ -34,6 +37,8 @@ export interface ServeOptions {
   drainSeconds?: number;
   shutdownTimeoutSeconds?: number;
   clientCaFile?: string;
+  /** --cert-mode self: certificates from a Secret wasmgate manages (src/certs/controller.ts) */
+  selfCerts?: SelfCertSettings | undefined;
 }
 
 export interface Running {
@@ -66,7 +71,9 @@ export async function startServer(opts: ServeOptions, out: (line: string) => voi
     ...(opts.clientCaFile === undefined ? {} : { clientCAFile: opts.clientCaFile }),
   });
   const certDir = resolve(opts.certDir);
-  if (opts.devCerts === true) {
+  // --cert-mode self: the controller keeps the pair in a Secret and writes it to certDir first
+  const certController = opts.selfCerts === undefined ? undefined : await startSelfCerts(opts.selfCerts, certDir, opts.kubeconfig, out);
+  if (certController === undefined && opts.devCerts === true) {
     const certs = await ensureDevCerts(certDir);
     if (certs.generated) out(`generated development certificates in ${certDir} (CA: ${certDir}/ca.crt)`);
   }
@@ -95,15 +102,31 @@ export async function startServer(opts: ServeOptions, out: (line: string) => voi
     stopState = live.stop;
   }
 
+  const metrics = createMetrics(state);
+  let images;
+  try {
+    images = config.imageDetection.enabled ? await createImageResolver(config, metrics.registry, opts.kubeconfig, out) : undefined;
+  } catch (err) {
+    await stopState();
+    throw err;
+  }
   const { app, lifecycle, sockets } = buildApp({
     config,
     state,
     https: pair,
     tlsPolicy: policy,
     logger: { level: opts.logLevel },
+    metrics,
+    ...(images === undefined ? {} : { images }),
   });
   await app.listen({ port: opts.port, host: opts.host });
-  const stopWatch = reloadOnChange(app.server as import('node:https').Server, files, app.log, 5000, policy);
+  const server = app.server as import('node:https').Server;
+  // self: the controller hands over each renewed pair; files: watch tls.crt/tls.key
+  let stopWatch = (): void => {};
+  if (certController !== undefined) {
+    certController.onChange = (b) => server.setSecureContext(secureContextOptions({ cert: Buffer.from(b.cert), key: Buffer.from(b.key) }, policy));
+    certController.start();
+  } else stopWatch = reloadOnChange(server, files, app.log, 5000, policy);
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : opts.port;
   const host = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host;
@@ -116,6 +139,7 @@ export async function startServer(opts: ServeOptions, out: (line: string) => voi
     async close() {
       stopped ??= (async () => {
         stopWatch();
+        await certController?.stop();
         app.server.closeAllConnections();
         await app.close();
         await stopState();
@@ -127,6 +151,7 @@ export async function startServer(opts: ServeOptions, out: (line: string) => voi
       stopped ??= result;
       const r = await result;
       stopWatch();
+      await certController?.stop();
       await stopState();
       return r;
     },
@@ -144,8 +169,8 @@ export function registerServe(program: Command): void {
     .option('-p, --port <n>', 'HTTPS port', port, 8443)
     .option('--host <addr>', 'address to listen on', '0.0.0.0')
     .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error']).default('info'));
-  addServeHardeningOptions(serve).action(async (opts: ServeOptions) => {
-    const running = await startServer(opts);
+  addCertOptions(addServeHardeningOptions(serve)).action(async (opts: ServeOptions & CertCliOptions) => {
+    const running = await startServer({ ...opts, selfCerts: selfCertSettings(opts) });
     process.stderr.write(`wasmgate listening on ${running.url}\n`);
     // SIGTERM/SIGINT: /readyz 503, drain, finish in flight, exit 0 by the configured deadline
     onShutdown([() => running.shutdown()]);

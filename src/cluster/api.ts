@@ -14,10 +14,15 @@ import type { ApiAccess } from './kubeconfig.js';
 /** 410 Gone: the resourceVersion asked for was compacted away; relist. */
 export class GoneError extends Error {}
 
+/** The most of an error answer kept (a Status object is a few hundred bytes). */
+export const ERROR_BODY_LIMIT = 4096;
+
 export class HttpError extends Error {
   constructor(
     readonly statusCode: number,
     message: string,
+    /** the answer's body (a Status object, usually), at most ERROR_BODY_LIMIT characters */
+    readonly body = '',
   ) {
     super(message);
   }
@@ -39,7 +44,8 @@ async function getJson(api: ApiAccess, path: string, signal: AbortSignal): Promi
       res.on('error', reject);
       res.on('end', () => {
         if (res.statusCode === 410) return reject(new GoneError(`410 Gone: ${path}`));
-        if (res.statusCode !== 200) return reject(new HttpError(res.statusCode ?? 0, `GET ${path}: HTTP ${res.statusCode}: ${body.slice(0, 300)}`));
+        if (res.statusCode !== 200)
+          return reject(new HttpError(res.statusCode ?? 0, `GET ${path}: HTTP ${res.statusCode}: ${body.slice(0, 300)}`, body.slice(0, ERROR_BODY_LIMIT)));
         try {
           resolve(JSON.parse(body));
         } catch (err) {

@@ -14,7 +14,7 @@ import { Agent, type RequestOptions } from 'node:https';
 import { parse as parseYaml } from 'yaml';
 import { isRecord, str } from '../objects/json.js';
 
-const IN_CLUSTER_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+export const IN_CLUSTER_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 export interface ApiAccess {
   /** https://host:port */
@@ -122,7 +122,7 @@ export function fromKubeconfigFile(file: string): ApiAccess {
   try {
     doc = parseYaml(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new Error(`kubeconfig ${file} cannot be read: ${(err as Error).message.split('\n')[0]}`);
+    throw new Error(`kubeconfig ${file} cannot be read: ${(err as Error).message.split('\n')[0]}`, { cause: err });
   }
   if (!isRecord(doc)) throw new Error(`kubeconfig ${file} is not a kubeconfig`);
   const contextName = str(doc['current-context']);

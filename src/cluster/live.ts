@@ -43,6 +43,7 @@ function reducerOf(kind: WatchedKind, store: KindStore<unknown>, state: MemorySt
   return {
     name: k.resource,
     path: listPath(k),
+    kind: k,
     reduce: (obj) => store.reduce(obj),
     reset: (items) => store.replace(state, items),
     apply(type, obj) {
@@ -59,7 +60,8 @@ function reducerOf(kind: WatchedKind, store: KindStore<unknown>, state: MemorySt
 
 /**
  * Start watching. Returns at once; `synced` resolves after the first full list of each resource,
- * and the state reports synced from then on.
+ * and the state reports synced from then on. A list or watch the API server refuses (401/403) is
+ * reported in the state's status().problems, one per resource, until it is allowed again.
  */
 export function startLiveState(opts: LiveOptions = {}): LiveState {
   const kc = opts.kubeconfig ?? loadKubeConfig();
@@ -69,7 +71,9 @@ export function startLiveState(opts: LiveOptions = {}): LiveState {
   const loopOpts = { pageSize: opts.pageSize ?? 100, watchTimeoutSeconds: opts.watchTimeoutSeconds ?? 240 };
   const watched = KINDS.filter((k) => k.watched).map((k) => k.kind as WatchedKind);
   const reducers = watched.filter((kind) => kind !== 'Pod' || (opts.trackPods ?? true)).map((kind) => reducerOf(kind, STORES[kind], state));
-  const loops = reducers.map((r) => new ResourceLoop(kc, r, loopOpts, () => state.touch(), log, abort.signal));
+  const loops = reducers.map(
+    (r) => new ResourceLoop(kc, r, loopOpts, () => state.touch(), log, abort.signal, (problem) => state.setProblem(r.name, problem)),
+  );
   const running = loops.map((l) => l.run());
   const server = kc.server;
   const synced = Promise.all(loops.map((l) => l.whenSynced())).then(() => {

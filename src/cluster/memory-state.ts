@@ -15,6 +15,8 @@ export class MemoryState implements ClusterState {
   private podCounts = new Map<string, number>();
   private synced = false;
   private lastEventAt: number | undefined;
+  /** access problems by resource (the live source's refused lists and watches) */
+  private readonly problems = new Map<string, string>();
 
   constructor(
     readonly kind: 'snapshot' | 'live',
@@ -22,7 +24,15 @@ export class MemoryState implements ClusterState {
   ) {}
 
   status(): SyncStatus {
-    return { synced: this.synced, lastEventAt: this.lastEventAt, detail: this.detail };
+    const status = { synced: this.synced, lastEventAt: this.lastEventAt, detail: this.detail };
+    if (this.problems.size === 0) return status;
+    return { ...status, problems: [...this.problems].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, p]) => p) };
+  }
+
+  /** Record what keeps `resource` from being current (undefined: nothing any more). */
+  setProblem(resource: string, problem: string | undefined): void {
+    if (problem === undefined) this.problems.delete(resource);
+    else this.problems.set(resource, problem);
   }
 
   markSynced(synced: boolean, detail?: string): void {

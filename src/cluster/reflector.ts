@@ -2,12 +2,18 @@
  * The reflector loop of one resource: list (paginated) → watch from the list's resourceVersion
  * (with bookmarks, so reconnects resume without a relist) → on "410 Gone" relist → on errors
  * reconnect with exponential backoff. What to keep of each object is the Reducer's business.
+ *
+ * A 401 or 403 is not one more error to retry in silence: it becomes the loop's access problem
+ * (access.ts names the verb, the resource and the user), reported through `onProblem` and logged
+ * once when it appears or changes and once when the verb is allowed again, not on every retry.
  */
 import type { IncomingMessage } from 'node:http';
 import { createInterface } from 'node:readline';
 import { isRecord, str } from '../objects/json.js';
 import { resourceVersionOf } from '../objects/metadata.js';
-import { GoneError, HttpError, listPages, openStream } from './api.js';
+import type { KindRecord, Verb } from '../kinds/registry.js';
+import { accessDeniedLine, accessProblem, accessRestoredLine, isAccessDenied } from './access.js';
+import { ERROR_BODY_LIMIT, GoneError, HttpError, listPages, openStream } from './api.js';
 import type { ApiAccess } from './kubeconfig.js';
 
 export interface LoopOptions {
@@ -31,6 +37,8 @@ export interface Reducer<T = unknown> {
   /** a human name for logs: nodes, runtimeclasses, pods */
   readonly name: string;
   readonly path: string;
+  /** the registry's record of the kind: the resource and scope an access problem names */
+  readonly kind: KindRecord;
   /** the lean record of one listed object (undefined: skip it) */
   reduce(obj: unknown): T | undefined;
   /** replace everything with a fresh list of lean records (called once per completed list) */
@@ -45,6 +53,8 @@ export class ResourceLoop {
   private resolveFirstSync!: () => void;
   synced = false;
   relists = 0;
+  /** the refusal (401/403) the last attempt of `verb` met, until that verb succeeds again */
+  private problem: { verb: Verb; text: string } | undefined;
 
   constructor(
     private readonly kc: ApiAccess,
@@ -53,6 +63,8 @@ export class ResourceLoop {
     private readonly onEvent: () => void,
     private readonly log: (line: string) => void,
     private readonly signal: AbortSignal,
+    /** the current access problem of this kind (undefined: none), called on every change */
+    private readonly onProblem: (problem: string | undefined) => void = () => {},
   ) {
     this.firstSync = new Promise((r) => (this.resolveFirstSync = r));
   }
@@ -64,8 +76,10 @@ export class ResourceLoop {
   async run(): Promise<void> {
     let backoff = 500;
     while (!this.signal.aborted) {
+      let verb: Verb = 'list';
       try {
         if (this.resourceVersion === undefined) await this.list();
+        verb = 'watch';
         const sawEvents = await this.watch();
         if (sawEvents) backoff = 500;
       } catch (err) {
@@ -75,11 +89,29 @@ export class ResourceLoop {
           this.resourceVersion = undefined;
           continue;
         }
-        this.log(`${this.reducer.name}: ${(err as Error).message}; retrying in ${(backoff / 1000).toFixed(1)}s`);
+        if (err instanceof HttpError && isAccessDenied(err.statusCode)) {
+          this.setProblem({ verb, text: accessProblem(this.reducer.kind, verb, err.statusCode, err.body) });
+        } else {
+          this.log(`${this.reducer.name}: ${(err as Error).message}; retrying in ${(backoff / 1000).toFixed(1)}s`);
+        }
         await sleep(backoff * (0.8 + Math.random() * 0.4), this.signal);
         backoff = Math.min(backoff * 2, 30_000);
       }
     }
+  }
+
+  /** Record a new access problem (or none), logging the change; the same problem again is not news. */
+  private setProblem(next: { verb: Verb; text: string } | undefined): void {
+    const before = this.problem;
+    if (next?.text === before?.text) return;
+    this.problem = next;
+    this.log(next === undefined ? accessRestoredLine(this.reducer.kind, before!.verb) : accessDeniedLine(next.text));
+    this.onProblem(next?.text);
+  }
+
+  /** `verb` succeeded: a problem with it is over. */
+  private allowed(verb: Verb): void {
+    if (this.problem?.verb === verb) this.setProblem(undefined);
   }
 
   private async list(): Promise<void> {
@@ -89,6 +121,7 @@ export class ResourceLoop {
       const lean = this.reducer.reduce(item);
       if (lean !== undefined) objects.push(lean);
     });
+    this.allowed('list');
     this.reducer.reset(objects);
     this.resourceVersion = rv;
     this.relists++;
@@ -138,14 +171,17 @@ export class ResourceLoop {
           if (settled) return void res.destroy();
           if (res.statusCode !== 200) {
             let body = '';
-            res.on('data', (c: Buffer) => (body += c.toString()));
+            res.on('data', (c: Buffer) => {
+              if (body.length < ERROR_BODY_LIMIT) body += c.toString();
+            });
             res.on('end', () => {
               if (res.statusCode === 410) gone = true;
-              finish(new HttpError(res.statusCode ?? 0, `watch ${this.reducer.path}: HTTP ${res.statusCode}: ${body.slice(0, 300)}`));
+              finish(new HttpError(res.statusCode ?? 0, `watch ${this.reducer.path}: HTTP ${res.statusCode}: ${body.slice(0, 300)}`, body.slice(0, ERROR_BODY_LIMIT)));
             });
             res.on('error', (e) => finish(e));
             return;
           }
+          this.allowed('watch');
           const lines = createInterface({ input: res, crlfDelay: Infinity });
           lines.on('line', (line) => {
             clearTimeout(idle);

@@ -52,6 +52,11 @@ export interface SyncStatus {
   readonly lastEventAt: number | undefined;
   /** a short human description, e.g. "snapshot of 2 files" or "watching (resourceVersion 1234)" */
   readonly detail: string;
+  /**
+   * what keeps the source from being current, one per watched resource: a list or watch the API
+   * server refuses (src/cluster/access.ts). Absent or empty: nothing. /readyz is 503 while any.
+   */
+  readonly problems?: readonly string[];
 }
 
 /**

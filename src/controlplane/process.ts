@@ -213,7 +213,7 @@ export class Component {
   /** Polls `probe` until it succeeds; fails fast (with the log tail) if the process exits. */
   async waitReady(probe: () => Promise<ProbeResult>, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    let last = 'not probed yet';
+    let last: string;
     for (;;) {
       if (!this.running) throw await this.failure(`${this.describeExit()} before becoming ready`);
       try {

@@ -17,6 +17,7 @@ const AUTO = new Set(['', 'auto']);
 
 export function chooseRuntimeClass(target: PodTarget, intent: WasmIntent, ctx: RuleContext): Choice {
   const value = intent.value ?? '';
+  if (intent.handlers !== undefined) return chooseForImages(target, value, intent.handlers, ctx);
   if (AUTO.has(value)) return chooseAuto(target, ctx);
 
   const named = ctx.state.getRuntimeClass(value);
@@ -34,24 +35,59 @@ export function chooseRuntimeClass(target: PodTarget, intent: WasmIntent, ctx: R
           : `create a RuntimeClass with handler ${value} and a scheduling.nodeSelector for the nodes that have its shim`,
     };
   }
-  const ranked = byHandler
+  return rankClasses(byHandler, `handler ${value}`, target, ctx);
+}
+
+/**
+ * Rank `classes` (not empty): with usable nodes first, then the configured default, then by name;
+ * `what` completes "RuntimeClasses with ..." in the reason.
+ */
+function rankClasses(classes: RuntimeClassInfo[], what: string, target: PodTarget, ctx: RuleContext): Choice {
+  const ranked = classes
     .map((rc) => ({ rc, usable: classHasUsableNode(rc, ctx, target), isDefault: rc.name === ctx.config.defaultRuntimeClass }))
     .sort((a, b) => Number(b.usable) - Number(a.usable) || Number(b.isDefault) - Number(a.isDefault) || (a.rc.name < b.rc.name ? -1 : 1));
   const best = ranked[0]!;
   const usableCount = ranked.filter((r) => r.usable).length;
-  const n = byHandler.length;
+  const n = classes.length;
   let why: string;
-  if (n === 1) why = `the only RuntimeClass with handler ${value}`;
-  else if (usableCount === 1) why = `the only one of ${n} RuntimeClasses with handler ${value} that has usable nodes`;
+  if (n === 1) why = `the only RuntimeClass with ${what}`;
+  else if (usableCount === 1) why = `the only one of ${n} RuntimeClasses with ${what} that has usable nodes`;
   else if (usableCount > 1)
     why = best.isDefault
-      ? `the configured default, among ${usableCount} RuntimeClasses with handler ${value} that have usable nodes`
-      : `the first by name of ${usableCount} RuntimeClasses with handler ${value} that have usable nodes`;
+      ? `the configured default, among ${usableCount} RuntimeClasses with ${what} that have usable nodes`
+      : `the first by name of ${usableCount} RuntimeClasses with ${what} that have usable nodes`;
   else
     why = best.isDefault
-      ? `the configured default; none of the ${n} RuntimeClasses with handler ${value} has usable nodes`
-      : `the first by name; none of the ${n} RuntimeClasses with handler ${value} has usable nodes`;
+      ? `the configured default; none of the ${n} RuntimeClasses with ${what} has usable nodes`
+      : `the first by name; none of the ${n} RuntimeClasses with ${what} has usable nodes`;
   return { ok: true, runtimeClass: best.rc, reason: why };
+}
+
+/**
+ * A pod whose images were recognised as Wasm (imageDetection): the RuntimeClass configured for
+ * them when it exists and its handler runs them, else the best of the classes whose handler does.
+ */
+function chooseForImages(target: PodTarget, configured: string, handlers: readonly string[], ctx: RuleContext): Choice {
+  const among = handlers.length === 1 ? `handler ${handlers[0]}` : `a handler among ${handlers.join(', ')}`;
+  let skipped = '';
+  if (configured !== '') {
+    const rc = ctx.state.getRuntimeClass(configured);
+    if (rc !== undefined && handlers.includes(rc.handler)) return { ok: true, runtimeClass: rc, reason: `the RuntimeClass configured for these images` };
+    skipped =
+      rc === undefined
+        ? `the RuntimeClass configured for these images, ${configured}, does not exist`
+        : `the RuntimeClass configured for these images, ${configured}, has handler ${rc.handler}, which does not run them`;
+  }
+  const fits = ctx.state.listRuntimeClasses().filter((rc) => handlers.includes(rc.handler));
+  if (fits.length === 0) {
+    return {
+      ok: false,
+      reason: `${skipped === '' ? '' : `${skipped}, and `}no RuntimeClass has ${among}`,
+      fix: `create a RuntimeClass with ${among} and a scheduling.nodeSelector for the nodes that have its shim, or set imageDetection.classes in wasmgate's config`,
+    };
+  }
+  const choice = rankClasses(fits, among, target, ctx);
+  return choice.ok && skipped !== '' ? { ...choice, reason: `${choice.reason}; ${skipped}` } : choice;
 }
 
 function chooseAuto(target: PodTarget, ctx: RuleContext): Choice {

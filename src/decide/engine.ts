@@ -13,9 +13,11 @@ import { handles, kindOf, type Endpoint, type KindRecord } from '../kinds/regist
 import type { AdmissionRequest } from '../review/envelope.js';
 import type { JsonPatchOp } from '../review/response.js';
 import { RULES } from '../rules/registry.js';
+import type { ImageFacts } from '../images/facts.js';
 import { chooseRuntimeClass } from './choose-runtimeclass.js';
+import { intentFromImages } from './from-images.js';
 import { podTarget } from './targets.js';
-import type { CheckOf, Decision, Messages, Rule, RuleContext, RuleId, Subject } from './types.js';
+import type { CheckOf, Decision, Messages, PodTarget, Rule, RuleContext, RuleId, Subject } from './types.js';
 import { wasmIntent } from './wasm.js';
 
 export type { Endpoint };
@@ -118,15 +120,27 @@ function notSyncedText(state: ClusterState, outcome: 'deny' | 'allow' | 'bare'):
   return outcome === 'deny' ? `${base} Retry in a few seconds.` : outcome === 'allow' ? `${base} Admitted unchecked.` : base;
 }
 
-export function mutate(req: AdmissionRequest, state: ClusterState, config: Config): EngineResult {
+/** The pod (template) /mutate decides on, if any: the HTTP layer looks up its images first. */
+export function mutateTarget(req: AdmissionRequest): PodTarget | undefined {
+  const kind = admitted(req, 'mutate');
+  return kind === undefined ? undefined : podTarget(kind, req.object, { name: req.name, namespace: req.namespace });
+}
+
+/**
+ * `facts`: what the images of a pod without marker or runtimeClassName are (image detection,
+ * looked up by the HTTP layer before the decision); absent when detection is off.
+ */
+export function mutate(req: AdmissionRequest, state: ClusterState, config: Config, facts?: ImageFacts): EngineResult {
   const result = allow();
   const kind = admitted(req, 'mutate');
   if (kind === undefined) return result;
   const target = podTarget(kind, req.object, { name: req.name, namespace: req.namespace });
   if (target === undefined) return result;
   const ctx: RuleContext = { state, config };
-  const intent = wasmIntent(target, ctx);
-  if (intent === undefined || intent.annotation === undefined || intent.runtimeClassName !== undefined) return result;
+  // no marker and no runtimeClassName: what the images say, if they were looked up (it may deny)
+  const intent = wasmIntent(target, ctx) ?? (facts === undefined ? undefined : intentFromImages(target, facts, ctx, result));
+  if (intent === undefined || (intent.annotation === undefined && intent.handlers === undefined) || intent.runtimeClassName !== undefined)
+    return result;
   if (!state.status().synced) {
     result.auditAnnotations['runtimeclass-choice'] = `none: ${notSyncedText(state, 'bare')}`;
     return result;

@@ -37,6 +37,11 @@ export interface WasmIntent {
   readonly value?: string;
   /** spec.runtimeClassName as set on the object */
   readonly runtimeClassName?: string;
+  /**
+   * Recognised from the images (imageDetection, src/images/intent.ts): the handlers that run them.
+   * `value` is then the RuntimeClass configured for them ('' when none is).
+   */
+  readonly handlers?: readonly string[];
 }
 
 /** A rule's verdict on one subject: zero or more messages, each a complete sentence with its fix. */

@@ -10,6 +10,8 @@ export interface PolicyRule {
   apiGroups: string[];
   resources: string[];
   verbs: string[];
+  /** limits the rule to these objects (the chart's writes to wasmgate's own objects) */
+  resourceNames?: string[];
 }
 
 /** One rule per API group and verb set, resources in registry order. */

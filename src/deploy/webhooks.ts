@@ -6,7 +6,9 @@
  *
  * Choices, each from a lesson peers learned the hard way:
  * - matchConditions: the API server calls wasmgate only for Wasm-marked pods/templates or ones that
- *   name a RuntimeClass; every other pod is admitted without a network round trip.
+ *   name a RuntimeClass; every other pod is admitted without a network round trip. With image
+ *   detection on, the MUTATING webhooks also get pods/templates that name no RuntimeClass (their
+ *   images say whether they are Wasm), with a timeout above imageDetection.budgetMs.
  * - namespaceSelector excludes kube-system and wasmgate's own namespace: a webhook outage can
  *   never block the control plane or wasmgate's own recovery.
  * - mutation fails open (Ignore): validation still explains what is wrong. Pod validation fails
@@ -27,6 +29,8 @@ export interface WebhookOptions {
   client: ClientConfig;
   /** namespaces never sent to the webhook, besides kube-system */
   excludeNamespaces?: string[];
+  /** namespaces carrying this label (any value) are never sent to the webhook either */
+  optOutLabel?: string;
   timeoutSeconds?: number;
   /** include the workload-template and Node webhooks (default true) */
   workloads?: boolean;
@@ -37,13 +41,16 @@ function celString(s: string): string {
   return `'${s.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
 }
 
-/** CEL: the pod template `t` (an expression) is marked as Wasm or names a RuntimeClass. */
-function templateCondition(t: string, config: Config): string {
+/**
+ * CEL: the pod template `t` (an expression) is marked as Wasm or names a RuntimeClass. With
+ * `detect` (image detection, mutating webhooks only): marked as Wasm or names NO RuntimeClass, so
+ * plain pods reach wasmgate to have their images looked up.
+ */
+function templateCondition(t: string, config: Config, detect = false): string {
   const keys = [config.annotations.runtime, ...config.annotations.wasmVariant].map((k) => `${celString(k)} in ${t}.metadata.annotations`);
-  return (
-    `(has(${t}.metadata) && has(${t}.metadata.annotations) && (${keys.join(' || ')})) || ` +
-    `(has(${t}.spec) && has(${t}.spec.runtimeClassName) && ${t}.spec.runtimeClassName != '')`
-  );
+  const marked = `(has(${t}.metadata) && has(${t}.metadata.annotations) && (${keys.join(' || ')}))`;
+  const named = `(has(${t}.spec) && has(${t}.spec.runtimeClassName) && ${t}.spec.runtimeClassName != '')`;
+  return `${marked} || ${detect ? `!${named}` : named}`;
 }
 
 /** A pointer of the registry (/spec/template) as a CEL path from `object`: object.spec.template. */
@@ -61,16 +68,16 @@ function kindsOf(webhook: WebhookName, endpoint: Endpoint): KindRecord[] {
  * kind keeps the template (the registry's pod-spec pointers). The most common place is the last
  * branch; each other place gets a branch on request.kind.kind, in registry order.
  */
-function templateConditions(kinds: KindRecord[], config: Config): string {
+function templateConditions(kinds: KindRecord[], config: Config, detect = false): string {
   const byPath = new Map<string, string[]>();
   for (const k of kinds) {
     const path = celPath(templatePointer(k) ?? '');
     byPath.set(path, [...(byPath.get(path) ?? []), k.kind]);
   }
   const paths = [...byPath.keys()];
-  if (paths.length === 1 && paths[0] === 'object') return templateCondition('object', config);
+  if (paths.length === 1 && paths[0] === 'object') return templateCondition('object', config, detect);
   const common = paths.reduce((a, b) => (byPath.get(b)!.length > byPath.get(a)!.length ? b : a));
-  const guarded = (path: string): string => `(has(${path}) && (${templateCondition(path, config)}))`;
+  const guarded = (path: string): string => `(has(${path}) && (${templateCondition(path, config, detect)}))`;
   const branches = paths
     .filter((path) => path !== common)
     .map((path) => `${byPath.get(path)!.map((kind) => `request.kind.kind == '${kind}'`).join(' || ')} ? ${guarded(path)} : `);
@@ -104,19 +111,27 @@ function clientConfig(c: ClientConfig, path: string): object {
 
 export function webhookConfigurations(config: Config, o: WebhookOptions): [object, object] {
   const namespaceSelector = {
-    matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', ...(o.excludeNamespaces ?? [])] }],
+    matchExpressions: [
+      { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', ...(o.excludeNamespaces ?? [])] },
+      ...(o.optOutLabel === undefined || o.optOutLabel === '' ? [] : [{ key: o.optOutLabel, operator: 'DoesNotExist' }]),
+    ],
   };
   const common = { sideEffects: 'None', admissionReviewVersions: ['v1'], timeoutSeconds: o.timeoutSeconds ?? 5, matchPolicy: 'Equivalent' };
+  // image detection: mutating webhooks also get unmarked pods, and wait longer than the lookup budget
+  const detect = config.imageDetection.enabled;
+  const mutatingCommon = detect ? { ...common, timeoutSeconds: Math.max(common.timeoutSeconds, Math.ceil(config.imageDetection.budgetMs / 1000) + 1) } : common;
+  const podsCondition = detect ? 'wasm-or-unnamed-pods' : 'wasm-pods-only';
+  const templatesCondition = detect ? 'wasm-or-unnamed-templates' : 'wasm-templates-only';
   const mutating: object[] = [
     {
       name: 'pods.mutate.wasmgate.dev',
       clientConfig: clientConfig(o.client, '/mutate'),
       rules: rulesOf('pods', 'mutate'),
       namespaceSelector,
-      matchConditions: [{ name: 'wasm-pods-only', expression: templateConditions(kindsOf('pods', 'mutate'), config) }],
+      matchConditions: [{ name: podsCondition, expression: templateConditions(kindsOf('pods', 'mutate'), config, detect) }],
       failurePolicy: 'Ignore',
       reinvocationPolicy: 'Never',
-      ...common,
+      ...mutatingCommon,
     },
   ];
   const validating: object[] = [
@@ -143,10 +158,10 @@ export function webhookConfigurations(config: Config, o: WebhookOptions): [objec
       clientConfig: clientConfig(o.client, '/mutate'),
       rules: rulesOf('workloads', 'mutate'),
       namespaceSelector,
-      matchConditions: [{ name: 'wasm-templates-only', expression: templateConditions(kindsOf('workloads', 'mutate'), config) }],
+      matchConditions: [{ name: templatesCondition, expression: templateConditions(kindsOf('workloads', 'mutate'), config, detect) }],
       failurePolicy: 'Ignore',
       reinvocationPolicy: 'Never',
-      ...common,
+      ...mutatingCommon,
     });
     validating.push({
       name: 'workloads.validate.wasmgate.dev',

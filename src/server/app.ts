@@ -11,6 +11,8 @@ import { decodeReview, EnvelopeError } from '../review/envelope.js';
 import { encodeResponse } from '../review/response.js';
 import { handlesKind, mutate, validate, type Endpoint, type EngineResult } from '../decide/engine.js';
 import { clientCertProblem, clip, LOG_FIELD_LIMIT, LOG_MESSAGE_LIMIT, mediaProblem } from './input.js';
+import type { ImageResolver } from '../images/resolver.js';
+import { imageFactsFor } from './images.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { applyConnectionCap, connectionLimits } from './limits.js';
 import { createLifecycle, trackSockets, type Lifecycle } from './shutdown.js';
@@ -29,6 +31,8 @@ export interface AppOptions {
   metrics?: Metrics;
   /** shared with the shutdown (drainAndClose): readiness off, responses close their connections */
   lifecycle?: Lifecycle;
+  /** image detection (imageDetection.enabled): /mutate looks up images with it before deciding */
+  images?: ImageResolver;
 }
 
 export interface BuiltApp {
@@ -175,7 +179,9 @@ export function buildApp(opts: AppOptions): BuiltApp {
     }
     let result: EngineResult;
     try {
-      result = endpoint === 'mutate' ? mutate(req, state, config) : validate(req, state, config);
+      // bounded by imageDetection.budgetMs (and the request); never throws
+      const facts = endpoint === 'mutate' && opts.images !== undefined ? await imageFactsFor(req, config, opts.images, reply.raw) : undefined;
+      result = endpoint === 'mutate' ? mutate(req, state, config, facts) : validate(req, state, config);
     } catch (err) {
       request.log.error({ err, uid: req.uid, kind: clip(kind, 64) }, 'decision failed');
       const message = `wasmgate failed to evaluate this ${kind}: ${err instanceof Error ? err.message : String(err)}`;
@@ -212,6 +218,8 @@ export function buildApp(opts: AppOptions): BuiltApp {
   app.get('/readyz', async (_request, reply) => {
     if (lifecycle.draining) return reply.code(503).send({ status: 'shutting down', detail: 'wasmgate received SIGTERM and is draining its connections' });
     const s = state.status();
+    // a refused list or watch (RBAC): 503, naming each verb and resource (src/cluster/access.ts)
+    if (s.problems !== undefined && s.problems.length > 0) return reply.code(503).send({ status: 'access denied', detail: s.detail, problems: s.problems });
     return reply.code(s.synced ? 200 : 503).send({ status: s.synced ? 'ready' : 'not synced', detail: s.detail });
   });
   app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));

@@ -59,7 +59,7 @@ async function until(p: Playground, done: (out: string) => boolean, what: string
   try {
     ok = await waitFor(() => (p.child.exitCode !== null ? 'exited' : done(p.out()) && 'ok'), { timeoutMs, intervalMs: 200, what });
   } catch (err) {
-    throw new Error(`${err instanceof Error ? err.message : String(err)}; output so far:\n${p.out()}`);
+    throw new Error(`${err instanceof Error ? err.message : String(err)}; output so far:\n${p.out()}`, { cause: err });
   }
   if (ok === 'exited') throw new Error(`playground exited early with ${p.child.exitCode}:\n${p.out()}`);
 }

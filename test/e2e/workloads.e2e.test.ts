@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { applyObjects, CONTROLLER_TEST_TIMEOUT_MS, CONTROLLER_WAIT_MS, createNode, kubectlJson, kubectlOk, useControlPlane, waitFor, type ControlPlane } from '../harness/controlplane.js';
+import { applyObjects, CONTROLLER_TEST_TIMEOUT_MS, CONTROLLER_WAIT_MS, createNode, kubectlJson, kubectlOk, useControlPlane, waitFor } from '../harness/controlplane.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join } from 'node:path';

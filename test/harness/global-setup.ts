@@ -7,6 +7,7 @@
  */
 import { resolveBinDir } from '../../src/controlplane/binaries.js';
 import { buildProgress, duration } from '../../src/controlplane/build-progress.js';
+import { helmBinary } from './helm.js';
 
 export default async function setup(): Promise<void> {
   const started = Date.now();
@@ -18,4 +19,5 @@ export default async function setup(): Promise<void> {
     progress.stop();
   }
   process.stderr.write(`control-plane binaries: ${dir} (${duration(Date.now() - started)})\n`);
+  process.stderr.write(`helm: ${await helmBinary()}\n`); // hack/helm/build.sh: cached, or built from its Go module
 }

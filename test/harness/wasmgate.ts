@@ -89,7 +89,7 @@ export async function startWasmgate(cp: ControlPlane, config: Record<string, unk
     );
   } catch (err) {
     await wg.stop();
-    throw new Error(`wasmgate did not become ready: ${err instanceof Error ? err.message : String(err)}\n${out}`);
+    throw new Error(`wasmgate did not become ready: ${err instanceof Error ? err.message : String(err)}\n${out}`, { cause: err });
   }
   if (ready === 'exited') {
     await wg.stop();

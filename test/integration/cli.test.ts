@@ -6,7 +6,9 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, parseAllDocuments } from 'yaml';
+import { parseConfig } from '../../src/config/config.js';
+import { webhookConfigurations } from '../../src/deploy/webhooks.js';
 import { clusterRoles } from '../../src/deploy/rbac.js';
 import { podObject, review } from '../harness/fixtures.js';
 import { decodePatch, freePort, getUrl, postJson, type ReviewResponse } from './helpers.js';
@@ -231,6 +233,48 @@ describe('wasmgate manifests --rbac', () => {
     const verbsOf = (resource: string): string[] | undefined => rules.find((rule) => rule.resources.includes(resource))?.verbs;
     expect(verbsOf('nodes')).toEqual(['list', 'watch']);
     expect(verbsOf('deployments')).toEqual(['list']);
+  });
+});
+
+describe('wasmgate manifests --opt-out-label', () => {
+  type Selector = { matchExpressions: { key: string; operator: string; values?: string[] }[] };
+  /** the namespaceSelector of every webhook on namespaced kinds (Node and RuntimeClass webhooks have none) */
+  const selectors = (yaml: string): Selector[] =>
+    parseAllDocuments(yaml).flatMap((d) =>
+      (d.toJS() as { webhooks: { namespaceSelector?: Selector }[] }).webhooks.flatMap((w) => (w.namespaceSelector === undefined ? [] : [w.namespaceSelector])),
+    );
+
+  it('excludes namespaces carrying the label from every webhook, besides kube-system and the namespace', async () => {
+    const r = await run(['manifests', '--namespace', 'wg', '--opt-out-label', 'wasmgate.dev/ignore']);
+    expect(r.code, r.stderr).toBe(0);
+    const expected = webhookConfigurations(parseConfig({}), { client: { service: { name: 'wasmgate', namespace: 'wg' } }, excludeNamespaces: ['wg'], optOutLabel: 'wasmgate.dev/ignore' });
+    expect(parseAllDocuments(r.stdout).map((d) => d.toJS())).toEqual(expected);
+    const all = selectors(r.stdout);
+    expect(all.length).toBeGreaterThan(1);
+    for (const s of all) {
+      expect(s.matchExpressions).toEqual([
+        { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'wg'] },
+        { key: 'wasmgate.dev/ignore', operator: 'DoesNotExist' },
+      ]);
+    }
+  });
+
+  it('adds no label selector without the flag', async () => {
+    const r = await run(['manifests']);
+    expect(r.code, r.stderr).toBe(0);
+    for (const s of selectors(r.stdout)) expect(s.matchExpressions.map((e) => e.operator)).toEqual(['NotIn']);
+  });
+
+  it('refuses a key that is not a label key, saying what one is', async () => {
+    for (const bad of ['-ignore', 'wasmgate.dev/', 'Wasmgate.Dev/ignore', `x/${'a'.repeat(64)}`, 'a b']) {
+      const r = await run(['manifests', '--opt-out-label', bad]);
+      expect(r.code, bad).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain('must be a label key');
+    }
+    // the error line (commander prints the command's help after it)
+    const r = await run(['manifests', '--opt-out-label', 'wasmgate.dev/']);
+    await expect(`${r.stderr.split('\n')[0]}\n`).toMatchFileSnapshot('../golden/cli-opt-out-label-invalid.txt');
   });
 });
 

@@ -124,6 +124,7 @@ describe('graceful shutdown of wasmgate serve', () => {
     const outcomes: Outcome[] = [];
     let sending = true;
     let servedAfterNotReady = 0;
+    // eslint-disable-next-line prefer-const -- assigned once the drain starts (below), read by the load loops meanwhile
     let notReadyAt: number | undefined;
     let n = 0;
     const loop = async (): Promise<void> => {

@@ -161,7 +161,7 @@ export async function oras(bin: string, cwd: string, pki: TestPki, args: string[
     return stdout;
   } catch (err) {
     const e = err as { stderr?: string; stdout?: string; message: string };
-    throw new Error(`oras ${withCa.join(' ')} failed: ${e.stderr ?? ''}${e.stdout ?? ''}${e.message}`);
+    throw new Error(`oras ${withCa.join(' ')} failed: ${e.stderr ?? ''}${e.stdout ?? ''}${e.message}`, { cause: err });
   }
 }
 

@@ -54,6 +54,50 @@ describe('webhook manifests', () => {
   });
 });
 
+describe('with image detection enabled', () => {
+  type Doc = { webhooks: { name: string; timeoutSeconds: number; matchConditions?: { name: string; expression: string }[] }[] };
+  const detectOn = (budgetMs = 1000) => parseConfig({ imageDetection: { enabled: true, registries: ['registry.example'], budgetMs } });
+  const client = { client: { url: 'https://127.0.0.1:1' } };
+
+  it('the mutating webhooks also get pods and templates that name no RuntimeClass; validating keeps its conditions', () => {
+    const [offM, offV] = webhookConfigurations(parseConfig({}), client) as [Doc, Doc];
+    const [onM, onV] = webhookConfigurations(detectOn(), client) as [Doc, Doc];
+    expect(onV).toEqual(offV);
+    expect(onM.webhooks.map((w) => w.matchConditions![0]!.name)).toEqual(['wasm-or-unnamed-pods', 'wasm-or-unnamed-templates']);
+    for (const [i, w] of onM.webhooks.entries()) {
+      const before = offM.webhooks[i]!.matchConditions![0]!.expression;
+      const expr = w.matchConditions![0]!.expression;
+      expect(expr).toContain("'wasmgate.dev/runtime' in ");
+      // the "names a RuntimeClass" clause, negated: marked, or without a runtimeClassName
+      expect(expr).toBe(before.replaceAll(' || (has(', ' || !(has('));
+    }
+  });
+
+  it('the pods condition: exactly what reaches /mutate', () => {
+    const [onM] = webhookConfigurations(detectOn(), client) as [Doc, Doc];
+    expect(onM.webhooks[0]!.matchConditions![0]!.expression).toBe(
+      "(has(object.metadata) && has(object.metadata.annotations) && ('wasmgate.dev/runtime' in object.metadata.annotations || 'module.wasm.image/variant' in object.metadata.annotations)) || " +
+        "!(has(object.spec) && has(object.spec.runtimeClassName) && object.spec.runtimeClassName != '')",
+    );
+  });
+
+  it('mutating timeoutSeconds stays above the lookup budget; validating keeps the default', () => {
+    const timeouts = (budgetMs: number, timeoutSeconds?: number) => {
+      const [m, v] = webhookConfigurations(detectOn(budgetMs), { ...client, ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }) }) as [Doc, Doc];
+      return { m: m.webhooks.map((w) => w.timeoutSeconds), v: [...new Set(v.webhooks.map((w) => w.timeoutSeconds))] };
+    };
+    expect(timeouts(1000)).toEqual({ m: [5, 5], v: [5] });
+    expect(timeouts(4000)).toEqual({ m: [5, 5], v: [5] });
+    expect(timeouts(4000, 2)).toEqual({ m: [5, 5], v: [2] });
+    expect(timeouts(1000, 10)).toEqual({ m: [10, 10], v: [10] });
+  });
+
+  it('detection off (the default) leaves every condition as it was', () => {
+    const [m] = webhookConfigurations(parseConfig({ imageDetection: { enabled: false, registries: ['registry.example'] } }), client) as [Doc, Doc];
+    expect(m.webhooks.map((w) => w.matchConditions![0]!.name)).toEqual(['wasm-pods-only', 'wasm-templates-only']);
+  });
+});
+
 interface Hook {
   name: string;
   rules: { operations: string[]; apiGroups: string[]; apiVersions: string[]; resources: string[]; scope: string }[];

@@ -1,7 +1,9 @@
 /**
  * The live source's list/watch protocol against an in-process fake API server (HTTPS): paginated
  * lists, watch events, bookmarks carried into the next watch, relist on 410 Gone, retry with
- * backoff after server errors. The real API server is exercised in test/e2e/live-cache.e2e.test.ts.
+ * backoff after server errors, a refused (401/403) list or watch reported once per kind and cleared
+ * when allowed again. The real API server is exercised in test/e2e/live-cache.e2e.test.ts and
+ * test/e2e/access-denied.e2e.test.ts.
  */
 import { createServer, type Server } from 'node:https';
 import type { ServerResponse } from 'node:http';
@@ -13,6 +15,10 @@ import { stringify } from 'yaml';
 import { loadKubeConfig, type ApiAccess } from '../../src/cluster/kubeconfig.js';
 import { generateCa, signLeaf } from '../../src/certs/generate.js';
 import { startLiveState, type LiveState } from '../../src/cluster/live.js';
+import { accessDeniedLine, accessProblem, accessRestoredLine } from '../../src/cluster/access.js';
+import { kindNamed } from '../../src/kinds/registry.js';
+import { buildApp } from '../../src/server/app.js';
+import { config } from '../harness/fixtures.js';
 import { nodeObject } from '../harness/fixtures.js';
 
 type Handler = (url: URL, res: ServerResponse) => void;
@@ -153,4 +159,89 @@ describe('live source protocol', () => {
     expect(failures).toBe(2);
     expect(logs.filter((l) => l.includes('HTTP 500') && l.includes('retrying in'))).toHaveLength(2);
   });
+});
+
+const SA = 'system:serviceaccount:wasmgate:wasmgate';
+const forbidden = (resource: string, verb: string): string =>
+  JSON.stringify({
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: `${resource} is forbidden: User "${SA}" cannot ${verb} resource "${resource}" in API group "" at the cluster scope`,
+    reason: 'Forbidden',
+    details: { kind: resource },
+    code: 403,
+  });
+
+describe('a list or watch the API server refuses', () => {
+  it('watch 403: one log line, /readyz 503 naming verb and resource, cleared when granted', async () => {
+    let granted = false;
+    let refused = 0;
+    fake = await fakeApiServer((url, res) => {
+      if (emptyRuntimeClasses(url, res)) return;
+      if (url.searchParams.get('watch') !== 'true') return res.end(list([nodeObject('n1')], '5'));
+      if (!granted) {
+        refused++;
+        res.writeHead(403, { 'content-type': 'application/json' });
+        return res.end(forbidden('nodes', 'watch'));
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).flushHeaders(); // allowed: stay open
+    });
+    const logs: string[] = [];
+    live = startLiveState({ kubeconfig: fake.kubeconfig, trackPods: false, log: (l) => logs.push(l) });
+    const { app } = buildApp({ config: config(), state: live.state });
+    try {
+      await live.synced; // the list was allowed
+      await until(() => refused >= 3, 'three refused watches (retries)', 15_000);
+      const problem = accessProblem(kindNamed('Node'), 'watch', 403, forbidden('nodes', 'watch'));
+      expect(problem).toContain(`the ServiceAccount ${SA} lacks the "watch" verb on "nodes"`);
+      expect(live.state.status().problems).toEqual([problem]);
+      // one line for the transition, none per retry
+      expect(logs.filter((l) => l.startsWith('access denied:'))).toEqual([accessDeniedLine(problem)]);
+      expect(logs.filter((l) => l.includes('HTTP 403'))).toEqual([]);
+      const denied = await app.inject({ method: 'GET', url: '/readyz' });
+      expect(denied.statusCode).toBe(503);
+      expect(denied.json()).toMatchObject({ status: 'access denied', problems: [problem] });
+
+      granted = true;
+      await until(() => live!.state.status().problems === undefined, 'the problem to clear once watch is allowed', 60_000);
+      expect(logs.filter((l) => l.startsWith('access restored:'))).toEqual([accessRestoredLine(kindNamed('Node'), 'watch')]);
+      expect(logs.filter((l) => l.startsWith('access denied:'))).toHaveLength(1);
+      const ready = await app.inject({ method: 'GET', url: '/readyz' });
+      expect(ready.statusCode).toBe(200);
+      expect(ready.json()).toMatchObject({ status: 'ready' });
+    } finally {
+      await app.close();
+    }
+  }, 90_000);
+
+  it('list 401 then 403: the problem follows what the API server says, and the first sync waits for it', async () => {
+    let answer: 401 | 403 | 200 = 401;
+    let refused = 0;
+    fake = await fakeApiServer((url, res) => {
+      if (emptyRuntimeClasses(url, res)) return;
+      if (url.searchParams.get('watch') === 'true') return void res.writeHead(200, { 'content-type': 'application/json' });
+      if (answer === 200) return res.end(list([nodeObject('n1')], '5'));
+      refused++;
+      res.writeHead(answer, { 'content-type': 'application/json' });
+      res.end(answer === 401 ? '{"kind":"Status","code":401,"reason":"Unauthorized","message":"Unauthorized"}' : forbidden('nodes', 'list'));
+    });
+    const logs: string[] = [];
+    live = startLiveState({ kubeconfig: fake.kubeconfig, trackPods: false, log: (l) => logs.push(l) });
+    const node = kindNamed('Node');
+    await until(() => refused >= 2, 'two refused lists', 15_000);
+    expect(live.state.status()).toMatchObject({ synced: false, problems: [accessProblem(node, 'list', 401, '')] });
+    answer = 403;
+    const forbiddenProblem = accessProblem(node, 'list', 403, forbidden('nodes', 'list'));
+    await until(() => live!.state.status().problems?.[0] === forbiddenProblem, 'the 403 to replace the 401', 60_000);
+    answer = 200;
+    await live.synced;
+    await until(() => live!.state.status().problems === undefined, 'the problem to clear', 10_000);
+    expect(logs.filter((l) => l.startsWith('access '))).toEqual([
+      accessDeniedLine(accessProblem(node, 'list', 401, '')),
+      accessDeniedLine(forbiddenProblem),
+      accessRestoredLine(node, 'list'),
+    ]);
+  }, 120_000);
 });

@@ -1,0 +1,31 @@
+/**
+ * The decision's side of image detection: a pod (template) with neither a marker annotation nor a
+ * runtimeClassName, whose images the HTTP layer has already looked up (ImageFacts, resolved before
+ * the decision: it stays a pure function of request, cluster state, config and facts).
+ */
+import { IMAGE_DETECTION, imageIntent } from '../images/intent.js';
+import type { ImageFacts } from '../images/facts.js';
+import type { Decision, PodTarget, RuleContext, WasmIntent } from './types.js';
+import { runtimeClassName } from './wasm.js';
+
+/**
+ * What the images ask for: a WasmIntent with the handlers that run them (the caller then chooses
+ * the RuntimeClass as for the annotation), or undefined. On the way it records the
+ * `image-detection` audit annotation, and for a pod mixing Wasm and non-Wasm containers it denies
+ * (`result.allowed` false, the message prefixed `[image-detection]`).
+ */
+export function intentFromImages(target: PodTarget, facts: ImageFacts, ctx: RuleContext, result: Decision): WasmIntent | undefined {
+  // detection is only for pods that say nothing themselves; the HTTP layer checks it too
+  if (runtimeClassName(target) !== undefined) return undefined;
+  const { runtime, wasmVariant } = ctx.config.annotations;
+  if (target.annotations[runtime] !== undefined || wasmVariant.some((k) => target.annotations[k] !== undefined)) return undefined;
+  const ii = imageIntent(facts, ctx.config);
+  if (ii.audit !== undefined) result.auditAnnotations[IMAGE_DETECTION] = ii.audit;
+  if (ii.family === 'none') return undefined;
+  if (ii.family === 'mixed-denial') {
+    result.allowed = false;
+    result.message = `[${IMAGE_DETECTION}] ${ii.denial}`;
+    return undefined;
+  }
+  return { value: ii.runtimeClass, handlers: ii.handlers };
+}
