@@ -390,7 +390,7 @@ export function markdown(r: Results): string {
     out.push('');
     out.push(tailTable(s));
     out.push('');
-    out.push('The selector question alone ("is there a Ready, uncordoned node matching the selector whose taints are tolerated?"): the label index (`firstUsableNode`) vs. a linear scan over all nodes checking labels, Ready, unschedulable and taints. Both stop at the first usable node.');
+    out.push('The placement question alone ("is there a node this pod may use?" — selector, required affinity, taints, cordons, Ready, handlers): the search over the scheduling index (`usableNode`, src/scheduling/search.ts) vs. a linear scan over all nodes with the same per-node check (src/scheduling/fit.ts). Both stop at the first usable node.');
     out.push('');
     out.push(questionTable(s));
     out.push('');

@@ -10,7 +10,7 @@
  *
  * The control plane and every child process are stopped at the end, also on errors.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -148,7 +148,10 @@ async function main(): Promise<void> {
     };
 
     const md = markdown(results);
-    writeFileSync(join(ROOT, 'bench', 'results.md'), `${md}\n`);
+    // sections other benchmarks write between markers (bench/affinity.ts, bench/images.ts) are kept
+    const file = join(ROOT, 'bench', 'results.md');
+    const kept = existsSync(file) ? (readFileSync(file, 'utf8').match(/<!-- ([\w-]+):(?:begin|start) -->[\s\S]*?<!-- \1:end -->/g) ?? []) : [];
+    writeFileSync(file, `${[md, ...kept].join('\n\n')}\n`);
     writeFileSync(join(ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 
     process.stdout.write('\n');

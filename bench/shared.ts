@@ -22,6 +22,64 @@ export const RUNTIME_CLASSES = [
   },
 ] as const;
 
+/**
+ * Pods with required node affinity and tolerations, decided against the classes above (issue 11:
+ * "decision p99 with affinity and tolerations in the mix"). Zones are bench/nodes.ts's.
+ */
+export const POD_CASES = [
+  {
+    name: 'wasm1 + affinity + tolerations',
+    runtimeClass: 'wasm1',
+    spec: {
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [
+              {
+                matchExpressions: [
+                  { key: 'topology.kubernetes.io/zone', operator: 'In', values: ['eu-west-1a', 'eu-west-1b'] },
+                  { key: 'kubernetes.io/arch', operator: 'NotIn', values: ['s390x'] },
+                ],
+              },
+            ],
+          },
+        },
+      },
+      tolerations: [{ key: 'maintenance', operator: 'Exists', effect: 'NoSchedule' }],
+    },
+    expectAllowed: true,
+  },
+  {
+    name: 'spin + NotIn-only affinity',
+    runtimeClass: 'spin',
+    spec: {
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [{ matchExpressions: [{ key: 'topology.kubernetes.io/zone', operator: 'NotIn', values: ['eu-west-1c'] }] }],
+          },
+        },
+      },
+      tolerations: [{ operator: 'Exists', effect: 'NoExecute' }],
+    },
+    expectAllowed: true,
+  },
+  {
+    name: 'wasm1 + affinity excluding every Wasm node',
+    runtimeClass: 'wasm1',
+    spec: {
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [{ matchExpressions: [{ key: 'topology.kubernetes.io/zone', operator: 'In', values: ['us-east-1a'] }] }],
+          },
+        },
+      },
+    },
+    expectAllowed: false,
+  },
+] as const;
+
 export interface LatencyStats {
   iterations: number;
   p50: number;
@@ -31,7 +89,13 @@ export interface LatencyStats {
   max: number;
   mean: number;
   /** garbage collections during the timed calls, and the figures without the calls they overlapped */
-  gc?: { collections: number; totalMs: number; maxMs: number; callsOverlapping: number; withoutThem: { p50: number; p99: number; max: number } };
+  gc?: {
+    collections: number;
+    totalMs: number;
+    maxMs: number;
+    callsOverlapping: number;
+    withoutThem: { p50: number; p99: number; max: number };
+  };
   /** the first 10% of the timed calls (still warming up?) */
   firstTenth?: { p50: number; p99: number; max: number };
 }

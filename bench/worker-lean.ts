@@ -4,19 +4,21 @@
  *
  * - validate(): the full admission decision for a Wasm pod per RuntimeClass, 20,000 timed calls
  *   after 2,000 warm-up calls, each timed with process.hrtime.bigint();
- * - the same decision with the label index replaced by a linear scan (ScanState): what the
- *   decision would cost without the index;
- * - the bare selector question ("is there a Ready, schedulable node matching the selector whose
- *   taints are tolerated?") answered by the index (firstUsableNode) and by a linear scan over all
- *   nodes checking labels, Ready, unschedulable and taints.
+ * - the same decision with the ClusterState's selector answers replaced by a linear scan
+ *   (ScanState; the placement search itself keeps the scheduling index, which it reads directly);
+ * - the bare placement question ("is there a node this pod may use?": selector, required affinity,
+ *   taints, cordons, Ready, handlers) answered by the scheduling index's search (usableNode) and by
+ *   a linear scan over all nodes with the same per-node check (src/scheduling/fit.ts).
  *
  * The rule engine is imported only after the memory measurement, so the memory figure is the
  * cache's alone over the same module set as the baseline worker.
  */
+import type { SchedulingIndex } from '../src/scheduling/node-index.js';
+import type { PlacementQuery } from '../src/scheduling/types.js';
 import { performance, PerformanceObserver } from 'node:perf_hooks';
-import type { ClusterState, Labels, NodeInfo, RuntimeClassInfo, SyncStatus, Toleration } from '../src/cluster/types.js';
+import type { ClusterState, Labels, NodeInfo, RuntimeClassInfo, SyncStatus } from '../src/cluster/types.js';
 import type { MemoryState } from '../src/cluster/memory-state.js';
-import { RUNTIME_CLASSES, type DecisionResult, type LatencyStats, type LeanResult } from './shared.js';
+import { POD_CASES, RUNTIME_CLASSES, type DecisionResult, type LatencyStats, type LeanResult } from './shared.js';
 import { gcTwice, log, memory, modules, runWorker, workerArgs } from './worker-common.js';
 
 const WARMUP = 2_000;
@@ -135,6 +137,10 @@ class ScanState implements ClusterState {
   podsUsingRuntimeClass(name: string): number | undefined {
     return this.s.podsUsingRuntimeClass(name);
   }
+  /** the pod placement search has no scan form: it shares the real index (questionScan below is the scan) */
+  schedulingIndex(): SchedulingIndex {
+    return this.s.schedulingIndex();
+  }
 }
 
 /**
@@ -144,7 +150,11 @@ class ScanState implements ClusterState {
 async function stopGuarded(stop: () => Promise<void>): Promise<string[]> {
   const errors: string[] = [];
   const onError = (err: unknown): void => {
-    errors.push(err instanceof Error ? `${err.name}: ${err.message}${(err as NodeJS.ErrnoException).code ? ` (${(err as NodeJS.ErrnoException).code})` : ''}` : String(err));
+    errors.push(
+      err instanceof Error
+        ? `${err.name}: ${err.message}${(err as NodeJS.ErrnoException).code ? ` (${(err as NodeJS.ErrnoException).code})` : ''}`
+        : String(err),
+    );
   };
   process.on('uncaughtException', onError);
   try {
@@ -197,35 +207,40 @@ runWorker(async () => {
     // imported only now: the memory figure above covers the same modules as the baseline worker
     const { validate } = await import('../src/decide/engine.js');
     const { parseConfig } = await import('../src/config/config.js');
-    const { firstUsableNode, placementFor, whyUnusable } = await import('../src/decide/placement.js');
+    const { placementFor, usableNode } = await import('../src/decide/placement.js');
+    const { fits } = await import('../src/scheduling/fit.js');
     const { podTarget } = await import('../src/decide/targets.js');
     const { kindNamed } = await import('../src/kinds/registry.js');
     const { podObject, request } = await import('../test/harness/fixtures.js');
     const config = parseConfig({});
     const scan = new ScanState(state);
     const ctx = { state, config };
-    const scanCtx = { state: scan, config };
 
-    const scanFirstUsable = (selector: Labels, tols: readonly Toleration[]): NodeInfo | undefined => {
-      const pairs = Object.entries(selector);
-      for (const n of state.index.all()) {
-        let match = true;
-        for (const [k, v] of pairs) {
-          if (n.labels[k] !== v) {
-            match = false;
-            break;
-          }
-        }
-        if (match && whyUnusable(n, tols, ctx) === undefined) return n;
-      }
+    /** the same question by scanning every node with the same per-node check (src/scheduling/fit.ts) */
+    const scanFirstUsable = (q: PlacementQuery): NodeInfo | undefined => {
+      for (const n of state.index.all()) if (fits(n, q)) return n;
+      return undefined;
+    };
+    /** ...and through the scan state's selector generator */
+    const scanStateFirstUsable = (q: PlacementQuery): NodeInfo | undefined => {
+      for (const n of scan.nodesMatching(q.selector)) if (fits(n, q)) return n;
       return undefined;
     };
 
     const decisions: Record<string, DecisionResult> = {};
-    for (const c of RUNTIME_CLASSES) {
-      const rc = state.getRuntimeClass(c.name);
-      if (rc === undefined) throw new Error(`RuntimeClass ${c.name} is not in the cache`);
-      const pod = podObject({ name: `bench-${c.name}`, spec: { runtimeClassName: c.name } });
+    const cases = [
+      ...RUNTIME_CLASSES.map((c) => ({ name: c.name, runtimeClass: c.name, spec: {}, expectAllowed: c.expectAllowed as boolean })),
+      ...POD_CASES.map((c) => ({
+        name: c.name,
+        runtimeClass: c.runtimeClass,
+        spec: c.spec as Record<string, unknown>,
+        expectAllowed: c.expectAllowed as boolean,
+      })),
+    ];
+    for (const c of cases) {
+      const rc = state.getRuntimeClass(c.runtimeClass);
+      if (rc === undefined) throw new Error(`RuntimeClass ${c.runtimeClass} is not in the cache`);
+      const pod = podObject({ name: `bench-${c.runtimeClass}`, spec: { runtimeClassName: c.runtimeClass, ...c.spec } });
       const req = request(pod);
       const first = validate(req, state, config);
       const firstScan = validate(req, scan, config);
@@ -236,18 +251,18 @@ runWorker(async () => {
         throw new Error(`scan decision for ${c.name} differs from the index decision`);
       }
       const target = podTarget(kindNamed('Pod'), pod, {})!;
-      const p = placementFor(target, rc);
-      const viaIndex = firstUsableNode(p.selector, p.tolerations, ctx);
-      const viaScan = scanFirstUsable(p.selector, p.tolerations);
+      const p = placementFor(target, rc, ctx);
+      const viaIndex = usableNode(p.query, ctx);
+      const viaScan = scanFirstUsable(p.query);
       if ((viaIndex === undefined) !== (viaScan === undefined)) throw new Error(`index and scan disagree for ${c.name}`);
 
       log(`lean: timing decisions for RuntimeClass ${c.name}`);
       const validateIndex = await measure(() => validate(req, state, config).allowed);
       const validateScan = await measure(() => validate(req, scan, config).allowed);
-      const questionIndex = await measure(() => firstUsableNode(p.selector, p.tolerations, ctx));
-      const questionScan = await measure(() => scanFirstUsable(p.selector, p.tolerations));
+      const questionIndex = await measure(() => usableNode(p.query, ctx));
+      const questionScan = await measure(() => scanFirstUsable(p.query));
       // the scan state's own question, for completeness (same as questionScan but through the generator)
-      const questionScanState = await measure(() => firstUsableNode(p.selector, p.tolerations, scanCtx));
+      const questionScanState = await measure(() => scanStateFirstUsable(p.query));
       decisions[c.name] = {
         selector: { ...p.selector },
         allowed: first.allowed,

@@ -9,7 +9,8 @@
 import type { ClusterState } from '../cluster/types.js';
 import type { Config, Mode } from '../config/config.js';
 import { validate } from '../decide/engine.js';
-import type { FindingSource } from '../decide/types.js';
+import type { FindingSource, RuleId } from '../decide/types.js';
+import { nodesPromisingMissingHandlers, runtimeclassSelectorMatches } from '../rules/runtimeclass-selector-matches.js';
 import { kindOf, kindOfObject } from '../kinds/registry.js';
 import { isRecord, str } from '../objects/json.js';
 import { controllerOf, deletionTimestampOf, groupVersionOf, nameOf, namespaceOf, uidOf } from '../objects/metadata.js';
@@ -80,12 +81,19 @@ export function auditObjects(objects: unknown[], state: ClusterState, config: Co
       report.findings.push({ ...where, rule: 'wasmgate', mode: 'enforce', message: result.message ?? 'denied' });
     }
   }
+  // Nodes are not admitted objects the audit walks, but the handlers their kubelets report can break
+  // a RuntimeClass's promise: every node whose labels promise a handler it does not report
+  const rule = runtimeclassSelectorMatches;
+  for (const { node, message } of nodesPromisingMissingHandlers({ state, config })) {
+    report.findings.push({ kind: 'Node', name: node, rule: rule.id, mode: config.rules[rule.id] ?? rule.defaultMode, message });
+  }
   return report;
 }
 
 export function formatAudit(report: AuditReport): string {
   const lines = report.findings.map(
-    (f) => `${f.mode.toUpperCase().padEnd(7)} ${f.kind} ${f.namespace === undefined ? '' : `${f.namespace}/`}${f.name}: [${f.rule}] ${f.message}`,
+    (f) =>
+      `${f.mode.toUpperCase().padEnd(7)} ${f.kind} ${f.namespace === undefined ? '' : `${f.namespace}/`}${f.name}: [${f.rule}] ${f.message}`,
   );
   const counts = (['enforce', 'warn', 'audit'] as const).map((m) => `${report.findings.filter((f) => f.mode === m).length} ${m}`);
   lines.push(

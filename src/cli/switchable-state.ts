@@ -4,6 +4,7 @@
  * it is up, without restarting the HTTPS server (which, like the metrics, holds this object).
  */
 import type { ClusterState, Labels, NodeInfo, RuntimeClassInfo, SyncStatus } from '../cluster/types.js';
+import type { SchedulingIndex } from '../scheduling/node-index.js';
 
 export class SwitchableState implements ClusterState {
   constructor(private source: ClusterState) {}
@@ -52,5 +53,9 @@ export class SwitchableState implements ClusterState {
 
   podsUsingRuntimeClass(name: string): number | undefined {
     return this.current.podsUsingRuntimeClass(name);
+  }
+
+  schedulingIndex(): SchedulingIndex {
+    return this.current.schedulingIndex();
   }
 }

@@ -3,6 +3,7 @@
  * Shared by the snapshot and live sources, so both see a cluster the same way.
  * Input is untrusted: every field is checked, nothing is assumed.
  */
+import { runtimeHandlersOf } from '../scheduling/handlers.js';
 import { isRecord, str, stringMap } from '../objects/json.js';
 import { labelsOf, nameOf } from '../objects/metadata.js';
 import type { Labels, NodeInfo, RuntimeClassInfo, Taint, Toleration } from './types.js';
@@ -66,6 +67,7 @@ export function leanNode(obj: unknown): NodeInfo | undefined {
     taints: taints(spec['taints']),
     ready: nodeReady(obj['status']),
     unschedulable: spec['unschedulable'] === true,
+    runtimeHandlers: runtimeHandlersOf(obj['status']),
   };
 }
 

@@ -1,4 +1,4 @@
-import { LabelIndex } from './label-index.js';
+import { SchedulingIndex } from '../scheduling/node-index.js';
 import type { ClusterState, Labels, NodeInfo, RuntimeClassInfo, SyncStatus } from './types.js';
 
 /**
@@ -7,7 +7,7 @@ import type { ClusterState, Labels, NodeInfo, RuntimeClassInfo, SyncStatus } fro
  * source keeps it current from watch events.
  */
 export class MemoryState implements ClusterState {
-  readonly index = new LabelIndex();
+  readonly index = new SchedulingIndex();
   private readonly classes = new Map<string, RuntimeClassInfo>();
   private sortedClasses: RuntimeClassInfo[] | undefined;
   /** pod key (namespace/name) → RuntimeClass name; undefined when pods are not tracked */
@@ -63,6 +63,10 @@ export class MemoryState implements ClusterState {
 
   nodesMatching(selector: Labels): Iterable<NodeInfo> {
     return this.index.matching(selector);
+  }
+
+  schedulingIndex(): SchedulingIndex {
+    return this.index;
   }
 
   countWithLabel(key: string, value: string): number {

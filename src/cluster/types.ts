@@ -3,6 +3,8 @@
  * objects to these and keep nothing else: a Node with 30 labels and a long status.images list
  * becomes a few hundred bytes.
  */
+import type { SchedulingIndex } from '../scheduling/node-index.js';
+
 export type Labels = Readonly<Record<string, string>>;
 
 export interface Taint {
@@ -27,6 +29,11 @@ export interface NodeInfo {
   readonly ready: boolean;
   /** spec.unschedulable: cordoned */
   readonly unschedulable: boolean;
+  /**
+   * status.runtimeHandlers[].name, as kubelet reports them (Kubernetes 1.31+ with containerd 2.x);
+   * empty when it reports none (older kubelet, containerd 1.x): the labels alone are judged then.
+   */
+  readonly runtimeHandlers: readonly string[];
 }
 
 export interface RuntimeClassInfo {
@@ -69,6 +76,11 @@ export interface ClusterState {
    * Cost is proportional to the smallest posting list of the selector's pairs, not to the cluster.
    */
   nodesMatching(selector: Labels): Iterable<NodeInfo>;
+  /**
+   * The scheduling index over the same nodes (src/scheduling/node-index.ts): postings, key counts,
+   * clean nodes by label-key group and handler. Placement searches read it; nothing writes through it.
+   */
+  schedulingIndex(): SchedulingIndex;
   /** how many nodes carry label key=value */
   countWithLabel(key: string, value: string): number;
   /** how many running (non-terminal) pods name this RuntimeClass; undefined when pods are not tracked */

@@ -67,27 +67,6 @@ export interface ServerConfig {
   tls: { minVersion: 'TLSv1.3' | 'TLSv1.2'; clientCAFile?: string };
 }
 
-/**
- * Always allowed, in addition to reservedLabelAllowlist: label keys kubelet itself sets (k8s.io/kubelet's well-known labels and its node.kubernetes.io
- * and kubelet.kubernetes.io namespaces). They are in reserved namespaces, but every node carries
- * them legitimately, so selecting on kubernetes.io/arch is not a mistake.
- */
-export const KUBELET_LABELS = [
-  'kubernetes.io/hostname',
-  'kubernetes.io/arch',
-  'kubernetes.io/os',
-  'beta.kubernetes.io/arch',
-  'beta.kubernetes.io/os',
-  'beta.kubernetes.io/instance-type',
-  'node.kubernetes.io/instance-type',
-  'topology.kubernetes.io/region',
-  'topology.kubernetes.io/zone',
-  'failure-domain.beta.kubernetes.io/region',
-  'failure-domain.beta.kubernetes.io/zone',
-  'node.kubernetes.io/*',
-  'kubelet.kubernetes.io/*',
-];
-
 export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   annotations: { runtime: 'wasmgate.dev/runtime', wasmVariant: ['module.wasm.image/variant'] },
   defaultRuntimeClass: '',

@@ -2,17 +2,31 @@
  * daemonset-selects-runtime-nodes: a DaemonSet that uses a RuntimeClass with a node selector also
  * selects those nodes itself. The DaemonSet controller decides where to create pods from the
  * template alone; kube-apiserver then merges the RuntimeClass's selector into each pod, so every
- * pod made for a node without the label can never be scheduled and stays Pending.
+ * pod made for a node without the label can never be scheduled and stays Pending. The template
+ * selects them by its nodeSelector or by required node affinity whose every term requires the
+ * label (key In [value], src/scheduling/node-affinity.ts).
  */
 import { describeTarget, field, formatSelector, plural, sortedPairs } from '../decide/format.js';
 import type { PodTemplateCheck, Rule } from '../decide/types.js';
+import { requiredAffinityOf } from '../scheduling/node-affinity.js';
+import type { RequiredAffinity } from '../scheduling/types.js';
+
+/** every node the affinity admits carries key=value (each term requires it with In [value]) */
+function affinityImplies(a: RequiredAffinity | undefined, key: string, value: string): boolean {
+  const terms = a?.terms.filter((t) => t.never === undefined) ?? [];
+  return (
+    terms.length > 0 &&
+    terms.every((t) => t.matchExpressions.some((r) => r.key === key && r.operator === 'In' && r.values.length > 0 && r.values.every((v) => v === value)))
+  );
+}
 
 const podTemplate: PodTemplateCheck = (target, intent, ctx) => {
   if (target.kind !== 'DaemonSet' || intent.runtimeClassName === undefined) return [];
   const rc = ctx.state.getRuntimeClass(intent.runtimeClassName);
   if (rc?.nodeSelector === undefined) return [];
   const own = target.nodeSelector;
-  const missing = sortedPairs(rc.nodeSelector).filter(([k, v]) => own[k] !== v);
+  const affinity = requiredAffinityOf(target.spec);
+  const missing = sortedPairs(rc.nodeSelector).filter(([k, v]) => own[k] !== v && !affinityImplies(affinity, k, v));
   if (missing.length === 0) return [];
   let labelled = 0;
   for (const _ of ctx.state.nodesMatching(rc.nodeSelector)) labelled++;

@@ -1,37 +1,23 @@
 /**
- * reserved-label-keys: node selectors do not use label keys in the namespaces Kubernetes reserves.
+ * reserved-label-keys: node selectors use only the keys Kubernetes itself defines in the namespaces
+ * it reserves (kubernetes.io, *.kubernetes.io, k8s.io, *.k8s.io; cluster.x-k8s.io is not one), plus
+ * the config's reservedLabelAllowlist. The list of defined keys, with its source, is
+ * src/scheduling/well-known-labels.ts.
  *
- * kubelet's rule (isKubernetesLabel in cmd/kubelet/app/options): a key's prefix is reserved when it
- * is kubernetes.io or ends with .kubernetes.io, or is k8s.io or ends with .k8s.io. So
- * cluster.x-k8s.io is NOT reserved (it ends with x-k8s.io, not .k8s.io). kubelet refuses such keys
- * in --node-labels (apart from its own well-known labels), and NodeRestriction stops a node from
- * setting them on itself, so node provisioning cannot apply them: a selector on one matches
- * nothing, or only nodes an admin labelled by hand.
+ * kubelet refuses reserved keys in --node-labels apart from its own labels and the
+ * node.kubernetes.io / kubelet.kubernetes.io namespaces, and NodeRestriction stops a node from
+ * setting them on itself: a selector on one matches nothing, or only nodes an admin labelled by
+ * hand. A made-up key in a namespace kubelet may set (node.kubernetes.io/wasmtime) is still a key
+ * Kubernetes may define tomorrow: "avoid the kubernetes.io and k8s.io namespaces for your own labels".
  */
 import type { Labels } from '../cluster/types.js';
-import { KUBELET_LABELS } from '../config/config.js';
 import { describeTarget, field } from '../decide/format.js';
-import { isKubernetesLabel, labelPrefix } from '../decide/labels.js';
 import type { PodTemplateCheck, Rule, RuleContext, RuntimeClassCheck } from '../decide/types.js';
+import { isReservedKey, labelPrefix, reservedRoot } from '../scheduling/well-known-labels.js';
 
-/** allowlist entries: an exact key, or "prefix/*" for that namespace and its subdomains */
-function isAllowlisted(key: string, allowlist: readonly string[]): boolean {
-  const ns = labelPrefix(key);
-  return allowlist.some((entry) => {
-    if (!entry.endsWith('/*')) return entry === key;
-    const allowed = entry.slice(0, -2);
-    return ns === allowed || ns.endsWith(`.${allowed}`);
-  });
-}
-
-/** kubelet's own labels are always allowed; the config's allowlist adds to them */
-function isAllowedReservedKey(key: string, ctx: RuleContext): boolean {
-  return isAllowlisted(key, KUBELET_LABELS) || isAllowlisted(key, ctx.config.reservedLabelAllowlist);
-}
-
-function reservedKeys(selector: Labels | undefined, ctx: RuleContext): string[] {
+export function reservedKeys(selector: Labels | undefined, ctx: RuleContext): string[] {
   return Object.keys(selector ?? {})
-    .filter((key) => isKubernetesLabel(key) && !isAllowedReservedKey(key, ctx))
+    .filter((key) => isReservedKey(key, ctx.config.reservedLabelAllowlist))
     .sort();
 }
 
@@ -40,11 +26,18 @@ function suggestion(key: string): string {
   return `wasmgate.dev/${name}`;
 }
 
+/** kubelet accepts these namespaces (and their subdomains) in --node-labels */
+function kubeletMaySet(key: string): boolean {
+  const ns = labelPrefix(key);
+  return ['node.kubernetes.io', 'kubelet.kubernetes.io'].some((allowed) => ns === allowed || ns.endsWith(`.${allowed}`));
+}
+
 /** "label kubernetes.io/wasm (in the reserved kubernetes.io namespace: ...)" */
 function why(key: string): string {
-  const ns = labelPrefix(key);
-  const root = ns === 'k8s.io' || ns.endsWith('.k8s.io') ? 'k8s.io' : 'kubernetes.io';
-  return `label ${key} (in the reserved ${root} namespace: kubelet refuses it in --node-labels, so node provisioning cannot set it)`;
+  const root = reservedRoot(key) ?? 'kubernetes.io';
+  return kubeletMaySet(key)
+    ? `label ${key} (in the reserved ${root} namespace, which holds only the labels Kubernetes itself defines, and it defines no such label)`
+    : `label ${key} (in the reserved ${root} namespace: kubelet refuses it in --node-labels, so node provisioning cannot set it)`;
 }
 
 const podTemplate: PodTemplateCheck = (target, _intent, ctx) => {
@@ -68,9 +61,10 @@ const runtimeClass: RuntimeClassCheck = (rc, ctx) => {
 
 export const reservedLabelKeys: Rule = {
   id: 'reserved-label-keys',
-  summary: 'Node selectors of Wasm pods and of RuntimeClasses avoid the reserved kubernetes.io / k8s.io label namespaces.',
+  summary:
+    'Node selectors of Wasm pods and of RuntimeClasses use, in the reserved kubernetes.io / k8s.io namespaces, only the labels Kubernetes defines.',
   defaultMode: 'enforce',
-  // A RuntimeClass's own keys are checked when the class is admitted (and in audits): its pods'
-  // authors cannot change it, so their pods are judged on their own selector only.
+  // A RuntimeClass's own keys are checked when the class is admitted (and in audits and checks):
+  // its pods' authors cannot change it, so their pods are judged on their own selector only.
   checks: { podTemplate: { CREATE: podTemplate, UPDATE: podTemplate }, RuntimeClass: { CREATE: runtimeClass, UPDATE: runtimeClass } },
 };

@@ -9,7 +9,7 @@ import type { PodTemplateCheck, Rule } from '../decide/types.js';
 const podTemplate: PodTemplateCheck = (target, intent, ctx) => {
   const rc = intent.runtimeClassName === undefined ? undefined : ctx.state.getRuntimeClass(intent.runtimeClassName);
   if (rc === undefined) return [];
-  return placementFor(target, rc).conflicts.map(
+  return placementFor(target, rc, ctx).conflicts.map(
     (c) =>
       `${describeTarget(target)} sets ${field(target, 'nodeSelector')} ${c.key}=${c.podValue}, but its RuntimeClass ${rc.name} ` +
       `requires ${c.key}=${c.classValue}; no node can satisfy both. Fix: remove ${c.key} from ${field(target, 'nodeSelector')} ` +

@@ -10,6 +10,8 @@ export interface NodeOpts {
   ready?: boolean;
   unschedulable?: boolean;
   taints?: Taint[];
+  /** status.runtimeHandlers names as kubelet reports them */
+  runtimeHandlers?: string[];
 }
 
 /** A raw Node manifest as the API server would send it. */
@@ -19,7 +21,10 @@ export function nodeObject(name: string, labels: Record<string, string> = {}, o:
     kind: 'Node',
     metadata: { name, labels: { 'kubernetes.io/hostname': name, ...labels } },
     spec: { ...(o.unschedulable ? { unschedulable: true } : {}), ...(o.taints ? { taints: o.taints } : {}) },
-    status: { conditions: [{ type: 'Ready', status: o.ready === false ? 'False' : 'True' }] },
+    status: {
+      conditions: [{ type: 'Ready', status: o.ready === false ? 'False' : 'True' }],
+      ...(o.runtimeHandlers === undefined ? {} : { runtimeHandlers: o.runtimeHandlers.map((name) => ({ name })) }),
+    },
   };
 }
 

@@ -211,6 +211,17 @@ describe('wasmgate check', () => {
     expect(r.stdout).toContain('[reserved-label-keys]');
     expect(r.stdout).toContain('3 checked, 3 denied');
   });
+
+  it('a RuntimeClass with a made-up key in a reserved namespace: DENIED (issue 11)', async () => {
+    const file = join(tmp, 'made-up-rc.yaml');
+    await writeFile(
+      file,
+      'apiVersion: node.k8s.io/v1\nkind: RuntimeClass\nmetadata:\n  name: made-up\nhandler: wasmtime\nscheduling:\n  nodeSelector:\n    node.kubernetes.io/wasmtime: "true"\n',
+    );
+    const r = await run(['check', '--cluster-state', 'examples/cluster', file]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('RuntimeClass made-up: DENIED: [reserved-label-keys] RuntimeClass made-up selects nodes in scheduling.nodeSelector by label node.kubernetes.io/wasmtime');
+  });
 });
 
 describe('wasmgate manifests --rbac', () => {

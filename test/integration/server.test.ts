@@ -402,6 +402,7 @@ function faultyState(inner: ClusterState): { state: ClusterState; faults: { list
       return inner.listRuntimeClasses();
     },
     getNode: (name) => inner.getNode(name),
+    schedulingIndex: () => inner.schedulingIndex(),
     nodeCount: () => inner.nodeCount(),
     nodesMatching: (selector) => inner.nodesMatching(selector),
     countWithLabel: (key, value) => inner.countWithLabel(key, value),

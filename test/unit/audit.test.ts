@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { auditObjects, formatAudit } from '../../src/audit/audit.js';
-import { config, deploymentObject, podObject, runtimeClassObject, seedCluster } from '../harness/fixtures.js';
+import { config, deploymentObject, node, podObject, runtimeClass, runtimeClassObject, seedCluster, stateOf } from '../harness/fixtures.js';
 
 const withMeta = (obj: Record<string, unknown>, meta: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
   ...obj,
@@ -14,7 +14,11 @@ describe('audit', () => {
 
   it('reports a broken workload once, on its owner; owned ReplicaSets and Pods are skipped', () => {
     const deployment = withMeta(deploymentObject({ name: 'web', ...broken }), { uid: 'd1' });
-    const rs = withMeta(deploymentObject({ name: 'web-123', ...broken }), { uid: 'r1', ...owned('Deployment', 'd1') }, { kind: 'ReplicaSet' });
+    const rs = withMeta(
+      deploymentObject({ name: 'web-123', ...broken }),
+      { uid: 'r1', ...owned('Deployment', 'd1') },
+      { kind: 'ReplicaSet' },
+    );
     const pod = withMeta(podObject({ name: 'web-123-abc', ...broken }), { uid: 'p1', ...owned('ReplicaSet', 'r1') });
     const r = auditObjects([deployment, rs, pod], seedCluster(), config());
     expect(r.audited).toBe(1);
@@ -47,9 +51,37 @@ describe('audit', () => {
       'spin runtimeclass-has-selector audit',
     ]);
     const text = formatAudit(r);
-    expect(text).toContain('ENFORCE RuntimeClass bad: [reserved-label-keys] RuntimeClass bad selects nodes in scheduling.nodeSelector by label kubernetes.io/wasm');
+    expect(text).toContain(
+      'ENFORCE RuntimeClass bad: [reserved-label-keys] RuntimeClass bad selects nodes in scheduling.nodeSelector by label kubernetes.io/wasm',
+    );
     expect(text.trim().split('\n').pop()).toBe(
       '2 objects audited (0 controller-owned objects reported on their owners), 3 findings: 1 enforce, 1 warn, 1 audit',
     );
+  });
+});
+
+describe('audit: issue 11', () => {
+  const W = { 'wasmtime-enabled': 'yes' };
+
+  it('reports every node whose labels promise a handler its kubelet does not report', async () => {
+    const state = stateOf(
+      [
+        node('wasm-1', W, { runtimeHandlers: ['runc', 'wasmtime'] }),
+        node('wasm-2', W, { runtimeHandlers: ['runc', 'spin'] }),
+        node('wasm-3', W),
+        node('plain-1', {}, { runtimeHandlers: ['runc'] }),
+      ],
+      [runtimeClass('wasm1', 'wasmtime', W), runtimeClass('open', 'spin')],
+    );
+    const r = auditObjects([], state, config());
+    expect(r.findings.map((f) => `${f.kind} ${f.name} ${f.rule} ${f.mode}`)).toEqual(['Node wasm-2 runtimeclass-selector-matches warn']);
+    await expect(formatAudit(r)).toMatchFileSnapshot('../golden/audit-node-handler-missing.txt');
+  });
+
+  it('reports a made-up reserved key on an existing RuntimeClass', () => {
+    const rc = runtimeClassObject('wasm1', 'wasmtime', { 'node.kubernetes.io/wasmtime': 'true' });
+    const r = auditObjects([rc], stateOf([node('w1', { 'node.kubernetes.io/wasmtime': 'true' })], []), config());
+    expect(r.findings.map((f) => `${f.kind} ${f.name} ${f.rule} ${f.mode}`)).toEqual(['RuntimeClass wasm1 reserved-label-keys enforce']);
+    expect(r.findings[0]!.message).toContain('by label node.kubernetes.io/wasmtime (in the reserved kubernetes.io namespace');
   });
 });

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, it, expect } from 'vitest';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, DEFAULT_CONFIG, KUBELET_LABELS, loadConfig, parseConfig } from '../../src/config/config.js';
+import { ConfigError, DEFAULT_CONFIG, loadConfig, parseConfig } from '../../src/config/config.js';
+import { isReservedKey } from '../../src/scheduling/well-known-labels.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -34,10 +35,10 @@ describe('defaults', () => {
     expect(c.annotations).toEqual({ runtime: 'wasmgate.dev/runtime', wasmVariant: ['module.wasm.image/variant'] });
     expect(c.defaultRuntimeClass).toBe('');
     expect(c.wasmHandlers).toEqual(['wasmtime', 'spin', 'spin-v2', 'wasmedge', 'wasmer', 'wws', 'slight', 'lunatic', 'wasm']);
-    // kubelet's own labels are always allowed (KUBELET_LABELS); the configured list only adds to them
+    // the labels Kubernetes defines are always allowed (src/scheduling/well-known-labels.ts); the configured list only adds to them
     expect(c.reservedLabelAllowlist).toEqual([]);
-    expect(KUBELET_LABELS).toContain('kubernetes.io/arch');
-    expect(KUBELET_LABELS).toContain('node.kubernetes.io/*');
+    expect(isReservedKey('kubernetes.io/arch', c.reservedLabelAllowlist)).toBe(false);
+    expect(isReservedKey('node.kubernetes.io/wasmtime', c.reservedLabelAllowlist)).toBe(true);
     expect(c.rules).toEqual({});
     expect(c.nodes).toEqual({ requireReady: true });
     expect(c.unsynced).toBe('deny');
@@ -104,7 +105,9 @@ describe('files', () => {
   it('invalid YAML → ConfigError naming the file', async () => {
     const path = await file('bad.yaml', 'rules: [unclosed\n  nodes: {');
     await expect(loadConfig(path)).rejects.toThrow(ConfigError);
-    await expect(loadConfig(path)).rejects.toThrow(new RegExp(`config file ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not valid YAML`));
+    await expect(loadConfig(path)).rejects.toThrow(
+      new RegExp(`config file ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not valid YAML`),
+    );
   });
 
   it('a schema error in a file names the file and the field', async () => {
@@ -202,7 +205,10 @@ describe('invalid fields are named', () => {
     const lines = err.message.split('\n').filter((l) => l.startsWith('  - '));
     expect(lines).toHaveLength(2);
     expect(lines).toEqual(
-      expect.arrayContaining([expect.stringContaining('no-such-rule is not a rule id'), expect.stringContaining('other-rule is not a rule id')]),
+      expect.arrayContaining([
+        expect.stringContaining('no-such-rule is not a rule id'),
+        expect.stringContaining('other-rule is not a rule id'),
+      ]),
     );
   });
 

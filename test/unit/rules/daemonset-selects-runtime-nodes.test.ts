@@ -21,6 +21,10 @@ const allLabelled = () => stateOf([node('w1', { 'wasmtime-enabled': 'yes' })], [
 const oneOther = () =>
   stateOf([node('w1', { 'wasmtime-enabled': 'yes' }), node('p1')], [runtimeClass('wasm1', 'wasmtime', { 'wasmtime-enabled': 'yes' }), runtimeClass('open', 'spin')]);
 
+const inYes = { matchExpressions: [{ key: 'wasmtime-enabled', operator: 'In', values: ['yes'] }] };
+const dsAffinity = (terms: object[]): PodTarget =>
+  targetOf('DaemonSet', workloadObject('DaemonSet', { name: 'agent', spec: { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms } } } } }));
+
 const cases: Case[] = [
   {
     name: 'no nodeSelector: 3 of the seed cluster’s 5 nodes would get a Pending pod',
@@ -37,6 +41,9 @@ const cases: Case[] = [
   { name: 'a different value is still not selecting them', target: ds({ 'wasmtime-enabled': 'no' }), intent: named('wasm1'), fires: 1 },
   { name: 'template selects the class’s nodes', target: ds({ 'wasmtime-enabled': 'yes' }), intent: named('wasm1'), fires: 0 },
   { name: 'template selects them and more', target: ds({ 'wasmtime-enabled': 'yes', zone: 'a' }), intent: named('wasm1'), fires: 0 },
+  { name: 'template selects them by required node affinity (every term)', target: dsAffinity([inYes, inYes]), intent: named('wasm1'), fires: 0 },
+  { name: 'one affinity term does not require the label', target: dsAffinity([inYes, { matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] }]), intent: named('wasm1'), fires: 1 },
+  { name: 'affinity In with another value too', target: dsAffinity([{ matchExpressions: [{ key: 'wasmtime-enabled', operator: 'In', values: ['yes', 'no'] }] }]), intent: named('wasm1'), fires: 1 },
   { name: 'class without a selector', state: oneOther, target: ds(), intent: named('open'), fires: 0 },
   { name: 'class does not exist', target: ds(), intent: named('wasm9'), fires: 0 },
   { name: 'no runtimeClassName yet', target: ds(), intent: annotated('wasm1'), fires: 0 },

@@ -73,7 +73,7 @@ const cases: Case[] = [
     excludes: ['kubectl label'],
   },
   {
-    name: 'a reserved key that is not kubelet\'s is not suggested as a label either',
+    name: "a reserved key that is not kubelet's is not suggested as a label either",
     state: cluster([node('w1', W)]),
     target: podWith(undefined, { 'kubernetes.io/wasm': 'yes' }),
     fires: true,
@@ -93,7 +93,7 @@ const cases: Case[] = [
     excludes: ['<node> kubernetes.io/wasm'],
   },
   {
-    name: 'only reserved keys (kubelet\'s and others) in the selector: no label command',
+    name: "only reserved keys (kubelet's and others) in the selector: no label command",
     state: cluster([node('w1', { 'kubernetes.io/arch': 'amd64' })]),
     target: podWith(undefined, { 'kubernetes.io/arch': 's390x', 'shim.k8s.io/wasm': 'on' }),
     intent: named('open'),
@@ -131,13 +131,17 @@ const cases: Case[] = [
     name: 'two matching nodes, both cordoned: counted, "uncordon one"',
     state: cluster([node('w1', W, { unschedulable: true }), node('w2', W, { unschedulable: true })]),
     fires: true,
-    contains: ['2 nodes match the node selector wasmtime-enabled=yes, but 2 are cordoned (w1 and w2). Fix: uncordon one: kubectl uncordon w1;'],
+    contains: [
+      '2 nodes match the node selector wasmtime-enabled=yes, but 2 are cordoned (w1 and w2). Fix: uncordon one: kubectl uncordon w1;',
+    ],
   },
   {
     name: 'NotReady, cordoned and tainted, all counted',
     state: cluster([node('w1', W, { ready: false }), node('w2', W, { unschedulable: true }), node('w3', W, { taints: [NO_SCHEDULE] })]),
     fires: true,
-    contains: ['3 nodes match the node selector wasmtime-enabled=yes, but 1 is NotReady (w1), 1 is cordoned (w2) and 1 has taints that are not tolerated (w3: wasm=true:NoSchedule).'],
+    contains: [
+      '3 nodes match the node selector wasmtime-enabled=yes, but 1 is NotReady (w1), 1 is cordoned (w2) and 1 has taints that are not tolerated (w3: wasm=true:NoSchedule).',
+    ],
   },
   {
     name: 'several NotReady: plural and sorted names',
@@ -145,8 +149,26 @@ const cases: Case[] = [
     fires: true,
     contains: ['2 nodes match the node selector wasmtime-enabled=yes, but 2 are NotReady (w1 and w2).'],
   },
-  { name: 'requireReady: false counts a NotReady node', state: cluster([node('w1', W, { ready: false })]), cfg: config({ nodes: { requireReady: false } }), fires: false },
-  { name: 'requireReady: false counts a cordoned node', state: cluster([node('w1', W, { unschedulable: true })]), cfg: config({ nodes: { requireReady: false } }), fires: false },
+  {
+    name: 'requireReady: false counts a NotReady node',
+    state: cluster([node('w1', W, { ready: false })]),
+    cfg: config({ nodes: { requireReady: false } }),
+    fires: false,
+  },
+  // issue 11: a cordon is judged as kube-scheduler's NodeUnschedulable filter judges it, whatever requireReady says
+  {
+    name: 'requireReady: false still refuses a cordoned node',
+    state: cluster([node('w1', W, { unschedulable: true })]),
+    cfg: config({ nodes: { requireReady: false } }),
+    fires: true,
+    contains: ['but it is cordoned (w1)'],
+  },
+  {
+    name: 'a pod tolerating node.kubernetes.io/unschedulable:NoSchedule may use a cordoned node (as DaemonSet pods do)',
+    state: cluster([node('w1', W, { unschedulable: true })]),
+    target: podWith([{ key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'NoSchedule' }]),
+    fires: false,
+  },
   {
     name: 'requireReady: false still honours taints',
     state: cluster([node('w1', W, { ready: false, taints: [NO_SCHEDULE] })]),
@@ -187,8 +209,18 @@ const cases: Case[] = [
     contains: ['w1: dedicated:NoSchedule', '{key: dedicated, operator: Exists, effect: NoSchedule}'],
   },
   { name: 'PreferNoSchedule does not block', state: cluster([node('w1', W, { taints: [PREFER] })]), fires: false },
-  { name: 'toleration Equal with the same value', state: cluster([node('w1', W, { taints: [NO_SCHEDULE] })]), target: podWith([{ key: 'wasm', operator: 'Equal', value: 'true', effect: 'NoSchedule' }]), fires: false },
-  { name: 'toleration with no operator means Equal', state: cluster([node('w1', W, { taints: [NO_SCHEDULE] })]), target: podWith([{ key: 'wasm', value: 'true' }]), fires: false },
+  {
+    name: 'toleration Equal with the same value',
+    state: cluster([node('w1', W, { taints: [NO_SCHEDULE] })]),
+    target: podWith([{ key: 'wasm', operator: 'Equal', value: 'true', effect: 'NoSchedule' }]),
+    fires: false,
+  },
+  {
+    name: 'toleration with no operator means Equal',
+    state: cluster([node('w1', W, { taints: [NO_SCHEDULE] })]),
+    target: podWith([{ key: 'wasm', value: 'true' }]),
+    fires: false,
+  },
   {
     name: 'toleration Equal with another value does not tolerate',
     state: cluster([node('w1', W, { taints: [NO_SCHEDULE] })]),
@@ -202,7 +234,12 @@ const cases: Case[] = [
     target: podWith([{ key: 'wasm', operator: 'Equal', effect: 'NoSchedule' }]),
     fires: true,
   },
-  { name: 'toleration Exists with the key tolerates any value', state: cluster([node('w1', W, { taints: [NO_SCHEDULE] })]), target: podWith([{ key: 'wasm', operator: 'Exists' }]), fires: false },
+  {
+    name: 'toleration Exists with the key tolerates any value',
+    state: cluster([node('w1', W, { taints: [NO_SCHEDULE] })]),
+    target: podWith([{ key: 'wasm', operator: 'Exists' }]),
+    fires: false,
+  },
   {
     name: 'toleration Exists with an empty key tolerates every taint',
     state: cluster([node('w1', W, { taints: [NO_SCHEDULE, NO_EXECUTE, { key: 'other', effect: 'NoSchedule' }] })]),
@@ -217,7 +254,12 @@ const cases: Case[] = [
     contains: ['w1: wasm=true:NoExecute'],
     excludes: ['wasm=true:NoSchedule'],
   },
-  { name: 'effect-less toleration matches any effect', state: cluster([node('w1', W, { taints: [NO_SCHEDULE, NO_EXECUTE] })]), target: podWith([{ key: 'wasm', operator: 'Equal', value: 'true' }]), fires: false },
+  {
+    name: 'effect-less toleration matches any effect',
+    state: cluster([node('w1', W, { taints: [NO_SCHEDULE, NO_EXECUTE] })]),
+    target: podWith([{ key: 'wasm', operator: 'Equal', value: 'true' }]),
+    fires: false,
+  },
   {
     name: 'toleration for another effect does not tolerate',
     state: cluster([node('w1', W, { taints: [NO_EXECUTE] })]),
@@ -232,12 +274,18 @@ const cases: Case[] = [
   },
   {
     name: "the RuntimeClass's tolerations count",
-    state: cluster([node('w1', W, { taints: [NO_SCHEDULE] })], [runtimeClass('wasm1', 'wasmtime', W, [{ key: 'wasm', operator: 'Exists', effect: 'NoSchedule' }])]),
+    state: cluster(
+      [node('w1', W, { taints: [NO_SCHEDULE] })],
+      [runtimeClass('wasm1', 'wasmtime', W, [{ key: 'wasm', operator: 'Exists', effect: 'NoSchedule' }])],
+    ),
     fires: false,
   },
   {
     name: 'pod and class tolerations combine',
-    state: cluster([node('w1', W, { taints: [NO_SCHEDULE, { key: 'gpu', effect: 'NoExecute' }] })], [runtimeClass('wasm1', 'wasmtime', W, [{ key: 'wasm', operator: 'Exists' }])]),
+    state: cluster(
+      [node('w1', W, { taints: [NO_SCHEDULE, { key: 'gpu', effect: 'NoExecute' }] })],
+      [runtimeClass('wasm1', 'wasmtime', W, [{ key: 'wasm', operator: 'Exists' }])],
+    ),
     target: podWith([{ key: 'gpu', operator: 'Exists' }]),
     fires: false,
   },
@@ -262,22 +310,43 @@ const cases: Case[] = [
     excludes: ['taint'],
   },
   {
-    name: 'requireReady: false: the not-ready condition taint does not block either',
-    state: cluster([node('w1', W, { ready: false, taints: [{ key: 'node.kubernetes.io/not-ready', effect: 'NoExecute' }, { key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' }] })]),
+    // issue 11: the condition taints are judged as taints, as the scheduler does
+    name: 'requireReady: false: the unreachable NoSchedule taint blocks like any taint',
+    state: cluster([
+      node('w1', W, {
+        ready: false,
+        taints: [
+          { key: 'node.kubernetes.io/not-ready', effect: 'NoExecute' },
+          { key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' },
+        ],
+      }),
+    ]),
+    cfg: config({ nodes: { requireReady: false } }),
+    fires: true,
+    contains: ['taints that are not tolerated (w1: node.kubernetes.io/unreachable:NoSchedule)'],
+    excludes: ['not-ready:NoExecute'],
+  },
+  {
+    name: "requireReady: false: the not-ready NoExecute taint alone does not block (the API server's default tolerations)",
+    state: cluster([node('w1', W, { ready: false, taints: [{ key: 'node.kubernetes.io/not-ready', effect: 'NoExecute' }] })]),
     cfg: config({ nodes: { requireReady: false } }),
     fires: false,
   },
   {
-    name: 'requireReady: false: the unschedulable condition taint does not block either',
+    name: 'requireReady: false: a cordoned node with the unschedulable taint is reported as cordoned',
     state: cluster([node('w1', W, { unschedulable: true, taints: [{ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' }] })]),
     cfg: config({ nodes: { requireReady: false } }),
-    fires: false,
+    fires: true,
+    contains: ['but it is cordoned (w1)'],
+    excludes: ['taints'],
   },
   {
     name: 'more than three tainted nodes: three shown and "N more"',
     state: cluster(['w1', 'w2', 'w3', 'w4', 'w5'].map((n) => node(n, W, { taints: [NO_SCHEDULE] }))),
     fires: true,
-    contains: ['5 have taints that are not tolerated (w1: wasm=true:NoSchedule; w2: wasm=true:NoSchedule; w3: wasm=true:NoSchedule and 2 more)'],
+    contains: [
+      '5 have taints that are not tolerated (w1: wasm=true:NoSchedule; w2: wasm=true:NoSchedule; w3: wasm=true:NoSchedule and 2 more)',
+    ],
     excludes: ['w4'],
   },
   // selectors
@@ -288,7 +357,12 @@ const cases: Case[] = [
     fires: true,
     contains: ['1 node matches the node selector wasmtime-enabled=yes, zone=b, but it is NotReady (w2). Fix: bring it back to Ready;'],
   },
-  { name: 'selector conflict is left to selector-conflict', state: cluster([]), target: podWith(undefined, { 'wasmtime-enabled': 'no' }), fires: false },
+  {
+    name: 'selector conflict is left to selector-conflict',
+    state: cluster([]),
+    target: podWith(undefined, { 'wasmtime-enabled': 'no' }),
+    fires: false,
+  },
   { name: 'empty selector: any usable node', state: cluster([]), intent: named('open'), fires: false },
   { name: 'empty pod selector object', state: cluster([]), target: podWith(undefined, {}), intent: named('open'), fires: false },
   {
@@ -343,7 +417,10 @@ const cases: Case[] = [
     state: cluster([node('w1', W, { taints: [NO_SCHEDULE] })]),
     target: targetOf('Job', workloadObject('Job', { name: 'batch' })),
     fires: true,
-    contains: ['Job default/batch (RuntimeClass wasm1)', "to spec.template.spec.tolerations or RuntimeClass wasm1's scheduling.tolerations"],
+    contains: [
+      'Job default/batch (RuntimeClass wasm1)',
+      "to spec.template.spec.tolerations or RuntimeClass wasm1's scheduling.tolerations",
+    ],
   },
 ];
 
@@ -357,5 +434,116 @@ describe('nodes-available', () => {
 
   it('seed cluster: wasm1 pods tolerate the wasm taint through the class', () => {
     expect(rule.checks.podTemplate!.CREATE!(podT(), named('wasm1'), ctxOf(seedCluster()))).toEqual([]);
+  });
+});
+
+// issue 11: required node affinity, spec.nodeName, the handlers kubelet reports
+const req = (...terms: unknown[]) => ({
+  affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms } } },
+});
+const zoneIn = (...values: string[]) => ({ matchExpressions: [{ key: 'zone', operator: 'In', values }] });
+const specPod = (spec: Record<string, unknown>): PodTarget => podT({ spec });
+
+const issue11: Case[] = [
+  {
+    name: 'affinity matches a Wasm node',
+    state: cluster([node('w1', { ...W, zone: 'a' })]),
+    target: specPod(req(zoneIn('a'))),
+    fires: false,
+  },
+  {
+    name: 'affinity excludes every Wasm node: names the term and the counts',
+    state: cluster([node('w1', { ...W, zone: 'a' }), node('w2', { ...W, zone: 'b' })]),
+    target: specPod(req(zoneIn('c'))),
+    fires: true,
+    contains: [
+      '2 nodes match the node selector wasmtime-enabled=yes, but the required node affinity',
+      'term 1 (zone In [c]) matches none: zone In [c] excludes 2 of them',
+    ],
+  },
+  {
+    name: 'terms are ORed',
+    state: cluster([node('w1', { ...W, zone: 'b' })]),
+    target: specPod(req(zoneIn('c'), zoneIn('b'))),
+    fires: false,
+  },
+  {
+    name: 'an empty term matches nothing',
+    state: cluster([node('w1', W)]),
+    target: specPod(req({})),
+    fires: true,
+    contains: ['term 1 is empty, and an empty term matches no node'],
+  },
+  {
+    name: 'Gt on an integer label',
+    state: cluster([node('w1', { ...W, gen: '3' })]),
+    target: specPod(req({ matchExpressions: [{ key: 'gen', operator: 'Gt', values: ['3'] }] })),
+    fires: true,
+    contains: ['gen Gt [3] excludes 1 of them'],
+  },
+  {
+    name: 'affinity passes but the node is cordoned: the scope names the affinity',
+    state: cluster([node('w1', { ...W, zone: 'a' }, { unschedulable: true })]),
+    target: specPod(req(zoneIn('a'))),
+    fires: true,
+    contains: ['1 node matches the node selector wasmtime-enabled=yes and the required node affinity, but it is cordoned (w1)'],
+  },
+  { name: 'the class handler is reported', state: cluster([node('w1', W, { runtimeHandlers: ['runc', 'wasmtime'] })]), fires: false },
+  { name: 'no handlers reported: labels decide', state: cluster([node('w1', W)]), fires: false },
+  {
+    name: 'handlers reported without the class handler',
+    state: cluster([node('w1', W, { runtimeHandlers: ['runc', 'spin'] })]),
+    fires: true,
+    contains: ['it reports runtime handlers without wasmtime', '(w1, labelled wasmtime-enabled=yes: runc and spin)'],
+  },
+  { name: 'nodeName: an existing Wasm node', state: cluster([node('w1', W)]), target: specPod({ nodeName: 'w1' }), fires: false },
+  {
+    name: 'nodeName: a missing node',
+    state: cluster([node('w1', W)]),
+    target: specPod({ nodeName: 'w9' }),
+    fires: true,
+    contains: ['spec.nodeName names node w9, which does not exist'],
+  },
+  {
+    name: 'nodeName: a node without the class selector',
+    state: cluster([node('w1', W)]),
+    target: specPod({ nodeName: 'plain-1' }),
+    fires: true,
+    contains: ['spec.nodeName names node plain-1, which does not carry wasmtime-enabled=yes'],
+  },
+  {
+    name: 'nodeName: kubelet admits onto a cordoned node',
+    state: cluster([node('w1', W, { unschedulable: true })]),
+    target: specPod({ nodeName: 'w1' }),
+    fires: false,
+  },
+  {
+    name: 'nodeName: kubelet ignores NoSchedule taints',
+    state: cluster([node('w1', W, { taints: [NO_SCHEDULE] })]),
+    target: specPod({ nodeName: 'w1' }),
+    fires: false,
+  },
+  {
+    name: 'nodeName: an untolerated NoExecute taint',
+    state: cluster([node('w1', W, { taints: [NO_EXECUTE] })]),
+    target: specPod({ nodeName: 'w1' }),
+    fires: true,
+    contains: ['has taints that are not tolerated (wasm=true:NoExecute; kubelet checks NoExecute taints)'],
+  },
+  {
+    name: 'nodeName: the node lacks the handler',
+    state: cluster([node('w1', W, { runtimeHandlers: ['runc'] })]),
+    target: specPod({ nodeName: 'w1' }),
+    fires: true,
+    contains: ['reports the runtime handlers runc but not wasmtime'],
+  },
+];
+
+describe('nodes-available (issue 11)', () => {
+  it.each(issue11)('$name', ({ state, cfg, target, intent, fires, contains, excludes }) => {
+    const messages = rule.checks.podTemplate!.CREATE!(target ?? podT(), intent ?? named('wasm1'), ctxOf(state(), cfg ?? config()));
+    expect(messages.length).toBe(fires ? 1 : 0);
+    for (const s of contains ?? []) expect(messages[0]).toContain(s);
+    for (const s of excludes ?? []) expect(messages[0]).not.toContain(s);
   });
 });
