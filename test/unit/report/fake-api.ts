@@ -66,7 +66,6 @@ export class FakeApi implements KubeClient {
     return [...this.objects.entries()].filter(([k]) => k.startsWith(`${collection}|`)).map(([, v]) => v);
   }
 
-  // eslint-disable-next-line @typescript-eslint/require-await
   async request(method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH', path: string, body?: unknown): Promise<ApiResponse> {
     this.calls.push(`${method} ${path.split('?')[0]}`);
     if (this.failNext !== undefined && this.failNext.times > 0) {
