@@ -13,6 +13,16 @@ export default defineConfig({
       },
       {
         test: {
+          // image detection against a real OCI registry (built from its Go module, with oras)
+          name: 'registry',
+          include: ['test/registry/**/*.test.ts'],
+          globalSetup: ['test/registry/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 600_000,
+        },
+      },
+      {
+        test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           globalSetup: ['test/harness/global-setup.ts'],

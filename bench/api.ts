@@ -3,7 +3,8 @@
  * keep-alive agent and a bounded number of requests in flight. Only what the benchmark's setup
  * needs (creating thousands of objects fast); wasmgate's code under test does its own I/O.
  */
-import { Agent, request } from 'node:https';
+import { Agent } from 'node:https';
+import { httpCall } from '../src/controlplane/net.js';
 
 export interface ApiResponse {
   status: number;
@@ -45,31 +46,19 @@ export class ApiClient {
     });
   }
 
-  request(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<ApiResponse> {
+  async request(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<ApiResponse> {
     const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-    return new Promise((resolve, reject) => {
-      const req = request(
-        new URL(path, this.base),
-        {
-          method,
-          agent: this.agent,
-          timeout: this.timeoutMs,
-          headers: {
-            Accept: 'application/json',
-            ...(payload === undefined ? {} : { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(payload) }),
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', reject);
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error(`${method} ${path} timed out after ${this.timeoutMs} ms`)));
-      req.on('error', reject);
-      req.end(payload);
+    const r = await httpCall(new URL(path, this.base), {
+      method,
+      agent: this.agent,
+      timeoutMs: this.timeoutMs,
+      headers: {
+        Accept: 'application/json',
+        ...(payload === undefined ? {} : { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(payload) }),
+      },
+      ...(payload === undefined ? {} : { body: payload }),
     });
+    return { status: r.status, body: r.text };
   }
 
   /** A request that must answer with one of `ok`; retried on 429/5xx and connection errors. */

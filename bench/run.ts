@@ -14,7 +14,7 @@ import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startControlPlane, type ControlPlane } from '../src/controlplane/controlplane.js';
+import { startControlPlane, type ControlPlane } from '../src/controlplane/index.js';
 import { ApiClient } from './api.js';
 import { killAll, V8_FLAGS, Workers, type Runner } from './children.js';
 import { createNodes, createRuntimeClasses, measureList } from './cluster.js';

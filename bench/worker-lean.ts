@@ -195,10 +195,11 @@ runWorker(async () => {
 
   if (process.env['BENCH_DECISIONS'] === '1') {
     // imported only now: the memory figure above covers the same modules as the baseline worker
-    const { validate } = await import('../src/rules/engine.js');
+    const { validate } = await import('../src/decide/engine.js');
     const { parseConfig } = await import('../src/config/config.js');
-    const { firstUsableNode, placementFor, whyUnusable } = await import('../src/rules/placement.js');
-    const { podTarget } = await import('../src/rules/targets.js');
+    const { firstUsableNode, placementFor, whyUnusable } = await import('../src/decide/placement.js');
+    const { podTarget } = await import('../src/decide/targets.js');
+    const { kindNamed } = await import('../src/kinds/registry.js');
     const { podObject, request } = await import('../test/harness/fixtures.js');
     const config = parseConfig({});
     const scan = new ScanState(state);
@@ -234,7 +235,7 @@ runWorker(async () => {
       if (firstScan.allowed !== first.allowed || firstScan.message !== first.message) {
         throw new Error(`scan decision for ${c.name} differs from the index decision`);
       }
-      const target = podTarget('Pod', pod, {})!;
+      const target = podTarget(kindNamed('Pod'), pod, {})!;
       const p = placementFor(target, rc);
       const viaIndex = firstUsableNode(p.selector, p.tolerations, ctx);
       const viaScan = scanFirstUsable(p.selector, p.tolerations);

@@ -7,11 +7,13 @@
  * reported on its owner, once: a Deployment with a bad template is one finding, not one per Pod.
  */
 import type { ClusterState } from '../cluster/types.js';
-import { isRecord, str } from '../cluster/lean.js';
 import type { Config, Mode } from '../config/config.js';
-import { validate } from '../rules/engine.js';
-import { handlesPods } from '../rules/targets.js';
-import type { AdmissionRequest, RuleId } from '../rules/types.js';
+import { validate } from '../decide/engine.js';
+import type { RuleId } from '../decide/types.js';
+import { kindOf, kindOfObject } from '../kinds/registry.js';
+import { isRecord, str } from '../objects/json.js';
+import { controllerOf, deletionTimestampOf, groupVersionOf, nameOf, namespaceOf, uidOf } from '../objects/metadata.js';
+import type { AdmissionRequest } from '../review/envelope.js';
 
 export interface AuditFinding {
   kind: string;
@@ -29,22 +31,16 @@ export interface AuditReport {
   findings: AuditFinding[];
 }
 
-function meta(obj: Record<string, unknown>): Record<string, unknown> {
-  return isRecord(obj['metadata']) ? obj['metadata'] : {};
-}
-
-function controllerOwnerUid(obj: Record<string, unknown>): string | undefined {
-  const owners = meta(obj)['ownerReferences'];
-  if (!Array.isArray(owners)) return undefined;
-  for (const o of owners) {
-    if (isRecord(o) && o['controller'] === true && handlesPods(str(o['kind']) ?? '')) return str(o['uid']);
-  }
-  return undefined;
+/** The uid of the object's controller, when the controller is a kind the audit checks itself. */
+function controllerOwnerUid(obj: unknown): string | undefined {
+  const owner = controllerOf(obj);
+  if (owner === undefined) return undefined;
+  return kindOf(groupVersionOf(owner.apiVersion).group, owner.kind)?.podSpec === undefined ? undefined : owner.uid;
 }
 
 /** finished, or already being deleted: nothing to fix on it */
 function finished(obj: Record<string, unknown>): boolean {
-  if (str(meta(obj)['deletionTimestamp']) !== undefined) return true;
+  if (deletionTimestampOf(obj) !== undefined) return true;
   const phase = isRecord(obj['status']) ? str(obj['status']['phase']) : undefined;
   return phase === 'Succeeded' || phase === 'Failed';
 }
@@ -53,27 +49,24 @@ export function auditObjects(objects: unknown[], state: ClusterState, config: Co
   const report: AuditReport = { audited: 0, deduplicated: 0, findings: [] };
   const present = new Set<string>();
   for (const o of objects) {
-    if (isRecord(o)) {
-      const uid = str(meta(o)['uid']);
-      if (uid !== undefined) present.add(uid);
-    }
+    const uid = uidOf(o);
+    if (uid !== undefined) present.add(uid);
   }
   for (const o of objects) {
-    if (!isRecord(o)) continue;
-    const kind = str(o['kind']) ?? '';
-    if (!handlesPods(kind) && kind !== 'RuntimeClass') continue;
+    const k = kindOfObject(o);
+    if (!isRecord(o) || k === undefined || !k.audited || k.admission === undefined) continue;
+    const kind = k.kind;
     if (kind === 'Pod' && finished(o)) continue;
     const owner = controllerOwnerUid(o);
     if (owner !== undefined && present.has(owner)) {
       report.deduplicated++;
       continue;
     }
-    const m = meta(o);
-    const name = str(m['name']) ?? '(unnamed)';
-    const namespace = str(m['namespace']);
+    const name = nameOf(o) ?? '(unnamed)';
+    const namespace = namespaceOf(o);
     const req: AdmissionRequest = {
       uid: `audit-${report.audited}`,
-      kind: { group: '', version: 'v1', kind },
+      kind: { group: k.group, version: k.version, kind },
       operation: 'CREATE',
       name,
       ...(namespace === undefined ? {} : { namespace }),

@@ -1,4 +1,6 @@
+/** `wasmgate serve`: the admission webhook over HTTPS. */
 import { resolve } from 'node:path';
+import { Option, type Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
 import { ensureDevCerts } from '../certs/generate.js';
 import type { ClusterState } from '../cluster/types.js';
@@ -7,6 +9,8 @@ import { loadConfig, type Config } from '../config/config.js';
 import { buildApp } from '../server/app.js';
 import { readTls, reloadOnChange, tlsFiles } from '../server/tls.js';
 import { openLiveState } from './live.js';
+import { collect, port } from './options.js';
+import { onShutdown } from './shutdown.js';
 
 export interface ServeOptions {
   config?: string;
@@ -16,6 +20,11 @@ export interface ServeOptions {
   port: number;
   host: string;
   logLevel: string;
+  /**
+   * Decide from this state instead of a snapshot or the live source (the playground passes one
+   * it can switch from the example snapshot to the live cluster); the caller stops it.
+   */
+  state?: ClusterState;
 }
 
 export interface Running {
@@ -35,7 +44,9 @@ export async function startServer(opts: ServeOptions, out: (line: string) => voi
 
   let state: ClusterState;
   let stopState = async (): Promise<void> => {};
-  if (opts.clusterState !== undefined && opts.clusterState.length > 0) {
+  if (opts.state !== undefined) {
+    state = opts.state;
+  } else if (opts.clusterState !== undefined && opts.clusterState.length > 0) {
     const snap = await loadSnapshot(opts.clusterState);
     state = snap.state;
     out(
@@ -71,4 +82,22 @@ export async function startServer(opts: ServeOptions, out: (line: string) => voi
       await stopState();
     },
   };
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('serve the admission webhook over HTTPS (POST /mutate, /validate; GET /healthz, /readyz, /metrics)')
+    .option('-c, --config <file>', 'YAML config file (default: built-in defaults)')
+    .option('--cluster-state <path>', 'decide from a snapshot (YAML file or directory of Nodes and RuntimeClasses) instead of a live cluster; repeatable', collect)
+    .option('--kubeconfig <file>', 'kubeconfig for the live cluster source (default: in-cluster config, then $KUBECONFIG)')
+    .option('--cert-dir <dir>', 'directory with tls.crt and tls.key (generated when absent)', 'certs')
+    .option('-p, --port <n>', 'HTTPS port', port, 8443)
+    .option('--host <addr>', 'address to listen on', '0.0.0.0')
+    .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error']).default('info'))
+    .action(async (opts: { config?: string; clusterState?: string[]; kubeconfig?: string; certDir: string; port: number; host: string; logLevel: string }) => {
+      const running = await startServer(opts);
+      process.stderr.write(`wasmgate listening on ${running.url}\n`);
+      onShutdown([() => running.close()]);
+    });
 }

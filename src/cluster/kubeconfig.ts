@@ -12,9 +12,9 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { Agent, type RequestOptions } from 'node:https';
 import { parse as parseYaml } from 'yaml';
-import { isRecord, str } from './lean.js';
+import { isRecord, str } from '../objects/json.js';
 
-export const IN_CLUSTER_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+const IN_CLUSTER_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 export interface ApiAccess {
   /** https://host:port */

@@ -3,32 +3,17 @@
  * Shared by the snapshot and live sources, so both see a cluster the same way.
  * Input is untrusted: every field is checked, nothing is assumed.
  */
+import { isRecord, str, stringMap } from '../objects/json.js';
+import { labelsOf, nameOf } from '../objects/metadata.js';
 import type { Labels, NodeInfo, RuntimeClassInfo, Taint, Toleration } from './types.js';
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-export function str(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
-}
-
-/** A map of string → string, dropping entries whose value is not a string. */
-export function stringMap(value: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!isRecord(value)) return out;
-  for (const [key, v] of Object.entries(value)) if (typeof v === 'string') out[key] = v;
-  return out;
-}
 
 const EMPTY: Labels = Object.freeze({});
 
-function frozenMap(value: unknown): Labels {
-  const map = stringMap(value);
+function frozen(map: Record<string, string>): Labels {
   return Object.keys(map).length === 0 ? EMPTY : Object.freeze(map);
 }
 
-export function taints(value: unknown): Taint[] {
+function taints(value: unknown): Taint[] {
   if (!Array.isArray(value)) return [];
   const out: Taint[] = [];
   for (const t of value) {
@@ -72,13 +57,12 @@ function nodeReady(status: unknown): boolean {
 
 /** undefined when the object is not a usable Node (no name) */
 export function leanNode(obj: unknown): NodeInfo | undefined {
-  if (!isRecord(obj) || !isRecord(obj['metadata'])) return undefined;
-  const name = str(obj['metadata']['name']);
-  if (name === undefined || name === '') return undefined;
+  const name = nameOf(obj);
+  if (!isRecord(obj) || name === undefined) return undefined;
   const spec = isRecord(obj['spec']) ? obj['spec'] : {};
   return {
     name,
-    labels: frozenMap(obj['metadata']['labels']),
+    labels: frozen(labelsOf(obj)),
     taints: taints(spec['taints']),
     ready: nodeReady(obj['status']),
     unschedulable: spec['unschedulable'] === true,
@@ -87,16 +71,16 @@ export function leanNode(obj: unknown): NodeInfo | undefined {
 
 /** undefined when the object is not a usable RuntimeClass (no name or handler) */
 export function leanRuntimeClass(obj: unknown): RuntimeClassInfo | undefined {
-  if (!isRecord(obj) || !isRecord(obj['metadata'])) return undefined;
-  const name = str(obj['metadata']['name']);
+  const name = nameOf(obj);
+  if (!isRecord(obj) || name === undefined) return undefined;
   const handler = str(obj['handler']);
-  if (name === undefined || name === '' || handler === undefined) return undefined;
+  if (handler === undefined) return undefined;
   const scheduling = isRecord(obj['scheduling']) ? obj['scheduling'] : undefined;
   const selector = scheduling === undefined ? undefined : stringMap(scheduling['nodeSelector']);
   return {
     name,
     handler,
-    labels: frozenMap(obj['metadata']['labels']),
+    labels: frozen(labelsOf(obj)),
     nodeSelector: selector === undefined || Object.keys(selector).length === 0 ? undefined : Object.freeze(selector),
     tolerations: scheduling === undefined ? [] : tolerations(scheduling['tolerations']),
   };

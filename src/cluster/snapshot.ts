@@ -1,13 +1,16 @@
 /**
  * The static source: RuntimeClasses, Nodes (and optionally Pods) read from YAML or JSON files,
- * multi-document, as `kubectl get -o yaml` writes them (List kinds included). Used by tests,
+ * multi-document, as `kubectl get -o yaml` writes them (List kinds included). Each watched kind is
+ * reduced and stored by its store (stores.ts), the same one the live source uses. Used by tests,
  * by `wasmgate check`, and by `serve --cluster-state` for offline runs.
  */
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, extname } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { kindOfObject, type WatchedKind } from '../kinds/registry.js';
+import { isRecord, str } from '../objects/json.js';
 import { MemoryState } from './memory-state.js';
-import { isRecord, leanNode, leanRuntimeClass, podRuntimeClass, str } from './lean.js';
+import { STORES } from './stores.js';
 
 export class SnapshotError extends Error {}
 
@@ -71,34 +74,28 @@ export function stateFromObjects(
   origins?: readonly string[],
 ): { state: MemoryState; summary: Omit<SnapshotSummary, 'files'> } {
   const state = new MemoryState('snapshot', detail);
-  let nodes = 0;
-  let runtimeClasses = 0;
-  let pods = 0;
+  const counts = new Map<WatchedKind, number>();
   let ignored = 0;
   for (const [i, obj] of objects.entries()) {
-    const kind = isRecord(obj) ? str(obj['kind']) : undefined;
-    const origin = origins?.[i] ?? detail;
-    if (kind === 'Node') {
-      const node = leanNode(obj);
-      if (node === undefined) throw new SnapshotError(`${origin}: a Node has no metadata.name`);
-      state.upsertNode(node);
-      nodes++;
-    } else if (kind === 'RuntimeClass') {
-      const rc = leanRuntimeClass(obj);
-      if (rc === undefined) throw new SnapshotError(`${origin}: a RuntimeClass has no metadata.name or no handler`);
-      state.upsertRuntimeClass(rc);
-      runtimeClasses++;
-    } else if (kind === 'Pod' && isRecord(obj) && isRecord(obj['metadata'])) {
-      const meta = obj['metadata'];
-      state.setPod(`${str(meta['namespace']) ?? 'default'}/${str(meta['name']) ?? ''}`, podRuntimeClass(obj));
-      pods++;
-    } else {
+    const k = kindOfObject(obj);
+    if (k === undefined || !k.watched) {
       ignored++;
+      continue;
     }
+    const kind = k.kind as WatchedKind;
+    const store = STORES[kind];
+    const item = store.reduce(obj);
+    if (item === undefined) {
+      if (store.invalid !== undefined) throw new SnapshotError(`${origins?.[i] ?? detail}: ${store.invalid}`);
+      ignored++;
+      continue;
+    }
+    store.upsert(state, item);
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
   }
   state.markSynced(true);
   state.touch();
-  return { state, summary: { nodes, runtimeClasses, pods, ignored } };
+  return { state, summary: { nodes: counts.get('Node') ?? 0, runtimeClasses: counts.get('RuntimeClass') ?? 0, pods: counts.get('Pod') ?? 0, ignored } };
 }
 
 /**

@@ -20,6 +20,26 @@ export interface Config {
   rules: Partial<Record<RuleId, Mode>>;
   nodes: { requireReady: boolean };
   unsynced: 'deny' | 'allow';
+  imageDetection: ImageDetectionConfig;
+}
+
+/** Recognising Wasm from the image in the registry (src/images/); off by default. */
+export interface ImageDetectionConfig {
+  enabled: boolean;
+  /** allowlist: host, host:port or *.domain; nothing else is ever contacted */
+  registries: string[];
+  /** extra CA bundle (PEM file) for registries; '' = Node's roots */
+  caFile: string;
+  /** a dockerconfigjson Secret with registry credentials */
+  credentialsSecret?: { namespace: string; name: string };
+  allowPodPullSecrets: boolean;
+  cacheSize: number;
+  tagTtlSeconds: number;
+  budgetMs: number;
+  /** RuntimeClass per family; '' = choose by handler */
+  classes: { wasm: string; spin: string };
+  /** handlers per family: wasm = wasmtime-compatible (runs wasi/wasm images and Wasm artifacts) */
+  handlers: { wasm: string[]; spin: string[] };
 }
 
 /**
@@ -51,6 +71,17 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   rules: {},
   nodes: { requireReady: true },
   unsynced: 'deny',
+  imageDetection: {
+    enabled: false,
+    registries: [],
+    caFile: '',
+    allowPodPullSecrets: false,
+    cacheSize: 1000,
+    tagTtlSeconds: 300,
+    budgetMs: 1000,
+    classes: { wasm: '', spin: '' },
+    handlers: { wasm: ['wasmtime', 'wasmedge', 'wasmer', 'wasm'], spin: ['spin', 'spin-v2'] },
+  },
 });
 
 export class ConfigError extends Error {}
@@ -93,7 +124,21 @@ export function parseConfig(doc: unknown, origin = 'config'): Config {
     rules: { ...user.rules },
     nodes: { ...base.nodes, ...user.nodes },
     unsynced: user.unsynced ?? base.unsynced,
+    imageDetection: mergeImageDetection(base.imageDetection, user.imageDetection, origin),
   };
+}
+
+function mergeImageDetection(base: ImageDetectionConfig, user: Partial<ImageDetectionConfig> | undefined, origin: string): ImageDetectionConfig {
+  const merged: ImageDetectionConfig = {
+    ...base,
+    ...user,
+    classes: { ...base.classes, ...user?.classes },
+    handlers: { ...base.handlers, ...user?.handlers },
+  };
+  if (merged.enabled && merged.registries.length === 0) {
+    throw new ConfigError(`${origin} is invalid:\n  - imageDetection.registries: list the registries wasmgate may contact when imageDetection.enabled is true (an allowlist; nothing else is contacted)`);
+  }
+  return merged;
 }
 
 export async function loadConfig(path: string | undefined): Promise<Config> {

@@ -27,6 +27,8 @@ export interface ResolveBinDirOptions {
   progress?: (chunk: string) => void;
   /** Ignore WASMGATE_BIN_DIR (default false). */
   ignoreEnv?: boolean;
+  /** Aborting stops a running build (the script and its `go build`); the promise then rejects. */
+  signal?: AbortSignal;
 }
 
 /** Number of build-log lines quoted in error messages. */
@@ -67,11 +69,29 @@ function tail(text: string, lines = LOG_TAIL_LINES): string {
   return all.slice(-lines).join('\n');
 }
 
-/** Runs build.sh and returns the bin dir it prints last on stdout. */
-export async function runBuildScript(repoRoot: string, progress: (chunk: string) => void): Promise<string> {
+/**
+ * Runs build.sh and returns the bin dir it prints last on stdout. With a `signal`, the script
+ * runs in its own process group, so aborting stops its `go build` too (SIGTERM to the group; a
+ * signal to bash alone waits for the running command); the group is also stopped if this process
+ * exits first. Without one it stays in our group and gets the terminal's Ctrl-C with us.
+ */
+export async function runBuildScript(repoRoot: string, progress: (chunk: string) => void, signal?: AbortSignal): Promise<string> {
   const script = join(repoRoot, BUILD_SCRIPT);
+  signal?.throwIfAborted();
   return await new Promise<string>((resolvePromise, reject) => {
-    const child = spawn('bash', [script], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', [script], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], detached: signal !== undefined });
+    const abort = (): void => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        /* already gone */
+      }
+    };
+    const onExit = (): void => abort();
+    if (signal !== undefined) {
+      signal.addEventListener('abort', abort, { once: true });
+      process.once('exit', onExit);
+    }
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
@@ -85,10 +105,16 @@ export async function runBuildScript(repoRoot: string, progress: (chunk: string)
     child.on('error', (err) => {
       reject(new Error(`could not run ${script}: ${err.message}`));
     });
-    child.on('close', (code, signal) => {
+    child.on('close', (code, killedBy) => {
+      signal?.removeEventListener('abort', abort);
+      process.off('exit', onExit);
+      if (signal?.aborted === true) {
+        reject(new Error(`${script} was stopped`));
+        return;
+      }
       const lastLine = tail(stdout, 1).trim();
       if (code !== 0) {
-        const why = signal !== null ? `was killed by ${signal}` : `exited with code ${String(code)}`;
+        const why = killedBy !== null ? `was killed by ${killedBy}` : `exited with code ${String(code)}`;
         const log = tail(`${stderr}\n${stdout}`);
         reject(new Error(`${script} ${why}; last lines of its output:\n${log}`));
         return;
@@ -125,7 +151,7 @@ export async function resolveBinDir(opts: ResolveBinDirOptions = {}): Promise<st
   const progress = opts.progress ?? ((chunk: string) => void process.stderr.write(chunk));
   let pending = cache.get(root);
   if (pending === undefined) {
-    pending = runBuildScript(root, progress).then((dir) => {
+    pending = runBuildScript(root, progress, opts.signal).then((dir) => {
       assertBinaries(dir, BUILD_SCRIPT);
       return dir;
     });

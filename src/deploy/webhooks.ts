@@ -14,6 +14,7 @@
  */
 import { stringify } from 'yaml';
 import type { Config } from '../config/config.js';
+import { KINDS, templatePointer, type Endpoint, type KindRecord, type WebhookName } from '../kinds/registry.js';
 
 export interface ClientConfig {
   /** https URL base, e.g. https://127.0.0.1:8443 (local) — or a Service */
@@ -45,16 +46,35 @@ function templateCondition(t: string, config: Config): string {
   );
 }
 
-function podConditions(config: Config): object[] {
-  return [{ name: 'wasm-pods-only', expression: templateCondition('object', config) }];
+/** A pointer of the registry (/spec/template) as a CEL path from `object`: object.spec.template. */
+function celPath(pointer: string): string {
+  return `object${pointer.replaceAll('/', '.')}`;
 }
 
-function workloadConditions(config: Config): object[] {
-  const expression =
-    `request.kind.kind == 'CronJob' ? (has(object.spec.jobTemplate.spec.template) && (${templateCondition('object.spec.jobTemplate.spec.template', config)})) : ` +
-    `request.kind.kind == 'PodTemplate' ? (has(object.template) && (${templateCondition('object.template', config)})) : ` +
-    `(has(object.spec.template) && (${templateCondition('object.spec.template', config)}))`;
-  return [{ name: 'wasm-templates-only', expression }];
+/** The kinds that `webhook` receives on `endpoint`, in registry order. */
+function kindsOf(webhook: WebhookName, endpoint: Endpoint): KindRecord[] {
+  return KINDS.filter((k: KindRecord) => k.admission?.webhook === webhook && k.admission.endpoints.includes(endpoint));
+}
+
+/**
+ * CEL: the admitted object's pod template is marked as Wasm or names a RuntimeClass, wherever its
+ * kind keeps the template (the registry's pod-spec pointers). The most common place is the last
+ * branch; each other place gets a branch on request.kind.kind, in registry order.
+ */
+function templateConditions(kinds: KindRecord[], config: Config): string {
+  const byPath = new Map<string, string[]>();
+  for (const k of kinds) {
+    const path = celPath(templatePointer(k) ?? '');
+    byPath.set(path, [...(byPath.get(path) ?? []), k.kind]);
+  }
+  const paths = [...byPath.keys()];
+  if (paths.length === 1 && paths[0] === 'object') return templateCondition('object', config);
+  const common = paths.reduce((a, b) => (byPath.get(b)!.length > byPath.get(a)!.length ? b : a));
+  const guarded = (path: string): string => `(has(${path}) && (${templateCondition(path, config)}))`;
+  const branches = paths
+    .filter((path) => path !== common)
+    .map((path) => `${byPath.get(path)!.map((kind) => `request.kind.kind == '${kind}'`).join(' || ')} ? ${guarded(path)} : `);
+  return `${branches.join('')}${guarded(common)}`;
 }
 
 const NODE_CHANGE =
@@ -62,11 +82,17 @@ const NODE_CHANGE =
   '(has(object.spec.unschedulable) && object.spec.unschedulable) != (has(oldObject.spec.unschedulable) && oldObject.spec.unschedulable) || ' +
   '(has(object.spec.taints) ? object.spec.taints : []) != (has(oldObject.spec.taints) ? oldObject.spec.taints : [])';
 
-const WORKLOAD_RULES = [
-  { apiGroups: ['apps'], apiVersions: ['v1'], resources: ['deployments', 'replicasets', 'statefulsets', 'daemonsets'] },
-  { apiGroups: ['batch'], apiVersions: ['v1'], resources: ['jobs', 'cronjobs'] },
-  { apiGroups: [''], apiVersions: ['v1'], resources: ['replicationcontrollers', 'podtemplates'] },
-];
+/** Webhook rules for the kinds `webhook` receives on `endpoint`: one per operation set and API group, resources in registry order. */
+function rulesOf(webhook: WebhookName, endpoint: Endpoint): object[] {
+  const rules: { operations: string[]; apiGroups: string[]; apiVersions: string[]; resources: string[]; scope: string }[] = [];
+  for (const k of kindsOf(webhook, endpoint)) {
+    const operations = [...k.admission!.operations];
+    const same = rules.find((r) => r.apiGroups[0] === k.group && r.apiVersions[0] === k.version && r.scope === k.scope && r.operations.join() === operations.join());
+    if (same !== undefined) same.resources.push(k.resource);
+    else rules.push({ operations, apiGroups: [k.group], apiVersions: [k.version], resources: [k.resource], scope: k.scope });
+  }
+  return rules;
+}
 
 function clientConfig(c: ClientConfig, path: string): object {
   const out: Record<string, unknown> = {};
@@ -85,9 +111,9 @@ export function webhookConfigurations(config: Config, o: WebhookOptions): [objec
     {
       name: 'pods.mutate.wasmgate.dev',
       clientConfig: clientConfig(o.client, '/mutate'),
-      rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], scope: 'Namespaced' }],
+      rules: rulesOf('pods', 'mutate'),
       namespaceSelector,
-      matchConditions: podConditions(config),
+      matchConditions: [{ name: 'wasm-pods-only', expression: templateConditions(kindsOf('pods', 'mutate'), config) }],
       failurePolicy: 'Ignore',
       reinvocationPolicy: 'Never',
       ...common,
@@ -97,16 +123,16 @@ export function webhookConfigurations(config: Config, o: WebhookOptions): [objec
     {
       name: 'pods.validate.wasmgate.dev',
       clientConfig: clientConfig(o.client, '/validate'),
-      rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], scope: 'Namespaced' }],
+      rules: rulesOf('pods', 'validate'),
       namespaceSelector,
-      matchConditions: podConditions(config),
+      matchConditions: [{ name: 'wasm-pods-only', expression: templateConditions(kindsOf('pods', 'validate'), config) }],
       failurePolicy: 'Fail',
       ...common,
     },
     {
       name: 'runtimeclasses.validate.wasmgate.dev',
       clientConfig: clientConfig(o.client, '/validate'),
-      rules: [{ operations: ['CREATE', 'UPDATE', 'DELETE'], apiGroups: ['node.k8s.io'], apiVersions: ['v1'], resources: ['runtimeclasses'], scope: 'Cluster' }],
+      rules: rulesOf('runtimeclasses', 'validate'),
       failurePolicy: 'Ignore',
       ...common,
     },
@@ -115,9 +141,9 @@ export function webhookConfigurations(config: Config, o: WebhookOptions): [objec
     mutating.push({
       name: 'workloads.mutate.wasmgate.dev',
       clientConfig: clientConfig(o.client, '/mutate'),
-      rules: WORKLOAD_RULES.map((r) => ({ operations: ['CREATE', 'UPDATE'], ...r, scope: 'Namespaced' })),
+      rules: rulesOf('workloads', 'mutate'),
       namespaceSelector,
-      matchConditions: workloadConditions(config),
+      matchConditions: [{ name: 'wasm-templates-only', expression: templateConditions(kindsOf('workloads', 'mutate'), config) }],
       failurePolicy: 'Ignore',
       reinvocationPolicy: 'Never',
       ...common,
@@ -125,9 +151,9 @@ export function webhookConfigurations(config: Config, o: WebhookOptions): [objec
     validating.push({
       name: 'workloads.validate.wasmgate.dev',
       clientConfig: clientConfig(o.client, '/validate'),
-      rules: WORKLOAD_RULES.map((r) => ({ operations: ['CREATE', 'UPDATE'], ...r, scope: 'Namespaced' })),
+      rules: rulesOf('workloads', 'validate'),
       namespaceSelector,
-      matchConditions: workloadConditions(config),
+      matchConditions: [{ name: 'wasm-templates-only', expression: templateConditions(kindsOf('workloads', 'validate'), config) }],
       failurePolicy: 'Fail',
       ...common,
     });
@@ -136,7 +162,7 @@ export function webhookConfigurations(config: Config, o: WebhookOptions): [objec
     validating.push({
       name: 'nodes.validate.wasmgate.dev',
       clientConfig: clientConfig(o.client, '/validate'),
-      rules: [{ operations: ['UPDATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['nodes'], scope: 'Cluster' }],
+      rules: rulesOf('nodes', 'validate'),
       matchConditions: [{ name: 'labels-taints-or-cordon-changed', expression: NODE_CHANGE }],
       failurePolicy: 'Ignore',
       ...common,

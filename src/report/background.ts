@@ -11,8 +11,8 @@
  */
 import type { ClusterState } from '../cluster/types.js';
 import type { Config } from '../config/config.js';
-import { classHasUsableNode } from '../rules/placement.js';
-import { wasmClasses } from '../rules/wasm.js';
+import { classHasUsableNode } from '../decide/placement.js';
+import { wasmClasses } from '../decide/wasm.js';
 
 export function verdictSignature(state: ClusterState, config: Config): string {
   const ctx = { state, config };

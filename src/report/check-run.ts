@@ -5,10 +5,12 @@
  * print these.
  */
 import type { ClusterState } from '../cluster/types.js';
-import { isRecord, str } from '../cluster/lean.js';
+import { isRecord, str } from '../objects/json.js';
 import type { Config, Mode } from '../config/config.js';
-import { handlesKind, mutate, validate } from '../rules/engine.js';
-import type { AdmissionRequest, JsonPatchOp } from '../rules/types.js';
+import { mutate, validate } from '../decide/engine.js';
+import { handles, kindOfObject } from '../kinds/registry.js';
+import type { AdmissionRequest } from '../review/envelope.js';
+import type { JsonPatchOp } from '../review/response.js';
 import type { Located } from './locate.js';
 
 export interface CheckFinding {
@@ -40,7 +42,7 @@ function applyAdd(obj: unknown, op: JsonPatchOp): unknown {
   const parts = op.path
     .split('/')
     .slice(1)
-    .map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'));
+    .map((p: string) => p.replaceAll('~1', '/').replaceAll('~0', '~'));
   let at: unknown = copy;
   for (const p of parts.slice(0, -1)) at = isRecord(at) ? at[p] : undefined;
   if (isRecord(at)) at[parts[parts.length - 1]!] = op.value;
@@ -51,17 +53,17 @@ export function checkLocated(objects: readonly Located[], state: ClusterState, c
   const out: CheckEntry[] = [];
   for (const { object: obj, file, line } of objects) {
     if (!isRecord(obj)) continue;
-    const kind = str(obj['kind']) ?? '';
-    if (!handlesKind('validate', kind)) continue;
+    // by group and kind (a manifest without apiVersion: by kind alone)
+    const record = kindOfObject(obj);
+    if (!handles(record, 'validate')) continue;
+    const kind = record.kind;
     const meta = isRecord(obj['metadata']) ? obj['metadata'] : {};
     const name = str(meta['name']) ?? str(meta['generateName']) ?? '(unnamed)';
-    const clusterScoped = kind === 'RuntimeClass' || kind === 'Node';
+    const clusterScoped = record.scope === 'Cluster';
     const namespace = clusterScoped ? undefined : (str(meta['namespace']) ?? 'default');
-    const apiVersion = str(obj['apiVersion']) ?? 'v1';
-    const [group, version] = apiVersion.includes('/') ? apiVersion.split('/', 2) : ['', apiVersion];
     const base: AdmissionRequest = {
       uid: `check-${out.length}`,
-      kind: { group: group ?? '', version: version ?? '', kind },
+      kind: { group: record.group, version: record.version, kind },
       operation: 'CREATE',
       name,
       namespace: namespace ?? 'default',
@@ -69,7 +71,7 @@ export function checkLocated(objects: readonly Located[], state: ClusterState, c
     };
     const mutations: JsonPatchOp[] = [];
     let admitted: unknown = obj;
-    if (handlesKind('mutate', kind)) {
+    if (handles(record, 'mutate')) {
       for (const op of mutate(base, state, config).patch ?? []) {
         admitted = applyAdd(admitted, op);
         mutations.push(op);

@@ -14,11 +14,11 @@
 import type { ClusterState, NodeInfo, RuntimeClassInfo } from '../cluster/types.js';
 import type { Config } from '../config/config.js';
 import { strandMessage } from '../rules/node-change-strands-runtimeclass.js';
-import { classHasUsableNode } from '../rules/placement.js';
+import { classHasUsableNode } from '../decide/placement.js';
 import { runtimeclassSelectorMatches } from '../rules/runtimeclass-selector-matches.js';
-import type { RuleContext } from '../rules/types.js';
-import { wasmClasses } from '../rules/wasm.js';
-import { isRecord, str } from '../cluster/lean.js';
+import type { RuleContext } from '../decide/types.js';
+import { wasmClasses } from '../decide/wasm.js';
+import { isRecord, str } from '../objects/json.js';
 import type { KubeClient } from './http.js';
 import { microTime } from './leader.js';
 
@@ -64,7 +64,7 @@ export class StrandTracker {
       }
       if (this.stranded.has(rc.name)) continue;
       this.stranded.add(rc.name);
-      const message = runtimeclassSelectorMatches.runtimeClass?.(rc, ctx)[0];
+      const message = runtimeclassSelectorMatches.checks.RuntimeClass?.UPDATE?.(rc, ctx)[0];
       if (this.baseline && message !== undefined) out.push({ runtimeClass: rc.name, message });
     }
     for (const name of this.stranded) if (!seen.has(name)) this.stranded.delete(name);

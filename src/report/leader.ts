@@ -17,7 +17,7 @@
  */
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { isRecord, str } from '../cluster/lean.js';
+import { isRecord, str } from '../objects/json.js';
 import type { KubeClient } from './http.js';
 
 export interface LeaderOptions {

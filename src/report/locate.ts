@@ -4,7 +4,7 @@
  * offsets into 1-based lines. Items of a `List` kind get the line of their own entry.
  */
 import { LineCounter, isMap, isSeq, parseAllDocuments, type Node as YamlNode } from 'yaml';
-import { isRecord, str } from '../cluster/lean.js';
+import { isRecord, str } from '../objects/json.js';
 
 export interface Located {
   object: unknown;

@@ -7,7 +7,7 @@
 import { isAbsolute, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Mode } from '../config/config.js';
-import type { Rule } from '../rules/types.js';
+import type { Rule } from '../decide/types.js';
 import type { CheckEntry } from './check-run.js';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';

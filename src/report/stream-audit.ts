@@ -9,7 +9,7 @@
  * workloads ≈ 1 MiB). An owner created between the two lists is not known yet and its child is
  * reported itself, as a listing at another moment would.
  */
-import { isRecord, str } from '../cluster/lean.js';
+import { isRecord, str } from '../objects/json.js';
 import type { AuditFinding } from '../audit/audit.js';
 import type { Progress } from './progress.js';
 

@@ -8,7 +8,7 @@
  * A namespace that is deleted takes its reports with it (the namespace controller deletes every
  * namespaced object); one that still exists but has no finding any more loses wasmgate's report here.
  */
-import { isRecord, str } from '../cluster/lean.js';
+import { isRecord, str } from '../objects/json.js';
 import { expectOk, statusMessage, type KubeClient } from './http.js';
 import {
   MANAGED_BY,

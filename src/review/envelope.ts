@@ -4,9 +4,22 @@
  * (a typed round trip would drop fields the API server knows and we do not).
  */
 import { Ajv, type ErrorObject } from 'ajv';
-import type { AdmissionRequest } from '../rules/types.js';
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
+
+/** The slice of an admission.k8s.io/v1 AdmissionRequest that wasmgate reads (checked by the schema below). */
+export interface AdmissionRequest {
+  uid: string;
+  kind: { group: string; version: string; kind: string };
+  resource?: { group: string; version: string; resource: string };
+  subResource?: string;
+  operation: 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
+  name?: string;
+  namespace?: string;
+  object?: unknown;
+  oldObject?: unknown;
+  dryRun?: boolean;
+}
 
 const groupVersionKind = {
   type: 'object',
@@ -18,7 +31,7 @@ const groupVersionKind = {
   },
 };
 
-export const admissionReviewSchema = {
+const admissionReviewSchema = {
   type: 'object',
   required: ['apiVersion', 'kind', 'request'],
   properties: {

@@ -1,6 +1,21 @@
-/** Encode a Decision as an admission.k8s.io/v1 AdmissionReview response. */
-import type { Decision } from '../rules/types.js';
+/** Encode a verdict as an admission.k8s.io/v1 AdmissionReview response. */
 import { ADMISSION_API_VERSION } from './envelope.js';
+
+export interface JsonPatchOp {
+  op: 'add' | 'replace' | 'remove' | 'test';
+  path: string;
+  value?: unknown;
+}
+
+/** What an AdmissionResponse says: the decision core's Decision, without its findings. */
+export interface AdmissionVerdict {
+  allowed: boolean;
+  /** denial text, when not allowed */
+  message?: string;
+  warnings: string[];
+  auditAnnotations: Record<string, string>;
+  patch?: JsonPatchOp[];
+}
 
 export interface AdmissionResponse {
   uid: string;
@@ -18,7 +33,7 @@ export interface AdmissionReviewResponse {
   response: AdmissionResponse;
 }
 
-export function encodeResponse(uid: string, decision: Omit<Decision, 'findings'>): AdmissionReviewResponse {
+export function encodeResponse(uid: string, decision: AdmissionVerdict): AdmissionReviewResponse {
   const response: AdmissionResponse = { uid, allowed: decision.allowed };
   if (!decision.allowed) {
     response.status = { code: 403, reason: 'Forbidden', message: decision.message ?? 'denied by wasmgate' };

@@ -3,10 +3,10 @@
  * with no usable node. The admin hears what they just stranded before pods pile up in Pending.
  */
 import type { NodeInfo, RuntimeClassInfo } from '../cluster/types.js';
-import { formatTaint, plural, sortedPairs } from './format.js';
-import { blockingTaints, whyUnusable } from './placement.js';
-import type { Rule, RuleContext } from './types.js';
-import { wasmClasses } from './wasm.js';
+import { formatTaint, plural, sortedPairs } from '../decide/format.js';
+import { blockingTaints, whyUnusable } from '../decide/placement.js';
+import type { NodeUpdateCheck, Rule, RuleContext } from '../decide/types.js';
+import { wasmClasses } from '../decide/wasm.js';
 
 function matches(node: NodeInfo, rc: RuntimeClassInfo): boolean {
   return Object.entries(rc.nodeSelector ?? {}).every(([k, v]) => node.labels[k] === v);
@@ -61,16 +61,18 @@ export function strandMessage(oldNode: NodeInfo, newNode: NodeInfo, rc: RuntimeC
   );
 }
 
+const nodeUpdate: NodeUpdateCheck = (oldNode, newNode, ctx) => {
+  const out: string[] = [];
+  for (const rc of wasmClasses(ctx)) {
+    const message = strandMessage(oldNode, newNode, rc, ctx);
+    if (message !== undefined) out.push(message);
+  }
+  return out;
+};
+
 export const nodeChangeStrandsRuntimeclass: Rule = {
   id: 'node-change-strands-runtimeclass',
   summary: 'A Node label change or cordon does not leave a Wasm RuntimeClass without any usable node.',
   defaultMode: 'warn',
-  nodeUpdate(oldNode, newNode, ctx) {
-    const out: string[] = [];
-    for (const rc of wasmClasses(ctx)) {
-      const message = strandMessage(oldNode, newNode, rc, ctx);
-      if (message !== undefined) out.push(message);
-    }
-    return out;
-  },
+  checks: { Node: { UPDATE: nodeUpdate } },
 };

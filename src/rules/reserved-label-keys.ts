@@ -9,23 +9,14 @@
  * nothing, or only nodes an admin labelled by hand.
  */
 import type { Labels } from '../cluster/types.js';
-import { stringMap } from '../cluster/lean.js';
+import { stringMap } from '../objects/json.js';
 import { KUBELET_LABELS } from '../config/config.js';
-import { describeTarget, field } from './format.js';
-import type { Rule, RuleContext } from './types.js';
-
-export function labelPrefix(key: string): string {
-  const slash = key.indexOf('/');
-  return slash < 0 ? '' : key.slice(0, slash);
-}
-
-export function isKubernetesLabel(key: string): boolean {
-  const ns = labelPrefix(key);
-  return ns === 'kubernetes.io' || ns.endsWith('.kubernetes.io') || ns === 'k8s.io' || ns.endsWith('.k8s.io');
-}
+import { describeTarget, field } from '../decide/format.js';
+import { isKubernetesLabel, labelPrefix } from '../decide/labels.js';
+import type { PodTemplateCheck, Rule, RuleContext, RuntimeClassCheck } from '../decide/types.js';
 
 /** allowlist entries: an exact key, or "prefix/*" for that namespace and its subdomains */
-export function isAllowlisted(key: string, allowlist: readonly string[]): boolean {
+function isAllowlisted(key: string, allowlist: readonly string[]): boolean {
   const ns = labelPrefix(key);
   return allowlist.some((entry) => {
     if (!entry.endsWith('/*')) return entry === key;
@@ -35,11 +26,11 @@ export function isAllowlisted(key: string, allowlist: readonly string[]): boolea
 }
 
 /** kubelet's own labels are always allowed; the config's allowlist adds to them */
-export function isAllowedReservedKey(key: string, ctx: RuleContext): boolean {
+function isAllowedReservedKey(key: string, ctx: RuleContext): boolean {
   return isAllowlisted(key, KUBELET_LABELS) || isAllowlisted(key, ctx.config.reservedLabelAllowlist);
 }
 
-export function reservedKeys(selector: Labels | undefined, ctx: RuleContext): string[] {
+function reservedKeys(selector: Labels | undefined, ctx: RuleContext): string[] {
   return Object.keys(selector ?? {})
     .filter((key) => isKubernetesLabel(key) && !isAllowedReservedKey(key, ctx))
     .sort();
@@ -57,27 +48,30 @@ function why(key: string): string {
   return `label ${key} (in the reserved ${root} namespace: kubelet refuses it in --node-labels, so node provisioning cannot set it)`;
 }
 
+const podTemplate: PodTemplateCheck = (target, _intent, ctx) => {
+  const own = stringMap(target.spec['nodeSelector']);
+  return reservedKeys(own, ctx).map(
+    (key) =>
+      `${describeTarget(target)} selects nodes in ${field(target, 'nodeSelector')} by ${why(key)}. ` +
+      `Fix: use a key in your own namespace, e.g. ${suggestion(key)}=${own[key]}, on the nodes and in the selector; ` +
+      `or, if an admin sets this label deliberately, add ${key} to reservedLabelAllowlist in wasmgate's config.`,
+  );
+};
+
+const runtimeClass: RuntimeClassCheck = (rc, ctx) => {
+  return reservedKeys(rc.nodeSelector, ctx).map(
+    (key) =>
+      `RuntimeClass ${rc.name} selects nodes in scheduling.nodeSelector by ${why(key)}. Fix: label the Wasm nodes with a key ` +
+      `in your own namespace, e.g. ${suggestion(key)}=${rc.nodeSelector?.[key] ?? ''}, and use it in the RuntimeClass; ` +
+      `or, if an admin sets this label deliberately, add ${key} to reservedLabelAllowlist in wasmgate's config.`,
+  );
+};
+
 export const reservedLabelKeys: Rule = {
   id: 'reserved-label-keys',
   summary: 'Node selectors of Wasm pods and of RuntimeClasses avoid the reserved kubernetes.io / k8s.io label namespaces.',
   defaultMode: 'enforce',
   // A RuntimeClass's own keys are checked when the class is admitted (and in audits): its pods'
   // authors cannot change it, so their pods are judged on their own selector only.
-  pod(target, _intent, ctx) {
-    const own = stringMap(target.spec['nodeSelector']);
-    return reservedKeys(own, ctx).map(
-      (key) =>
-        `${describeTarget(target)} selects nodes in ${field(target, 'nodeSelector')} by ${why(key)}. ` +
-        `Fix: use a key in your own namespace, e.g. ${suggestion(key)}=${own[key]}, on the nodes and in the selector; ` +
-        `or, if an admin sets this label deliberately, add ${key} to reservedLabelAllowlist in wasmgate's config.`,
-    );
-  },
-  runtimeClass(rc, ctx) {
-    return reservedKeys(rc.nodeSelector, ctx).map(
-      (key) =>
-        `RuntimeClass ${rc.name} selects nodes in scheduling.nodeSelector by ${why(key)}. Fix: label the Wasm nodes with a key ` +
-        `in your own namespace, e.g. ${suggestion(key)}=${rc.nodeSelector?.[key] ?? ''}, and use it in the RuntimeClass; ` +
-        `or, if an admin sets this label deliberately, add ${key} to reservedLabelAllowlist in wasmgate's config.`,
-    );
-  },
+  checks: { podTemplate: { CREATE: podTemplate, UPDATE: podTemplate }, RuntimeClass: { CREATE: runtimeClass, UPDATE: runtimeClass } },
 };

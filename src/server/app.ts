@@ -7,7 +7,7 @@ import type { ClusterState } from '../cluster/types.js';
 import type { Config } from '../config/config.js';
 import { decodeReview, EnvelopeError } from '../review/envelope.js';
 import { encodeResponse } from '../review/response.js';
-import { handlesKind, mutate, validate, type Endpoint, type EngineResult } from '../rules/engine.js';
+import { handlesKind, mutate, validate, type Endpoint, type EngineResult } from '../decide/engine.js';
 import { createMetrics, type Metrics } from './metrics.js';
 
 /** An AdmissionReview may carry object and oldObject of up to 3 MB each, plus the envelope. */
@@ -101,13 +101,13 @@ export function buildApp(opts: AppOptions): { app: FastifyInstance; metrics: Met
       throw err;
     }
     const kind = req.kind.kind;
-    if (!handlesKind(endpoint, kind)) {
+    if (!handlesKind(endpoint, req.kind.group, kind)) {
       // the kind label stays bounded: whatever a client sends is not a label value
       metrics.requests.inc({ endpoint, kind: 'unhandled', result: 'invalid' });
       return problem(
         reply,
         400,
-        `/${endpoint} does not handle kind ${kind}; check the rules of wasmgate's ${endpoint === 'mutate' ? 'Mutating' : 'Validating'}WebhookConfiguration`,
+        `/${endpoint} does not handle kind ${req.kind.group === '' ? kind : `${req.kind.group}/${kind}`}; check the rules of wasmgate's ${endpoint === 'mutate' ? 'Mutating' : 'Validating'}WebhookConfiguration`,
       );
     }
     let result: EngineResult;

@@ -4,16 +4,18 @@
  * component does not start, beforeAll fails with the reason.
  */
 import { existsSync } from 'node:fs';
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, afterAll } from 'vitest';
 import {
   applyObjects,
+  CONTROLLER_TEST_TIMEOUT_MS,
+  CONTROLLER_WAIT_MS,
   createNode,
   kubectlJson,
   kubectlOk,
-  startControlPlane,
+  RESTART_TEST_TIMEOUT_MS,
+  useControlPlane,
   waitFor,
   type ComponentProcess,
-  type ControlPlane,
 } from '../harness/controlplane.js';
 
 interface NodeJson {
@@ -32,27 +34,13 @@ function isAlive(pid: number): boolean {
 }
 
 describe('control plane (etcd + kube-apiserver + kube-scheduler)', () => {
-  let cp: ControlPlane | undefined;
-  let startError: unknown;
-  // A startup failure is rethrown by every test (a throwing beforeAll would make vitest report
-  // the tests as skipped): the suite fails with the reason, it never skips.
-  const control = (): ControlPlane => {
-    if (startError !== undefined) throw startError;
-    if (cp === undefined) throw new Error('control plane not started (beforeAll did not run or timed out)');
-    return cp;
-  };
+  // A startup failure is rethrown by every use of `cp` (a throwing beforeAll would make vitest
+  // report the tests as skipped): the suite fails with the reason, it never skips.
+  const cp = useControlPlane({ scheduler: true });
   const retired: ComponentProcess[] = [];
 
-  beforeAll(async () => {
-    try {
-      cp = await startControlPlane({ scheduler: true });
-    } catch (err) {
-      startError = err;
-    }
-  });
-
   afterAll(async () => {
-    if (cp === undefined) return;
+    if (!cp.started) return;
     const procs: ComponentProcess[] = [...cp.processes(), ...retired];
     const dir = cp.dir;
     await cp.stop();
@@ -67,27 +55,25 @@ describe('control plane (etcd + kube-apiserver + kube-scheduler)', () => {
   }, 60_000);
 
   it('runs all components and serves the pinned Kubernetes version', async () => {
-    const c = control();
-    expect(c.server).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
-    expect(c.caCert).toContain('BEGIN CERTIFICATE');
-    for (const p of c.processes()) expect(isAlive(p.pid), `${p.name} alive`).toBe(true);
+    expect(cp.server).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect(cp.caCert).toContain('BEGIN CERTIFICATE');
+    for (const p of cp.processes()) expect(isAlive(p.pid), `${p.name} alive`).toBe(true);
 
-    const v = await kubectlJson<{ serverVersion: { gitVersion: string }; clientVersion: { gitVersion: string } }>(c, [
+    const v = await kubectlJson<{ serverVersion: { gitVersion: string }; clientVersion: { gitVersion: string } }>(cp, [
       'version',
     ]);
     expect(v.serverVersion.gitVersion).toBe('v1.35.4');
     expect(v.clientVersion.gitVersion).toBe('v1.35.4');
 
     // The admin client certificate is in system:masters.
-    expect((await kubectlOk(c, ['auth', 'can-i', '*', '*'])).trim()).toBe('yes');
+    expect((await kubectlOk(cp, ['auth', 'can-i', '*', '*'])).trim()).toBe('yes');
   });
 
   it('creates fake Nodes with the requested labels and Ready conditions', async () => {
-    const c = control();
-    await createNode(c, { name: 'node-ready', labels: { 'wasmgate.test/pool': 'ready' }, ready: true });
-    await createNode(c, { name: 'node-notready', labels: { 'wasmgate.test/pool': 'notready' }, ready: false });
+    await createNode(cp, { name: 'node-ready', labels: { 'wasmgate.test/pool': 'ready' }, ready: true });
+    await createNode(cp, { name: 'node-notready', labels: { 'wasmgate.test/pool': 'notready' }, ready: false });
 
-    const list = await kubectlJson<{ items: NodeJson[] }>(c, ['get', 'nodes']);
+    const list = await kubectlJson<{ items: NodeJson[] }>(cp, ['get', 'nodes']);
     const byName = new Map(list.items.map((n) => [n.metadata.name, n]));
     expect([...byName.keys()].sort()).toEqual(['node-notready', 'node-ready']);
 
@@ -107,9 +93,8 @@ describe('control plane (etcd + kube-apiserver + kube-scheduler)', () => {
   });
 
   it('schedules a plain Pod onto the node selected by its nodeSelector', async () => {
-    const c = control();
-    await kubectlOk(c, ['create', 'namespace', 'cp-e2e']);
-    await applyObjects(c, {
+    await kubectlOk(cp, ['create', 'namespace', 'cp-e2e']);
+    await applyObjects(cp, {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: 'plain', namespace: 'cp-e2e' },
@@ -120,39 +105,38 @@ describe('control plane (etcd + kube-apiserver + kube-scheduler)', () => {
     });
     const nodeName = await waitFor(
       async () => {
-        const pod = await kubectlJson<{ spec: { nodeName?: string } }>(c, ['get', 'pod', 'plain', '-n', 'cp-e2e']);
+        const pod = await kubectlJson<{ spec: { nodeName?: string } }>(cp, ['get', 'pod', 'plain', '-n', 'cp-e2e']);
         return pod.spec.nodeName;
       },
-      { timeoutMs: 30_000, what: 'pod cp-e2e/plain to be bound' },
+      { timeoutMs: CONTROLLER_WAIT_MS, what: 'pod cp-e2e/plain to be bound' },
     );
     expect(nodeName).toBe('node-ready');
 
-    const events = await kubectlJson<{ items: { reason: string; involvedObject: { name: string } }[] }>(c, [
+    const events = await kubectlJson<{ items: { reason: string; involvedObject: { name: string } }[] }>(cp, [
       'get',
       'events',
       '-n',
       'cp-e2e',
     ]);
     expect(events.items.some((e) => e.reason === 'Scheduled' && e.involvedObject.name === 'plain')).toBe(true);
-  });
+  }, CONTROLLER_TEST_TIMEOUT_MS);
 
   it('restarts kube-apiserver on the same port, keeping the data in etcd', async () => {
-    const c = control();
-    const apiserver = (): ComponentProcess => c.processes().find((p) => p.name === 'kube-apiserver')!;
-    const etcdPid = c.processes().find((p) => p.name === 'etcd')!.pid;
+    const apiserver = (): ComponentProcess => cp.processes().find((p) => p.name === 'kube-apiserver')!;
+    const etcdPid = cp.processes().find((p) => p.name === 'etcd')!.pid;
     const before = apiserver();
     retired.push(before);
-    await c.restartApiServer();
+    await cp.restartApiServer();
     const after = apiserver();
     expect(after.pid).not.toBe(before.pid);
     expect(after.running).toBe(true);
     expect(isAlive(before.pid)).toBe(false);
-    expect(c.processes().find((p) => p.name === 'etcd')!.pid).toBe(etcdPid);
+    expect(cp.processes().find((p) => p.name === 'etcd')!.pid).toBe(etcdPid);
 
     // Same server URL (same port) in the kubeconfig, and the objects are still there.
-    const pod = await kubectlJson<{ spec: { nodeName?: string } }>(c, ['get', 'pod', 'plain', '-n', 'cp-e2e']);
+    const pod = await kubectlJson<{ spec: { nodeName?: string } }>(cp, ['get', 'pod', 'plain', '-n', 'cp-e2e']);
     expect(pod.spec.nodeName).toBe('node-ready');
-    const nodes = await kubectlJson<{ items: NodeJson[] }>(c, ['get', 'nodes']);
+    const nodes = await kubectlJson<{ items: NodeJson[] }>(cp, ['get', 'nodes']);
     expect(nodes.items.map((n) => n.metadata.name).sort()).toEqual(['node-notready', 'node-ready']);
-  }, 120_000);
+  }, RESTART_TEST_TIMEOUT_MS);
 });

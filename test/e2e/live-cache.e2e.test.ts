@@ -2,14 +2,13 @@
  * The live watch cache against a real API server: changes to Nodes and RuntimeClasses change
  * wasmgate's decisions promptly, and an API server restart does not leave the cache stale.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { startLiveState, loadKubeConfig, type LiveState } from '../../src/cluster/live.js';
 import { parseConfig } from '../../src/config/config.js';
-import { validate } from '../../src/rules/engine.js';
-import { applyObjects, createNode, kubectlOk, setNodeReady, startControlPlane, waitFor, type ControlPlane } from '../harness/controlplane.js';
+import { validate } from '../../src/decide/engine.js';
+import { applyObjects, createNode, kubectlOk, RESTART_TEST_TIMEOUT_MS, setNodeReady, useControlPlane, waitFor } from '../harness/controlplane.js';
 import { podObject, request } from '../harness/fixtures.js';
 
-let cp: ControlPlane;
 let live: LiveState;
 const config = parseConfig({});
 
@@ -27,8 +26,7 @@ async function flipsWithin(expected: boolean, rc: string, timeoutMs: number): Pr
 
 const latencies: number[] = [];
 
-beforeAll(async () => {
-  cp = await startControlPlane({ scheduler: false });
+const cp = useControlPlane({ scheduler: false }, async (cp) => {
   await createNode(cp, { name: 'wasm-1', labels: { 'wasmtime-enabled': 'yes' } });
   await createNode(cp, { name: 'plain-1' });
   await applyObjects(cp, {
@@ -40,11 +38,10 @@ beforeAll(async () => {
   });
   live = startLiveState({ kubeconfig: loadKubeConfig(cp.kubeconfig), log: () => {} });
   await live.synced;
-}, 600_000);
+});
 
 afterAll(async () => {
   await live?.stop();
-  await cp?.stop();
   if (latencies.length > 0) process.stderr.write(`live cache: decision flips after API writes took ${latencies.join(', ')} ms\n`);
 }, 60_000);
 
@@ -89,5 +86,5 @@ describe('live cache', () => {
     latencies.push(await flipsWithin(true, 'wasm1', 1000));
     expect(live.state.nodeCount()).toBe(3);
     expect(live.state.status().synced).toBe(true);
-  });
+  }, RESTART_TEST_TIMEOUT_MS);
 });

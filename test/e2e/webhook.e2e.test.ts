@@ -2,9 +2,9 @@
  * wasmgate through a real kube-apiserver: real `kubectl apply`, real TLS to the webhook, the
  * in-tree RuntimeClass plugin and the real scheduler. No fakes.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { applyObjects, createNode, kubectlJson, kubectlOk, startControlPlane, waitFor, type ControlPlane } from '../harness/controlplane.js';
+import { applyObjects, CONTROLLER_TEST_TIMEOUT_MS, CONTROLLER_WAIT_MS, createNode, kubectlJson, kubectlOk, useControlPlane, waitFor, type ControlPlane } from '../harness/controlplane.js';
 import { registerWebhooks, startWasmgate, type Wasmgate } from '../harness/wasmgate.js';
 
 const WASM_TAINT = { key: 'wasm', value: 'true', effect: 'NoSchedule' as const };
@@ -23,11 +23,9 @@ async function apply(cp: ControlPlane, obj: object) {
   return cp.kubectl(['apply', '-f', '-'], { input: stringify(obj, { version: '1.1' }) });
 }
 
-let cp: ControlPlane;
 let wg: Wasmgate;
 
-beforeAll(async () => {
-  cp = await startControlPlane({ scheduler: true });
+const cp = useControlPlane({ scheduler: true }, async (cp) => {
   // the seed's mixed cluster: plain nodes, wasmtime nodes (tainted so ordinary pods stay off),
   // spin nodes of which none is usable (one NotReady, one cordoned)
   await createNode(cp, { name: 'plain-1' });
@@ -48,11 +46,10 @@ beforeAll(async () => {
   ]);
   wg = await startWasmgate(cp);
   await registerWebhooks(cp, wg);
-}, 600_000);
+});
 
 afterAll(async () => {
   await wg?.stop();
-  await cp?.stop();
 }, 60_000);
 
 describe('mutation through kube-apiserver', () => {
@@ -76,10 +73,10 @@ describe('mutation through kube-apiserver', () => {
         const nodes = await Promise.all(names.map(async (n) => (await kubectlJson(cp, ['get', 'pod', n, '-n', 'default'])).spec.nodeName as string | undefined));
         return nodes.every((x) => x !== undefined) ? nodes : undefined;
       },
-      { timeoutMs: 60_000, what: 'the scheduler to bind the Wasm pods' },
+      { timeoutMs: CONTROLLER_WAIT_MS, what: 'the scheduler to bind the Wasm pods' },
     );
     for (const nodeName of placed) expect(['wasm-1', 'wasm-2']).toContain(nodeName);
-  });
+  }, CONTROLLER_TEST_TIMEOUT_MS);
 
   it('a pod that is not Wasm is untouched and never reaches the webhook', async () => {
     const before = await wg.requestsServed();

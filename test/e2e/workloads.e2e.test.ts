@@ -3,9 +3,9 @@
  * kube-controller-manager (so workloads really create their Pods), node label changes and cordons,
  * and RuntimeClass deletion while pods use it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { applyObjects, createNode, kubectlJson, kubectlOk, startControlPlane, waitFor, type ControlPlane } from '../harness/controlplane.js';
+import { applyObjects, CONTROLLER_TEST_TIMEOUT_MS, CONTROLLER_WAIT_MS, createNode, kubectlJson, kubectlOk, useControlPlane, waitFor, type ControlPlane } from '../harness/controlplane.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
@@ -14,7 +14,6 @@ import { registerWebhooks, REPO, startWasmgate, type Wasmgate } from '../harness
 const NS = 'apps';
 const IMAGE = 'ghcr.io/containerd/runwasi/wasi-demo-app:latest';
 
-let cp: ControlPlane;
 let wg: Wasmgate;
 
 async function apply(obj: object) {
@@ -44,8 +43,7 @@ const WORKLOADS: Record<string, { make: Maker; field: string; resource: string; 
   PodTemplate: { make: (n, t) => ({ apiVersion: 'v1', kind: 'PodTemplate', metadata: { name: n, namespace: NS }, template: t }), field: 'template.spec.runtimeClassName', resource: 'podtemplate', createsPods: false },
 };
 
-beforeAll(async () => {
-  cp = await startControlPlane({ scheduler: true, controllerManager: true });
+const cp = useControlPlane({ scheduler: true, controllerManager: true }, async (cp) => {
   await createNode(cp, { name: 'plain-1' });
   await createNode(cp, { name: 'wasm-1', labels: { 'wasmtime-enabled': 'yes' } });
   await createNode(cp, { name: 'wasm-2', labels: { 'wasmtime-enabled': 'yes' } });
@@ -55,11 +53,10 @@ beforeAll(async () => {
   ]);
   wg = await startWasmgate(cp);
   await registerWebhooks(cp, wg);
-}, 600_000);
+});
 
 afterAll(async () => {
   await wg?.stop();
-  await cp?.stop();
 }, 60_000);
 
 describe.each(Object.entries(WORKLOADS))('%s', (kind, w) => {
@@ -90,13 +87,13 @@ describe.each(Object.entries(WORKLOADS))('%s', (kind, w) => {
         const list = await kubectlJson(cp, ['get', 'pods', '-n', NS, '-l', `app=${name}`]);
         return list.items.length > 0 ? list.items : undefined;
       },
-      { timeoutMs: 60_000, what: `pods of ${kind} ${name}` },
+      { timeoutMs: CONTROLLER_WAIT_MS, what: `pods of ${kind} ${name}` },
     );
     for (const p of pods) {
       expect(p.spec.runtimeClassName).toBe('wasm1');
       expect(p.spec.nodeSelector).toMatchObject({ 'wasmtime-enabled': 'yes' });
     }
-  });
+  }, CONTROLLER_TEST_TIMEOUT_MS);
 });
 
 describe('a DaemonSet that does not select its RuntimeClass’s nodes', () => {
@@ -126,10 +123,10 @@ describe('a CronJob’s Jobs and Pods', () => {
         const list = await kubectlJson(cp, ['get', 'pods', '-n', NS, '-l', 'job-name=cron-run']);
         return list.items.length > 0 ? list.items : undefined;
       },
-      { timeoutMs: 60_000, what: 'pods of the job created from the CronJob' },
+      { timeoutMs: CONTROLLER_WAIT_MS, what: 'pods of the job created from the CronJob' },
     );
     expect(pods[0].spec.runtimeClassName).toBe('wasm1');
-  });
+  }, CONTROLLER_TEST_TIMEOUT_MS);
 });
 
 describe('node changes that strand Wasm pods', () => {

@@ -3,7 +3,7 @@ import { MemoryState } from '../../src/cluster/memory-state.js';
 import { leanNode, leanRuntimeClass } from '../../src/cluster/lean.js';
 import type { NodeInfo, RuntimeClassInfo, Taint, Toleration } from '../../src/cluster/types.js';
 import { parseConfig, type Config } from '../../src/config/config.js';
-import type { AdmissionRequest } from '../../src/rules/types.js';
+import type { AdmissionRequest } from '../../src/review/envelope.js';
 
 export interface NodeOpts {
   ready?: boolean;

@@ -6,14 +6,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { caBundle, generateWebhookCerts, writeWebhookCerts } from '../../src/certs/generate.js';
 import { parseConfig } from '../../src/config/config.js';
 import { webhookYaml } from '../../src/deploy/webhooks.js';
-import { freePort, type ControlPlane } from '../../src/controlplane/controlplane.js';
+import { freePort, type ControlPlane } from '../../src/controlplane/index.js';
+import { getUrl, metricValue, scrapeMetrics } from './http.js';
+import { waitFor } from './wait.js';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 
@@ -52,16 +53,10 @@ export async function startWasmgate(cp: ControlPlane, config: Record<string, unk
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const url = `https://127.0.0.1:${port}`;
-  const get = (path: string): Promise<{ status: number; body: string }> =>
-    new Promise((resolveGet, reject) => {
-      const req = request(`${url}${path}`, { ca: certs.ca.cert, timeout: 5000 }, (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => (body += d.toString()));
-        res.on('end', () => resolveGet({ status: res.statusCode ?? 0, body }));
-      });
-      req.on('error', reject);
-      req.end();
-    });
+  const get = async (path: string): Promise<{ status: number; body: string }> => {
+    const r = await getUrl(`${url}${path}`, certs.ca.cert);
+    return { status: r.status, body: r.text };
+  };
   const wg: Wasmgate = {
     url,
     port,
@@ -71,14 +66,8 @@ export async function startWasmgate(cp: ControlPlane, config: Record<string, unk
     output: () => out,
     get,
     async requestsServed(endpoint) {
-      const { body } = await get('/metrics');
-      let sum = 0;
-      for (const line of body.split('\n')) {
-        if (!line.startsWith('wasmgate_admission_requests_total{')) continue;
-        if (endpoint !== undefined && !line.includes(`endpoint="${endpoint}"`)) continue;
-        sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-      }
-      return sum;
+      const metrics = await scrapeMetrics(url, certs.ca.cert);
+      return metricValue(metrics, 'wasmgate_admission_requests_total', endpoint === undefined ? {} : { endpoint });
     },
     async stop() {
       if (child.exitCode === null) {
@@ -90,20 +79,20 @@ export async function startWasmgate(cp: ControlPlane, config: Record<string, unk
       await rm(dir, { recursive: true, force: true });
     },
   };
-  // ready = listening and the live cache has synced
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`wasmgate exited with ${child.exitCode}:\n${out}`);
-    try {
-      if ((await get('/readyz')).status === 200) break;
-    } catch {
-      /* not listening yet */
-    }
-    if (Date.now() > deadline) {
-      await wg.stop();
-      throw new Error(`wasmgate did not become ready in 60 s:\n${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
+  // ready = listening and the live cache has synced (or the process gave up: fail at once)
+  let ready: 'ready' | 'exited';
+  try {
+    ready = await waitFor(
+      async () => (child.exitCode !== null ? 'exited' : (await get('/readyz')).status === 200 && 'ready'),
+      { timeoutMs: 60_000, intervalMs: 200, what: 'wasmgate to be ready' },
+    );
+  } catch (err) {
+    await wg.stop();
+    throw new Error(`wasmgate did not become ready: ${err instanceof Error ? err.message : String(err)}\n${out}`);
+  }
+  if (ready === 'exited') {
+    await wg.stop();
+    throw new Error(`wasmgate exited with ${child.exitCode}:\n${out}`);
   }
   return wg;
 }
@@ -121,12 +110,12 @@ export async function registerWebhooks(cp: ControlPlane, wg: Wasmgate, config: R
     metadata: { name: 'wasmgate-probe', namespace: 'default', annotations: { 'wasmgate.dev/runtime': 'auto' } },
     spec: { containers: [{ name: 'c', image: 'example/probe:1' }] },
   };
-  const deadline = Date.now() + 30_000;
   const before = await wg.requestsServed('mutate');
-  for (;;) {
-    await cp.kubectl(['apply', '--dry-run=server', '-o', 'json', '-f', '-'], { input: JSON.stringify(probe) });
-    if ((await wg.requestsServed('mutate')) > before) return;
-    if (Date.now() > deadline) throw new Error('the API server did not call wasmgate within 30 s of registering the webhooks');
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  await waitFor(
+    async () => {
+      await cp.kubectl(['apply', '--dry-run=server', '-o', 'json', '-f', '-'], { input: JSON.stringify(probe) });
+      return (await wg.requestsServed('mutate')) > before;
+    },
+    { timeoutMs: 60_000, what: 'the API server to call wasmgate after registering the webhooks' },
+  );
 }

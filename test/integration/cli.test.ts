@@ -6,6 +6,8 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { clusterRoles } from '../../src/deploy/rbac.js';
 import { podObject, review } from '../harness/fixtures.js';
 import { decodePatch, freePort, getUrl, postJson, type ReviewResponse } from './helpers.js';
 
@@ -206,6 +208,18 @@ describe('wasmgate check', () => {
     expect(r.stdout).toContain('Pod default/nowhere-to-run: DENIED: [nodes-available]');
     expect(r.stdout).toContain('[reserved-label-keys]');
     expect(r.stdout).toContain('3 checked, 3 denied');
+  });
+});
+
+describe('wasmgate manifests --rbac', () => {
+  it('prints the ClusterRole derived from the table of kinds', async () => {
+    const r = await run(['manifests', '--rbac']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(parseYaml(r.stdout)).toEqual(clusterRoles()[0]);
+    const rules = (parseYaml(r.stdout) as { rules: { resources: string[]; verbs: string[] }[] }).rules;
+    const verbsOf = (resource: string): string[] | undefined => rules.find((rule) => rule.resources.includes(resource))?.verbs;
+    expect(verbsOf('nodes')).toEqual(['list', 'watch']);
+    expect(verbsOf('deployments')).toEqual(['list']);
   });
 });
 

@@ -7,10 +7,11 @@ import { generateWebhookCerts } from '../../src/certs/generate.js';
 import type { MemoryState } from '../../src/cluster/memory-state.js';
 import type { ClusterState } from '../../src/cluster/types.js';
 import { BODY_LIMIT } from '../../src/server/app.js';
+import type { Rule } from '../../src/decide/types.js';
 import { nodesAvailable } from '../../src/rules/nodes-available.js';
 import { config, podObject, review, seedCluster } from '../harness/fixtures.js';
 import {
-  counterValue,
+  metricValue,
   decodePatch,
   getUrl,
   postJson,
@@ -250,7 +251,7 @@ describe('webhook server over TLS (default config, seed cluster)', () => {
       // without the fault the same pod is allowed
       expect(asReview(await postJson(url('/validate'), body, { ca })).response.allowed).toBe(true);
 
-      const spy = vi.spyOn(nodesAvailable, 'pod').mockImplementation(() => {
+      const spy = vi.spyOn(nodesAvailable.checks.podTemplate as Required<NonNullable<Rule['checks']['podTemplate']>>, 'CREATE').mockImplementation(() => {
         throw new Error('simulated nodes-available failure');
       });
       const again = review(podObject({ spec: { runtimeClassName: 'wasm1' } }));
@@ -291,10 +292,10 @@ describe('webhook server over TLS (default config, seed cluster)', () => {
       const before = await getUrl(url('/metrics'), ca);
       expect(before.status).toBe(200);
       expect(before.text).toContain(`# TYPE ${name} counter`);
-      const mutateBefore = counterValue(before.text, name, { endpoint: 'mutate' });
-      const patchedBefore = counterValue(before.text, name, { endpoint: 'mutate', kind: 'Pod', result: 'patched' });
-      const invalidBefore = counterValue(before.text, name, { endpoint: 'mutate', result: 'invalid' });
-      const deniedBefore = counterValue(before.text, name, { endpoint: 'validate', kind: 'Pod', result: 'denied' });
+      const mutateBefore = metricValue(before.text, name, { endpoint: 'mutate' });
+      const patchedBefore = metricValue(before.text, name, { endpoint: 'mutate', kind: 'Pod', result: 'patched' });
+      const invalidBefore = metricValue(before.text, name, { endpoint: 'mutate', result: 'invalid' });
+      const deniedBefore = metricValue(before.text, name, { endpoint: 'validate', kind: 'Pod', result: 'denied' });
       // earlier tests in this file already sent mutate requests
       expect(mutateBefore).toBeGreaterThan(0);
 
@@ -303,13 +304,13 @@ describe('webhook server over TLS (default config, seed cluster)', () => {
       asReview(await postJson(url('/validate'), review(podObject({ spec: { runtimeClassName: 'wasm2' } })), { ca }));
 
       const after = await getUrl(url('/metrics'), ca);
-      expect(counterValue(after.text, name, { endpoint: 'mutate' })).toBe(mutateBefore + 4);
-      expect(counterValue(after.text, name, { endpoint: 'mutate', kind: 'Pod', result: 'patched' })).toBe(patchedBefore + 3);
-      expect(counterValue(after.text, name, { endpoint: 'mutate', result: 'invalid' })).toBe(invalidBefore + 1);
-      expect(counterValue(after.text, name, { endpoint: 'validate', kind: 'Pod', result: 'denied' })).toBe(deniedBefore + 1);
-      expect(counterValue(after.text, 'wasmgate_cluster_runtimeclasses', {})).toBe(2);
-      expect(counterValue(after.text, 'wasmgate_cluster_nodes', {})).toBe(5);
-      expect(counterValue(after.text, 'wasmgate_cluster_state_synced', {})).toBe(1);
+      expect(metricValue(after.text, name, { endpoint: 'mutate' })).toBe(mutateBefore + 4);
+      expect(metricValue(after.text, name, { endpoint: 'mutate', kind: 'Pod', result: 'patched' })).toBe(patchedBefore + 3);
+      expect(metricValue(after.text, name, { endpoint: 'mutate', result: 'invalid' })).toBe(invalidBefore + 1);
+      expect(metricValue(after.text, name, { endpoint: 'validate', kind: 'Pod', result: 'denied' })).toBe(deniedBefore + 1);
+      expect(metricValue(after.text, 'wasmgate_cluster_runtimeclasses', {})).toBe(2);
+      expect(metricValue(after.text, 'wasmgate_cluster_nodes', {})).toBe(5);
+      expect(metricValue(after.text, 'wasmgate_cluster_state_synced', {})).toBe(1);
     });
   });
 

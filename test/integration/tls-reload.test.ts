@@ -55,12 +55,10 @@ describe('serving certificate reload', () => {
     expect(newFp).not.toBe(oldFp);
 
     const started = Date.now();
-    await waitFor(
-      'the server to present the rotated certificate',
-      async () => ((await peerFingerprint('127.0.0.1', port)) === newFp ? true : undefined),
-      15_000,
-      250,
-    );
+    await waitFor(async () => (await peerFingerprint('127.0.0.1', port)) === newFp, {
+      what: 'the server to present the rotated certificate',
+      timeoutMs: 15_000,
+    });
     expect(Date.now() - started).toBeLessThan(15_000);
 
     // new connections verify with the new CA, and no longer with the old one
@@ -104,11 +102,10 @@ describe('serving certificate reload', () => {
       // the rest of the rotation
       await writeFile(join(dir2, 'tls.key'), fresh.serving.key);
       const newFp = new X509Certificate(fresh.serving.cert).fingerprint256;
-      await waitFor(
-        'the server to present the completed rotation',
-        async () => ((await peerFingerprint('127.0.0.1', port)) === newFp ? true : undefined),
-        15_000,
-      );
+      await waitFor(async () => (await peerFingerprint('127.0.0.1', port)) === newFp, {
+        what: 'the server to present the completed rotation',
+        timeoutMs: 15_000,
+      });
       expect((await getUrl(`${server.url}/healthz`, fresh.ca.cert)).status).toBe(200);
     } finally {
       await server.close();

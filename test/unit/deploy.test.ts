@@ -3,7 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { parseConfig } from '../../src/config/config.js';
+import { clusterRoles, rbacYaml } from '../../src/deploy/rbac.js';
 import { webhookConfigurations, webhookYaml } from '../../src/deploy/webhooks.js';
+import { KINDS, verbsOf, type KindRecord } from '../../src/kinds/registry.js';
 
 const REPO = new URL('../..', import.meta.url).pathname;
 
@@ -49,5 +51,74 @@ describe('webhook manifests', () => {
     const out = execFileSync(process.execPath, [`${REPO}bin/wasmgate.js`, 'manifests', '--url', 'https://127.0.0.1:9443', '--ca-bundle', 'Q0E='], { encoding: 'utf8' });
     expect(out).toContain('url: https://127.0.0.1:9443/mutate');
     expect(out).toContain('caBundle: Q0E=');
+  });
+});
+
+interface Hook {
+  name: string;
+  rules: { operations: string[]; apiGroups: string[]; apiVersions: string[]; resources: string[]; scope: string }[];
+  matchConditions?: { expression: string }[];
+}
+
+describe('derived from the kinds registry', () => {
+  const [mutating, validating] = webhookConfigurations(parseConfig({}), { client: { url: 'https://127.0.0.1:1' } }) as { webhooks: Hook[] }[];
+  const hooks = [...mutating!.webhooks, ...validating!.webhooks];
+
+  it('each admitted kind is in exactly the webhooks of its record, with its operations, and nothing else is', () => {
+    const seen = new Set<string>();
+    for (const h of hooks) {
+      const [webhook, endpoint] = h.name.split('.') as [string, string];
+      for (const r of h.rules) {
+        for (const resource of r.resources) {
+          const k = (KINDS as readonly KindRecord[]).find((x) => x.group === r.apiGroups[0] && x.resource === resource);
+          expect(k, `${h.name} ${resource}`).toBeDefined();
+          expect(k!.admission?.webhook).toBe(webhook);
+          expect(k!.admission?.endpoints).toContain(endpoint);
+          expect(r.operations).toEqual(k!.admission?.operations);
+          expect([r.apiVersions[0], r.scope]).toEqual([k!.version, k!.scope]);
+          seen.add(`${endpoint} ${k!.kind}`);
+        }
+      }
+    }
+    const expected = (KINDS as readonly KindRecord[]).flatMap((k) => (k.admission?.endpoints ?? []).map((e) => `${e} ${k.kind}`));
+    expect([...seen].sort()).toEqual(expected.sort());
+  });
+
+  it('the workloads condition reaches every workload kind’s pod template', () => {
+    const expr = hooks.find((h) => h.name === 'workloads.validate.wasmgate.dev')!.matchConditions![0]!.expression;
+    for (const k of KINDS as readonly KindRecord[]) {
+      if (k.admission?.webhook !== 'workloads') continue;
+      const path = `object${k.podSpec!.replace(/\/spec$/, '').replaceAll('/', '.')}`;
+      expect(expr, k.kind).toContain(`${path}.metadata.annotations`);
+    }
+  });
+});
+
+describe('ClusterRole', () => {
+  const [role] = clusterRoles() as { kind: string; metadata: { name: string }; rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] }[];
+
+  it('grants each kind of the registry exactly its verbs, and nothing else', () => {
+    expect(role!.kind).toBe('ClusterRole');
+    expect(role!.metadata.name).toBe('wasmgate');
+    const granted = new Map<string, string[]>();
+    for (const r of role!.rules) {
+      expect(r.apiGroups).toHaveLength(1);
+      for (const resource of r.resources) {
+        const key = `${r.apiGroups[0]}/${resource}`;
+        expect(granted.has(key), key).toBe(false);
+        granted.set(key, r.verbs);
+      }
+    }
+    const expected = new Map((KINDS as readonly KindRecord[]).filter((k) => verbsOf(k).length > 0).map((k) => [`${k.group}/${k.resource}`, verbsOf(k)]));
+    expect(Object.fromEntries(granted)).toEqual(Object.fromEntries(expected));
+    // the live cache's kinds are watched; the audit's are listed; nothing is written
+    expect(granted.get('/nodes')).toEqual(['list', 'watch']);
+    expect(granted.get('apps/deployments')).toEqual(['list']);
+    expect([...granted.values()].flat().every((v) => v === 'list' || v === 'watch')).toBe(true);
+  });
+
+  it('prints as YAML 1.1 that parses back to the same object', () => {
+    const docs = parseAllDocuments(rbacYaml(), { version: '1.1' }) as { toJS(): unknown }[];
+    expect(docs.map((d) => d.toJS())).toEqual([role]);
   });
 });

@@ -8,9 +8,10 @@ import { afterEach, describe, it, expect, vi } from 'vitest';
 import { loadSnapshot } from '../../src/cluster/snapshot.js';
 import type { MemoryState } from '../../src/cluster/memory-state.js';
 import type { Config } from '../../src/config/config.js';
-import { validate, type EngineResult } from '../../src/rules/engine.js';
+import { validate, type EngineResult } from '../../src/decide/engine.js';
 import { nodesAvailable } from '../../src/rules/nodes-available.js';
-import type { AdmissionRequest, Rule } from '../../src/rules/types.js';
+import type { Rule } from '../../src/decide/types.js';
+import type { AdmissionRequest } from '../../src/review/envelope.js';
 import { config, deploymentObject, node, nodeObject, podObject, request, runtimeClass, runtimeClassObject, stateOf } from '../harness/fixtures.js';
 import { unsyncedState, workloadObject } from './helpers.js';
 
@@ -235,7 +236,7 @@ const cases: Golden[] = [
   {
     name: 'rule-failed',
     run: () => {
-      vi.spyOn(nodesAvailable as Required<Rule>, 'pod').mockImplementation(() => {
+      vi.spyOn(nodesAvailable.checks.podTemplate as Required<NonNullable<Rule['checks']['podTemplate']>>, 'CREATE').mockImplementation(() => {
         throw new Error('label index is corrupt');
       });
       return check(pod('hello', { runtimeClassName: 'wasm1' }), example());

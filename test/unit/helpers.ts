@@ -2,9 +2,10 @@
 import { MemoryState } from '../../src/cluster/memory-state.js';
 import type { ClusterState } from '../../src/cluster/types.js';
 import type { Config } from '../../src/config/config.js';
-import { podTarget } from '../../src/rules/targets.js';
-import type { PodTarget, RuleContext, WasmIntent } from '../../src/rules/types.js';
-import { wasmIntent } from '../../src/rules/wasm.js';
+import { podTarget } from '../../src/decide/targets.js';
+import type { PodTarget, RuleContext, WasmIntent } from '../../src/decide/types.js';
+import { wasmIntent } from '../../src/decide/wasm.js';
+import { KINDS, apiVersionOf, kindNamed, type KindRecord } from '../../src/kinds/registry.js';
 import { config, podObject, type PodOpts } from '../harness/fixtures.js';
 
 export function ctxOf(state: ClusterState, cfg: Config = config()): RuleContext {
@@ -13,14 +14,14 @@ export function ctxOf(state: ClusterState, cfg: Config = config()): RuleContext 
 
 /** A Pod's target, built from podObject(). */
 export function podT(o: PodOpts = {}): PodTarget {
-  const t = podTarget('Pod', podObject(o), {});
+  const t = podTarget(kindNamed('Pod'), podObject(o), {});
   if (t === undefined) throw new Error('podTarget returned undefined for a Pod');
   return t;
 }
 
 /** The pod target of any admitted object; throws when there is none. */
 export function targetOf(kind: string, obj: unknown): PodTarget {
-  const t = podTarget(kind, obj, {});
+  const t = podTarget(kindNamed(kind), obj, {});
   if (t === undefined) throw new Error(`podTarget returned undefined for ${kind}`);
   return t;
 }
@@ -49,27 +50,8 @@ export function unsyncedState(detail = 'waiting for the first list of nodes'): M
   return s;
 }
 
-export const WORKLOAD_KINDS = [
-  'Deployment',
-  'ReplicaSet',
-  'StatefulSet',
-  'DaemonSet',
-  'ReplicationController',
-  'Job',
-  'CronJob',
-  'PodTemplate',
-] as const;
-
-const API_VERSIONS: Record<string, string> = {
-  Deployment: 'apps/v1',
-  ReplicaSet: 'apps/v1',
-  StatefulSet: 'apps/v1',
-  DaemonSet: 'apps/v1',
-  ReplicationController: 'v1',
-  Job: 'batch/v1',
-  CronJob: 'batch/v1',
-  PodTemplate: 'v1',
-};
+/** Every kind the workloads webhook receives (from the kinds registry). */
+export const WORKLOAD_KINDS: readonly string[] = KINDS.filter((k: KindRecord) => k.admission?.webhook === 'workloads').map((k) => k.kind);
 
 /** A raw workload manifest of `kind` whose pod template has podObject(o)'s spec and o.annotations. */
 export function workloadObject(kind: string, o: PodOpts = {}): Record<string, unknown> {
@@ -80,7 +62,7 @@ export function workloadObject(kind: string, o: PodOpts = {}): Record<string, un
     spec: pod['spec'],
   };
   const metadata = { name, namespace: o.namespace ?? 'default' };
-  const apiVersion = API_VERSIONS[kind] ?? 'v1';
+  const apiVersion = apiVersionOf(kindNamed(kind));
   switch (kind) {
     case 'PodTemplate':
       return { apiVersion, kind, metadata, template };

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { auditObjects } from '../../src/audit/audit.js';
 import { loadSnapshot } from '../../src/cluster/snapshot.js';
-import { RULES } from '../../src/rules/index.js';
+import { RULES } from '../../src/rules/registry.js';
 import { checkExitCode, formatCheckJson, formatCheckText } from '../../src/report/check-format.js';
 import { checkLocated } from '../../src/report/check-run.js';
 import { StrandTracker, strandEvent } from '../../src/report/events.js';

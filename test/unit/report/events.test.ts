@@ -21,7 +21,7 @@ describe('Warning Events on stranded RuntimeClasses, once per transition', () =>
     const t = new StrandTracker();
     expect(t.reconcile(state, cfg)).toEqual([]); // baseline
     const cordoned = node('wasm-1', W, { unschedulable: true });
-    const expected = nodeChangeStrandsRuntimeclass.nodeUpdate!(wasm1, cordoned, { state, config: cfg });
+    const expected = nodeChangeStrandsRuntimeclass.checks.Node!.UPDATE!(wasm1, cordoned, { state, config: cfg });
     state.upsertNode(cordoned);
     const got = t.nodeChanged(wasm1, cordoned, state, cfg);
     expect(got).toEqual([{ runtimeClass: 'wasm1', message: expected[0] }]);

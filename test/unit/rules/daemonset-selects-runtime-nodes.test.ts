@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import type { MemoryState } from '../../../src/cluster/memory-state.js';
 import { daemonsetSelectsRuntimeNodes as rule } from '../../../src/rules/daemonset-selects-runtime-nodes.js';
-import type { PodTarget, WasmIntent } from '../../../src/rules/types.js';
+import type { PodTarget, WasmIntent } from '../../../src/decide/types.js';
 import { node, runtimeClass, seedCluster, stateOf } from '../../harness/fixtures.js';
 import { annotated, ctxOf, named, targetOf, workloadObject } from '../helpers.js';
 
@@ -45,7 +45,7 @@ const cases: Case[] = [
 
 describe('daemonset-selects-runtime-nodes', () => {
   it.each(cases)('$name', ({ state, target, intent, fires, contains }) => {
-    const messages = rule.pod!(target, intent, ctxOf((state ?? seedCluster)()));
+    const messages = rule.checks.podTemplate!.CREATE!(target, intent, ctxOf((state ?? seedCluster)()));
     expect(messages).toHaveLength(fires);
     for (const s of contains ?? []) expect(messages[0]).toContain(s);
   });

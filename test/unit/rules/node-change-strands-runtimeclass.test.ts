@@ -156,7 +156,7 @@ const cases: Case[] = [
 
 describe('node-change-strands-runtimeclass', () => {
   it.each(cases)('$name', ({ state, oldNode, newNode, cfg, fires, contains, excludes, matches }) => {
-    const messages = rule.nodeUpdate!(oldNode ?? w1, newNode, ctxOf(state(), cfg ?? config()));
+    const messages = rule.checks.Node!.UPDATE!(oldNode ?? w1, newNode, ctxOf(state(), cfg ?? config()));
     expect(messages).toHaveLength(fires);
     for (const s of contains ?? []) expect(messages[0]).toContain(s);
     for (const s of excludes ?? []) expect(messages[0]).not.toContain(s);

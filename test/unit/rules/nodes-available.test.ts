@@ -3,7 +3,7 @@ import type { MemoryState } from '../../../src/cluster/memory-state.js';
 import type { NodeInfo, RuntimeClassInfo, Toleration } from '../../../src/cluster/types.js';
 import type { Config } from '../../../src/config/config.js';
 import { nodesAvailable as rule } from '../../../src/rules/nodes-available.js';
-import type { PodTarget, WasmIntent } from '../../../src/rules/types.js';
+import type { PodTarget, WasmIntent } from '../../../src/decide/types.js';
 import { config, node, runtimeClass, seedCluster, stateOf } from '../../harness/fixtures.js';
 import { annotated, ctxOf, named, podT, targetOf, workloadObject } from '../helpers.js';
 
@@ -349,13 +349,13 @@ const cases: Case[] = [
 
 describe('nodes-available', () => {
   it.each(cases)('$name', ({ state, cfg, target, intent, fires, contains, excludes }) => {
-    const messages = rule.pod!(target ?? podT(), intent ?? named('wasm1'), ctxOf(state(), cfg ?? config()));
+    const messages = rule.checks.podTemplate!.CREATE!(target ?? podT(), intent ?? named('wasm1'), ctxOf(state(), cfg ?? config()));
     expect(messages.length).toBe(fires ? 1 : 0);
     for (const s of contains ?? []) expect(messages[0]).toContain(s);
     for (const s of excludes ?? []) expect(messages[0]).not.toContain(s);
   });
 
   it('seed cluster: wasm1 pods tolerate the wasm taint through the class', () => {
-    expect(rule.pod!(podT(), named('wasm1'), ctxOf(seedCluster()))).toEqual([]);
+    expect(rule.checks.podTemplate!.CREATE!(podT(), named('wasm1'), ctxOf(seedCluster()))).toEqual([]);
   });
 });

@@ -46,7 +46,7 @@ const KEYS: [string, boolean][] = [
 describe('reserved-label-keys: which keys are reserved (pod nodeSelector)', () => {
   it.each(KEYS)('%s → reserved: %s', (key, reserved) => {
     const target = podT({ spec: { nodeSelector: { [key]: 'v' } } });
-    const messages = rule.pod!(target, named('wasm1'), ctxOf(seedCluster()));
+    const messages = rule.checks.podTemplate!.CREATE!(target, named('wasm1'), ctxOf(seedCluster()));
     expect(messages).toHaveLength(reserved ? 1 : 0);
     if (reserved) expect(messages[0]).toContain(`by label ${key} (in the reserved `);
   });
@@ -55,7 +55,7 @@ describe('reserved-label-keys: which keys are reserved (pod nodeSelector)', () =
 describe('reserved-label-keys: which keys are reserved (RuntimeClass nodeSelector)', () => {
   it.each(KEYS)('%s → reserved: %s', (key, reserved) => {
     const rc = runtimeClass('rc', 'wasmtime', { [key]: 'v' });
-    const messages = rule.runtimeClass!(rc, ctxOf(stateOf([], [rc])));
+    const messages = rule.checks.RuntimeClass!.CREATE!(rc, ctxOf(stateOf([], [rc])));
     expect(messages).toHaveLength(reserved ? 1 : 0);
   });
 });
@@ -85,21 +85,21 @@ const allowCases: AllowCase[] = [
 describe('reserved-label-keys: allowlist', () => {
   it.each(allowCases)('$name ($key)', ({ cfg, key, reserved }) => {
     const target = podT({ spec: { nodeSelector: { [key]: 'v' } } });
-    expect(rule.pod!(target, named('wasm1'), ctxOf(seedCluster(), cfg))).toHaveLength(reserved ? 1 : 0);
+    expect(rule.checks.podTemplate!.CREATE!(target, named('wasm1'), ctxOf(seedCluster(), cfg))).toHaveLength(reserved ? 1 : 0);
     const rc = runtimeClass('rc', 'wasmtime', { [key]: 'v' });
-    expect(rule.runtimeClass!(rc, ctxOf(stateOf([], [rc]), cfg))).toHaveLength(reserved ? 1 : 0);
+    expect(rule.checks.RuntimeClass!.CREATE!(rc, ctxOf(stateOf([], [rc]), cfg))).toHaveLength(reserved ? 1 : 0);
   });
 
   it('a custom allowlist adds to every kubelet label instead of replacing them', () => {
     const cfg = config({ reservedLabelAllowlist: ['kubernetes.io/wasm'] });
     const keys = KUBELET_LABELS.map((entry) => (entry.endsWith('/*') ? entry.replace('/*', '/x') : entry));
     const selector = Object.fromEntries([...keys, 'kubernetes.io/wasm'].map((k) => [k, 'v']));
-    expect(rule.pod!(podT({ spec: { nodeSelector: selector } }), named('wasm1'), ctxOf(seedCluster(), cfg))).toEqual([]);
+    expect(rule.checks.podTemplate!.CREATE!(podT({ spec: { nodeSelector: selector } }), named('wasm1'), ctxOf(seedCluster(), cfg))).toEqual([]);
     const rc = runtimeClass('rc', 'wasmtime', selector);
-    expect(rule.runtimeClass!(rc, ctxOf(stateOf([], [rc]), cfg))).toEqual([]);
+    expect(rule.checks.RuntimeClass!.CREATE!(rc, ctxOf(stateOf([], [rc]), cfg))).toEqual([]);
     // ...while a key in neither list is still reported
     const bad = runtimeClass('bad', 'wasmtime', { ...selector, 'kubernetes.io/other': 'v' });
-    const messages = rule.runtimeClass!(bad, ctxOf(stateOf([], [bad]), cfg));
+    const messages = rule.checks.RuntimeClass!.CREATE!(bad, ctxOf(stateOf([], [bad]), cfg));
     expect(messages).toHaveLength(1);
     expect(messages[0]).toContain('by label kubernetes.io/other (in the reserved kubernetes.io namespace');
   });
@@ -112,7 +112,7 @@ describe('reserved-label-keys: messages', () => {
   const cases = [
     {
       name: 'pod key in kubernetes.io',
-      run: () => rule.pod!(podT({ spec: { nodeSelector: { 'kubernetes.io/wasm': 'yes' } } }), named('good'), ctxOf(withBadClass())),
+      run: () => rule.checks.podTemplate!.CREATE!(podT({ spec: { nodeSelector: { 'kubernetes.io/wasm': 'yes' } } }), named('good'), ctxOf(withBadClass())),
       count: 1,
       contains: [
         'Pod default/app selects nodes in spec.nodeSelector by label kubernetes.io/wasm (in the reserved kubernetes.io namespace: ' +
@@ -123,38 +123,38 @@ describe('reserved-label-keys: messages', () => {
     },
     {
       name: 'pod key in k8s.io',
-      run: () => rule.pod!(podT({ spec: { nodeSelector: { 'shim.k8s.io/wasm': 'on' } } }), named('good'), ctxOf(withBadClass())),
+      run: () => rule.checks.podTemplate!.CREATE!(podT({ spec: { nodeSelector: { 'shim.k8s.io/wasm': 'on' } } }), named('good'), ctxOf(withBadClass())),
       count: 1,
       contains: ['by label shim.k8s.io/wasm (in the reserved k8s.io namespace: kubelet refuses it', 'e.g. wasmgate.dev/wasm=on'],
     },
     {
       // the class's own keys are judged when the RuntimeClass is admitted (and in audits), not on its pods
       name: 'pod uses a class whose selector has a reserved key: not reported on the pod',
-      run: () => rule.pod!(podT(), named('bad'), ctxOf(withBadClass())),
+      run: () => rule.checks.podTemplate!.CREATE!(podT(), named('bad'), ctxOf(withBadClass())),
       count: 0,
       contains: [],
     },
     {
       name: 'pod key and class key: only the pod key is reported',
-      run: () => rule.pod!(podT({ spec: { nodeSelector: { 'k8s.io/a': '1' } } }), named('bad'), ctxOf(withBadClass())),
+      run: () => rule.checks.podTemplate!.CREATE!(podT({ spec: { nodeSelector: { 'k8s.io/a': '1' } } }), named('bad'), ctxOf(withBadClass())),
       count: 1,
       contains: ['Pod default/app selects nodes in spec.nodeSelector by label k8s.io/a (in the reserved k8s.io namespace'],
     },
     {
       name: 'two reserved pod keys: one message each, sorted by key',
-      run: () => rule.pod!(podT({ spec: { nodeSelector: { 'kubernetes.io/a': '1', 'k8s.io/b': '2', ok: '3' } } }), named('good'), ctxOf(withBadClass())),
+      run: () => rule.checks.podTemplate!.CREATE!(podT({ spec: { nodeSelector: { 'kubernetes.io/a': '1', 'k8s.io/b': '2', ok: '3' } } }), named('good'), ctxOf(withBadClass())),
       count: 2,
       contains: ['by label k8s.io/b (', 'e.g. wasmgate.dev/b=2'],
     },
     {
       name: 'class named but missing: only the pod selector is checked',
-      run: () => rule.pod!(podT(), named('gone'), ctxOf(withBadClass())),
+      run: () => rule.checks.podTemplate!.CREATE!(podT(), named('gone'), ctxOf(withBadClass())),
       count: 0,
       contains: [],
     },
     {
       name: 'RuntimeClass CREATE with a reserved key',
-      run: () => rule.runtimeClass!(runtimeClass('bad', 'wasmtime', { 'kubernetes.io/wasm': 'yes' }), ctxOf(stateOf([], []))),
+      run: () => rule.checks.RuntimeClass!.CREATE!(runtimeClass('bad', 'wasmtime', { 'kubernetes.io/wasm': 'yes' }), ctxOf(stateOf([], []))),
       count: 1,
       contains: [
         'RuntimeClass bad selects nodes in scheduling.nodeSelector by label kubernetes.io/wasm (in the reserved kubernetes.io namespace: ' +
@@ -165,20 +165,20 @@ describe('reserved-label-keys: messages', () => {
     },
     {
       name: 'non-Wasm RuntimeClass with a reserved key is checked too',
-      run: () => rule.runtimeClass!(runtimeClass('kata', 'kata', { 'katacontainers.k8s.io/kata': 'true' }), ctxOf(stateOf([], []))),
+      run: () => rule.checks.RuntimeClass!.CREATE!(runtimeClass('kata', 'kata', { 'katacontainers.k8s.io/kata': 'true' }), ctxOf(stateOf([], []))),
       count: 1,
       contains: ['reserved k8s.io namespace'],
     },
     {
       name: 'RuntimeClass without selector',
-      run: () => rule.runtimeClass!(runtimeClass('open', 'spin'), ctxOf(stateOf([], []))),
+      run: () => rule.checks.RuntimeClass!.CREATE!(runtimeClass('open', 'spin'), ctxOf(stateOf([], []))),
       count: 0,
       contains: [],
     },
     {
       name: 'CronJob: field path',
       run: () =>
-        rule.pod!(
+        rule.checks.podTemplate!.CREATE!(
           targetOf('CronJob', workloadObject('CronJob', { name: 'tick', spec: { nodeSelector: { 'kubernetes.io/wasm': 'yes' } } })),
           named('good'),
           ctxOf(withBadClass()),
@@ -195,7 +195,7 @@ describe('reserved-label-keys: messages', () => {
   });
 
   it('two reserved pod keys: the second message names the other key', () => {
-    const messages = rule.pod!(
+    const messages = rule.checks.podTemplate!.CREATE!(
       podT({ spec: { nodeSelector: { 'kubernetes.io/a': '1', 'k8s.io/b': '2', ok: '3' } } }),
       named('good'),
       ctxOf(withBadClass()),
@@ -206,7 +206,7 @@ describe('reserved-label-keys: messages', () => {
 
   it('the class the pod uses is reported when the RuntimeClass itself is checked', () => {
     const bad = withBadClass().getRuntimeClass('bad')!;
-    const messages = rule.runtimeClass!(bad, ctxOf(withBadClass()));
+    const messages = rule.checks.RuntimeClass!.CREATE!(bad, ctxOf(withBadClass()));
     expect(messages).toHaveLength(1);
     expect(messages[0]).toContain('RuntimeClass bad selects nodes in scheduling.nodeSelector by label kubernetes.io/wasm');
   });

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import type { Config } from '../../../src/config/config.js';
 import { runtimeclassAssigned as rule } from '../../../src/rules/runtimeclass-assigned.js';
-import type { PodTarget, WasmIntent } from '../../../src/rules/types.js';
+import type { PodTarget, WasmIntent } from '../../../src/decide/types.js';
 import type { MemoryState } from '../../../src/cluster/memory-state.js';
 import { config, node, runtimeClass, seedCluster, stateOf } from '../../harness/fixtures.js';
 import { annotated, ctxOf, named, podT, targetOf, workloadObject } from '../helpers.js';
@@ -169,14 +169,14 @@ const cases: Case[] = [
 describe('runtimeclass-assigned', () => {
   it.each(cases)('$name', ({ state, cfg, target, intent, fires, contains }) => {
     const ctx = ctxOf(state(), cfg ?? config());
-    const messages = rule.pod!(target ?? podT(), intent, ctx);
+    const messages = rule.checks.podTemplate!.CREATE!(target ?? podT(), intent, ctx);
     expect(messages.length).toBe(fires ? 1 : 0);
     for (const s of contains ?? []) expect(messages[0]).toContain(s);
   });
 
   it('is enforced by default and has only a pod checker', () => {
     expect(rule.defaultMode).toBe('enforce');
-    expect(rule.runtimeClass).toBeUndefined();
-    expect(rule.nodeUpdate).toBeUndefined();
+    expect(rule.checks.RuntimeClass).toBeUndefined();
+    expect(rule.checks.Node).toBeUndefined();
   });
 });

@@ -61,7 +61,7 @@ const cases: Case[] = [
 
 describe('runtimeclass-delete-in-use', () => {
   it.each(cases)('$name', ({ state, rc, fires, contains, matches }) => {
-    const messages = rule.runtimeClassDelete!(rc ?? wasm1, ctxOf(state()));
+    const messages = rule.checks.RuntimeClass!.DELETE!(rc ?? wasm1, ctxOf(state()));
     expect(messages.length).toBe(fires ? 1 : 0);
     for (const s of contains ?? []) expect(messages[0]).toContain(s);
     for (const re of matches ?? []) expect(messages[0]).toMatch(re);

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import type { MemoryState } from '../../../src/cluster/memory-state.js';
 import { runtimeclassExists as rule } from '../../../src/rules/runtimeclass-exists.js';
-import type { PodTarget, WasmIntent } from '../../../src/rules/types.js';
+import type { PodTarget, WasmIntent } from '../../../src/decide/types.js';
 import { node, runtimeClass, seedCluster, stateOf } from '../../harness/fixtures.js';
 import { annotated, ctxOf, named, podT, targetOf, workloadObject } from '../helpers.js';
 
@@ -79,7 +79,7 @@ const cases: Case[] = [
 
 describe('runtimeclass-exists', () => {
   it.each(cases)('$name', ({ state, target, intent, fires, contains, excludes }) => {
-    const messages = rule.pod!(target ?? podT(), intent, ctxOf(state()));
+    const messages = rule.checks.podTemplate!.CREATE!(target ?? podT(), intent, ctxOf(state()));
     expect(messages.length).toBe(fires ? 1 : 0);
     for (const s of contains ?? []) expect(messages[0]).toContain(s);
     for (const s of excludes ?? []) expect(messages[0]).not.toContain(s);

@@ -3,7 +3,7 @@ import { leanRuntimeClass } from '../../../src/cluster/lean.js';
 import type { RuntimeClassInfo } from '../../../src/cluster/types.js';
 import type { Config } from '../../../src/config/config.js';
 import { runtimeclassHasSelector as rule } from '../../../src/rules/runtimeclass-has-selector.js';
-import type { PodTarget, WasmIntent } from '../../../src/rules/types.js';
+import type { PodTarget, WasmIntent } from '../../../src/decide/types.js';
 import { config, node, runtimeClass, stateOf } from '../../harness/fixtures.js';
 import { annotated, ctxOf, named, podT, targetOf, workloadObject } from '../helpers.js';
 
@@ -52,7 +52,7 @@ const podCases: PodCase[] = [
 
 describe('runtimeclass-has-selector: pods', () => {
   it.each(podCases)('$name', ({ target, intent, cfg, fires, contains }) => {
-    const messages = rule.pod!(target ?? podT(), intent, ctxOf(state(), cfg ?? config()));
+    const messages = rule.checks.podTemplate!.CREATE!(target ?? podT(), intent, ctxOf(state(), cfg ?? config()));
     expect(messages.length).toBe(fires ? 1 : 0);
     for (const s of contains ?? []) expect(messages[0]).toContain(s);
   });
@@ -88,7 +88,7 @@ const rcCases: RcCase[] = [
 
 describe('runtimeclass-has-selector: RuntimeClasses', () => {
   it.each(rcCases)('$name', ({ rc, cfg, fires, contains }) => {
-    const messages = rule.runtimeClass!(rc, ctxOf(state(), cfg ?? config()));
+    const messages = rule.checks.RuntimeClass!.CREATE!(rc, ctxOf(state(), cfg ?? config()));
     expect(messages.length).toBe(fires ? 1 : 0);
     for (const s of contains ?? []) expect(messages[0]).toContain(s);
   });

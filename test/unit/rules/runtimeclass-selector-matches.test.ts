@@ -81,14 +81,14 @@ const cases: Case[] = [
 
 describe('runtimeclass-selector-matches', () => {
   it.each(cases)('$name', ({ state, rc, cfg, fires, contains, excludes }) => {
-    const messages = rule.runtimeClass!(rc, ctxOf(state(), cfg ?? config()));
+    const messages = rule.checks.RuntimeClass!.CREATE!(rc, ctxOf(state(), cfg ?? config()));
     expect(messages.length).toBe(fires ? 1 : 0);
     for (const s of contains ?? []) expect(messages[0]).toContain(s);
     for (const s of excludes ?? []) expect(messages[0]).not.toContain(s);
   });
 
   it('has no pod checker and warns by default', () => {
-    expect(rule.pod).toBeUndefined();
+    expect(rule.checks.podTemplate).toBeUndefined();
     expect(rule.defaultMode).toBe('warn');
   });
 });

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import type { MemoryState } from '../../../src/cluster/memory-state.js';
 import { selectorConflict as rule } from '../../../src/rules/selector-conflict.js';
-import type { PodTarget, WasmIntent } from '../../../src/rules/types.js';
+import type { PodTarget, WasmIntent } from '../../../src/decide/types.js';
 import { node, runtimeClass, seedCluster, stateOf } from '../../harness/fixtures.js';
 import { annotated, ctxOf, named, podT, targetOf, workloadObject } from '../helpers.js';
 
@@ -51,7 +51,7 @@ const cases: Case[] = [
 
 describe('selector-conflict', () => {
   it.each(cases)('$name', ({ state, target, intent, fires, contains }) => {
-    const messages = rule.pod!(target, intent, ctxOf((state ?? seedCluster)()));
+    const messages = rule.checks.podTemplate!.CREATE!(target, intent, ctxOf((state ?? seedCluster)()));
     expect(messages).toHaveLength(fires);
     for (const s of contains ?? []) expect(messages[0]).toContain(s);
   });

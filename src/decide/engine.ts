@@ -2,23 +2,39 @@
  * The decision core: pure functions of (AdmissionRequest, ClusterState, Config) → Decision.
  * No I/O: the HTTP layer decodes and encodes; cluster state answers from memory.
  *
- * Dispatch by the admitted kind: pods and pod templates (targets.ts), RuntimeClasses, Nodes.
+ * Dispatch by the admitted group and kind (src/kinds/registry.ts), to one of three subjects: the
+ * pod template of a Pod or workload (targets.ts), a RuntimeClass, a Node. Each rule's checks for
+ * that subject and operation run (src/rules/registry.ts).
  */
 import type { ClusterState } from '../cluster/types.js';
 import { leanNode, leanRuntimeClass } from '../cluster/lean.js';
 import type { Config, Mode } from '../config/config.js';
+import { handles, kindOf, type Endpoint, type KindRecord } from '../kinds/registry.js';
+import type { AdmissionRequest } from '../review/envelope.js';
+import type { JsonPatchOp } from '../review/response.js';
+import { RULES } from '../rules/registry.js';
 import { chooseRuntimeClass } from './choose-runtimeclass.js';
-import { RULES } from './index.js';
-import { handlesPods, podTarget } from './targets.js';
-import type { AdmissionRequest, Decision, Finding, JsonPatchOp, Messages, Rule, RuleContext, RuleId } from './types.js';
+import { podTarget } from './targets.js';
+import type { CheckOf, Decision, Messages, Rule, RuleContext, RuleId, Subject } from './types.js';
 import { wasmIntent } from './wasm.js';
 
-export type Endpoint = 'mutate' | 'validate';
+export type { Endpoint };
 
 /** The kinds each endpoint decides on; anything else is a misconfigured webhook (the HTTP layer answers 400). */
-export function handlesKind(endpoint: Endpoint, kind: string): boolean {
-  if (handlesPods(kind)) return true;
-  return endpoint === 'validate' && (kind === 'RuntimeClass' || kind === 'Node');
+export function handlesKind(endpoint: Endpoint, group: string, kind: string): boolean {
+  return handles(kindOf(group, kind), endpoint);
+}
+
+/** The subject a kind's checks are filed under: the pod template for every kind with a pod spec. */
+function subjectOf(k: KindRecord): Subject | undefined {
+  if (k.podSpec !== undefined) return 'podTemplate';
+  return k.kind === 'RuntimeClass' || k.kind === 'Node' ? k.kind : undefined;
+}
+
+/** The admitted kind, when `endpoint` decides on it and on this operation. */
+function admitted(req: AdmissionRequest, endpoint: Endpoint): KindRecord | undefined {
+  const k = kindOf(req.kind.group, req.kind.kind);
+  return handles(k, endpoint) && k.admission.operations.includes(req.operation) ? k : undefined;
 }
 
 export interface RuleError {
@@ -35,7 +51,7 @@ function allow(): EngineResult {
   return { allowed: true, warnings: [], auditAnnotations: {}, findings: [], errors: [] };
 }
 
-export function modeOf(rule: Rule, config: Config): Mode {
+function modeOf(rule: Rule, config: Config): Mode {
   return config.rules[rule.id] ?? rule.defaultMode;
 }
 
@@ -43,15 +59,25 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Run one checker of every rule that has it; a throwing rule becomes an enforced finding. */
-function runRules(ctx: RuleContext, pick: (rule: Rule) => (() => Messages) | undefined, result: EngineResult): void {
+/**
+ * Run, for every rule, its check for this subject and operation (looked up at call time); a
+ * throwing rule becomes a finding in its own mode.
+ */
+function runRules<S extends Subject>(
+  ctx: RuleContext,
+  subject: S,
+  operation: AdmissionRequest['operation'],
+  call: (check: CheckOf[S]) => Messages,
+  result: EngineResult,
+): void {
   for (const rule of RULES) {
-    const check = pick(rule);
+    const table = rule.checks[subject] as Partial<Record<AdmissionRequest['operation'], CheckOf[S]>> | undefined;
+    const check = table?.[operation];
     if (check === undefined) continue;
     const mode = modeOf(rule, ctx.config);
     let messages: Messages;
     try {
-      messages = check();
+      messages = call(check);
     } catch (error) {
       // the rule's own mode applies: a failing warn/audit rule must not start denying
       result.errors.push({ rule: rule.id, error });
@@ -92,15 +118,10 @@ function notSyncedText(state: ClusterState, outcome: 'deny' | 'allow' | 'bare'):
   return outcome === 'deny' ? `${base} Retry in a few seconds.` : outcome === 'allow' ? `${base} Admitted unchecked.` : base;
 }
 
-/** Pods are checked on CREATE (their spec is immutable after); pod templates on CREATE and UPDATE. */
-function podOperation(kind: string, op: AdmissionRequest['operation']): boolean {
-  return op === 'CREATE' || (op === 'UPDATE' && kind !== 'Pod');
-}
-
 export function mutate(req: AdmissionRequest, state: ClusterState, config: Config): EngineResult {
   const result = allow();
-  const kind = req.kind.kind;
-  if (!handlesPods(kind) || !podOperation(kind, req.operation)) return result;
+  const kind = admitted(req, 'mutate');
+  if (kind === undefined) return result;
   const target = podTarget(kind, req.object, { name: req.name, namespace: req.namespace });
   if (target === undefined) return result;
   const ctx: RuleContext = { state, config };
@@ -128,13 +149,16 @@ export function mutate(req: AdmissionRequest, state: ClusterState, config: Confi
 
 export function validate(req: AdmissionRequest, state: ClusterState, config: Config): EngineResult {
   const result = allow();
-  const kind = req.kind.kind;
+  const record = kindOf(req.kind.group, req.kind.kind);
+  if (!handles(record, 'validate')) return result;
+  const subject = subjectOf(record);
   const ctx: RuleContext = { state, config };
   const synced = state.status().synced;
+  const op = req.operation;
 
-  if (handlesPods(kind)) {
-    if (!podOperation(kind, req.operation)) return result;
-    const target = podTarget(kind, req.object, { name: req.name, namespace: req.namespace });
+  if (subject === 'podTemplate') {
+    if (!record.admission.operations.includes(op)) return result;
+    const target = podTarget(record, req.object, { name: req.name, namespace: req.namespace });
     if (target === undefined) return result;
     const intent = wasmIntent(target, ctx);
     if (intent === undefined) return result;
@@ -143,7 +167,7 @@ export function validate(req: AdmissionRequest, state: ClusterState, config: Con
       result.warnings.push(notSyncedText(state, 'allow'));
       return result;
     }
-    runRules(ctx, (r) => (r.pod === undefined ? undefined : () => r.pod!(target, intent, ctx)), result);
+    runRules(ctx, 'podTemplate', op, (check) => check(target, intent, ctx), result);
     return settle(result);
   }
 
@@ -151,25 +175,24 @@ export function validate(req: AdmissionRequest, state: ClusterState, config: Con
     result.warnings.push(notSyncedText(state, 'allow'));
     return result;
   }
+  if (!record.admission.operations.includes(op)) return result;
 
-  if (kind === 'RuntimeClass') {
-    if (req.operation === 'DELETE') {
-      const rc = leanRuntimeClass(req.oldObject) ?? (req.name === undefined ? undefined : state.getRuntimeClass(req.name));
-      if (rc === undefined) return result;
-      runRules(ctx, (r) => (r.runtimeClassDelete === undefined ? undefined : () => r.runtimeClassDelete!(rc, ctx)), result);
-    } else if (req.operation === 'CREATE' || req.operation === 'UPDATE') {
-      const rc = leanRuntimeClass(req.object);
-      if (rc === undefined) return result;
-      runRules(ctx, (r) => (r.runtimeClass === undefined ? undefined : () => r.runtimeClass!(rc, ctx)), result);
-    }
+  if (subject === 'RuntimeClass') {
+    // on DELETE the API server sends the old object; an old server may not: fall back to the cache
+    const rc =
+      op === 'DELETE'
+        ? (leanRuntimeClass(req.oldObject) ?? (req.name === undefined ? undefined : state.getRuntimeClass(req.name)))
+        : leanRuntimeClass(req.object);
+    if (rc === undefined) return result;
+    runRules(ctx, 'RuntimeClass', op, (check) => check(rc, ctx), result);
     return settle(result);
   }
 
-  if (kind === 'Node' && req.operation === 'UPDATE') {
+  if (subject === 'Node') {
     const before = leanNode(req.oldObject);
     const after = leanNode(req.object);
     if (before === undefined || after === undefined) return result;
-    runRules(ctx, (r) => (r.nodeUpdate === undefined ? undefined : () => r.nodeUpdate!(before, after, ctx)), result);
+    runRules(ctx, 'Node', op, (check) => check(before, after, ctx), result);
     return settle(result);
   }
   return result;

@@ -1,11 +1,11 @@
 import { describe, it, expect } from 'vitest';
-import type { MemoryState } from '../../src/cluster/memory-state.js';
-import type { RuntimeClassInfo } from '../../src/cluster/types.js';
-import type { Config } from '../../src/config/config.js';
-import { chooseRuntimeClass } from '../../src/rules/choose-runtimeclass.js';
-import type { PodTarget } from '../../src/rules/types.js';
-import { config, node, runtimeClass, seedCluster, stateOf } from '../harness/fixtures.js';
-import { ctxOf, intentOf, podT } from './helpers.js';
+import type { MemoryState } from '../../../src/cluster/memory-state.js';
+import type { RuntimeClassInfo } from '../../../src/cluster/types.js';
+import type { Config } from '../../../src/config/config.js';
+import { chooseRuntimeClass } from '../../../src/decide/choose-runtimeclass.js';
+import type { PodTarget } from '../../../src/decide/types.js';
+import { config, node, runtimeClass, seedCluster, stateOf } from '../../harness/fixtures.js';
+import { ctxOf, intentOf, podT } from '../helpers.js';
 
 const RUNTIME = 'wasmgate.dev/runtime';
 const VARIANT = 'module.wasm.image/variant';

@@ -1,10 +1,11 @@
 import { afterEach, describe, it, expect, vi } from 'vitest';
 import { applyPatch } from 'fast-json-patch';
 import type { Operation } from 'fast-json-patch';
-import { handlesKind, mutate, validate } from '../../src/rules/engine.js';
-import { RULES } from '../../src/rules/index.js';
-import { nodesAvailable } from '../../src/rules/nodes-available.js';
-import type { JsonPatchOp, Rule } from '../../src/rules/types.js';
+import { handlesKind, mutate, validate } from '../../../src/decide/engine.js';
+import { RULES } from '../../../src/rules/registry.js';
+import { nodesAvailable } from '../../../src/rules/nodes-available.js';
+import type { Rule } from '../../../src/decide/types.js';
+import type { JsonPatchOp } from '../../../src/review/response.js';
 import {
   config,
   deploymentObject,
@@ -16,8 +17,8 @@ import {
   runtimeClassObject,
   seedCluster,
   stateOf,
-} from '../harness/fixtures.js';
-import { SPEC_POINTERS, WORKLOAD_KINDS, unsyncedState, workloadObject } from './helpers.js';
+} from '../../harness/fixtures.js';
+import { SPEC_POINTERS, WORKLOAD_KINDS, unsyncedState, workloadObject } from '../helpers.js';
 
 const RUNTIME = 'wasmgate.dev/runtime';
 
@@ -79,7 +80,8 @@ describe('handlesKind', () => {
     ['validate', 'Service', false],
     ['validate', 'pod', false],
   ] as const)('%s %s → %s', (endpoint, kind, expected) => {
-    expect(handlesKind(endpoint, kind)).toBe(expected);
+    const group = ({ CronJob: 'batch', RuntimeClass: 'node.k8s.io' } as Record<string, string>)[kind] ?? '';
+    expect(handlesKind(endpoint, group, kind)).toBe(expected);
   });
 });
 
@@ -445,7 +447,7 @@ describe('a rule that throws', () => {
   const failedText = (error: string) => `wasmgate's rule nodes-available failed (an internal error; please report it): ${error}`;
 
   it('validate denies with the error text when the rule enforces (its default)', () => {
-    vi.spyOn(nodesAvailable as Required<Rule>, 'pod').mockImplementation(() => {
+    vi.spyOn(nodesAvailable.checks.podTemplate as Required<NonNullable<Rule['checks']['podTemplate']>>, 'CREATE').mockImplementation(() => {
       throw new Error('index exploded');
     });
     const r = validate(request(pod()), seedCluster(), config());
@@ -458,7 +460,7 @@ describe('a rule that throws', () => {
   });
 
   it('warn mode: allowed, the failure is a warning (a failing warn rule does not start denying)', () => {
-    vi.spyOn(nodesAvailable as Required<Rule>, 'pod').mockImplementation(() => {
+    vi.spyOn(nodesAvailable.checks.podTemplate as Required<NonNullable<Rule['checks']['podTemplate']>>, 'CREATE').mockImplementation(() => {
       throw new Error('index exploded');
     });
     const r = validate(request(pod()), seedCluster(), config({ rules: { 'nodes-available': 'warn' } }));
@@ -472,7 +474,7 @@ describe('a rule that throws', () => {
   });
 
   it('audit mode: allowed, the failure is an audit annotation only', () => {
-    vi.spyOn(nodesAvailable as Required<Rule>, 'pod').mockImplementation(() => {
+    vi.spyOn(nodesAvailable.checks.podTemplate as Required<NonNullable<Rule['checks']['podTemplate']>>, 'CREATE').mockImplementation(() => {
       throw 'a string';
     });
     const r = validate(request(pod()), seedCluster(), config({ rules: { 'nodes-available': 'audit' } }));
@@ -485,7 +487,7 @@ describe('a rule that throws', () => {
   });
 
   it('other rules still run', () => {
-    vi.spyOn(nodesAvailable as Required<Rule>, 'pod').mockImplementation(() => {
+    vi.spyOn(nodesAvailable.checks.podTemplate as Required<NonNullable<Rule['checks']['podTemplate']>>, 'CREATE').mockImplementation(() => {
       throw new Error('boom');
     });
     const raw = podObject({ spec: { runtimeClassName: 'wasm1', nodeSelector: { 'kubernetes.io/wasm': 'yes' } } });
@@ -508,11 +510,11 @@ describe('a rule that throws', () => {
   });
 
   it('mutate does not run the rules: a throwing rule does not stop the patch', () => {
-    vi.spyOn(nodesAvailable as Required<Rule>, 'pod').mockImplementation(() => {
+    vi.spyOn(nodesAvailable.checks.podTemplate as Required<NonNullable<Rule['checks']['podTemplate']>>, 'CREATE').mockImplementation(() => {
       throw new Error('boom');
     });
     const r = mutate(request(podObject({ annotations: { [RUNTIME]: 'wasmtime' } })), seedCluster(), config());
     expect(r.patch).toEqual([{ op: 'add', path: '/spec/runtimeClassName', value: 'wasm1' }]);
-    expect(nodesAvailable.pod).not.toHaveBeenCalled();
+    expect(nodesAvailable.checks.podTemplate!.CREATE).not.toHaveBeenCalled();
   });
 });

@@ -1,4 +1,8 @@
-/** The rule registry: every rule wasmgate runs, in the order their messages appear. */
+/**
+ * The rule registry: every rule wasmgate runs, in the order their messages appear. A rule's id,
+ * summary, default mode, checks and messages live in its own file; config.schema.json's enum of
+ * rule ids is checked against this list (test/unit/rules/registry.test.ts).
+ */
 import { daemonsetSelectsRuntimeNodes } from './daemonset-selects-runtime-nodes.js';
 import { nodeChangeStrandsRuntimeclass } from './node-change-strands-runtimeclass.js';
 import { nodesAvailable } from './nodes-available.js';
@@ -9,7 +13,7 @@ import { runtimeclassExists } from './runtimeclass-exists.js';
 import { runtimeclassHasSelector } from './runtimeclass-has-selector.js';
 import { runtimeclassSelectorMatches } from './runtimeclass-selector-matches.js';
 import { selectorConflict } from './selector-conflict.js';
-import type { Rule } from './types.js';
+import type { Rule } from '../decide/types.js';
 
 export const RULES: readonly Rule[] = [
   runtimeclassAssigned,

@@ -4,9 +4,10 @@
  * with counts, why no node qualifies.
  */
 import type { Labels, NodeInfo, RuntimeClassInfo, Taint, Toleration } from '../cluster/types.js';
-import { stringMap, tolerations as parseTolerations } from '../cluster/lean.js';
+import { tolerations as parseTolerations } from '../cluster/lean.js';
+import { stringMap } from '../objects/json.js';
 import { formatSelector, formatTaint, formatToleration, listNames, plural, sortedPairs, tolerationFor } from './format.js';
-import { isKubernetesLabel } from './reserved-label-keys.js';
+import { isKubernetesLabel } from './labels.js';
 import type { PodTarget, RuleContext } from './types.js';
 
 export interface SelectorConflict {
@@ -136,7 +137,7 @@ export interface ExplainOptions {
 }
 
 /** "no node to run on" explained: counts per label, per reason, and the fix for each reason. */
-export function explainNoUsableNode(r: PlacementReport, o: ExplainOptions, ctx: RuleContext): string {
+export function explainNoUsableNode(r: PlacementReport, o: ExplainOptions): string {
   const sel = formatSelector(r.selector);
   // only suggest labels an admin should add: kubelet's own (kubernetes.io/arch, ...) are facts about
   // a node, and other reserved keys are what the reserved-label-keys rule tells them to replace

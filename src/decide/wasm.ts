@@ -1,9 +1,9 @@
 /** Is this pod (template) a WebAssembly workload, and what does it ask for? */
 import type { RuntimeClassInfo } from '../cluster/types.js';
-import { str } from '../cluster/lean.js';
+import { str } from '../objects/json.js';
 import type { PodTarget, RuleContext, WasmIntent } from './types.js';
 
-export function isWasmHandler(handler: string, ctx: RuleContext): boolean {
+function isWasmHandler(handler: string, ctx: RuleContext): boolean {
   return ctx.config.wasmHandlers.includes(handler);
 }
 

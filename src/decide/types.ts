@@ -1,21 +1,8 @@
 import type { ClusterState, NodeInfo, RuntimeClassInfo } from '../cluster/types.js';
 import type { Config, Mode, RuleId } from '../config/config.js';
+import type { AdmissionVerdict } from '../review/response.js';
 
 export type { Mode, RuleId };
-
-/** The slice of an AdmissionRequest that decisions read (see src/review/envelope.ts). */
-export interface AdmissionRequest {
-  uid: string;
-  kind: { group: string; version: string; kind: string };
-  resource?: { group: string; version: string; resource: string };
-  subResource?: string;
-  operation: 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
-  name?: string;
-  namespace?: string;
-  object?: unknown;
-  oldObject?: unknown;
-  dryRun?: boolean;
-}
 
 export interface RuleContext {
   readonly state: ClusterState;
@@ -55,8 +42,32 @@ export interface WasmIntent {
 /** A rule's verdict on one subject: zero or more messages, each a complete sentence with its fix. */
 export type Messages = string[];
 
-export interface PodRuleCheck {
-  (target: PodTarget, intent: WasmIntent, ctx: RuleContext): Messages;
+/** A Wasm pod or pod template (of any kind with a pod spec, src/kinds/registry.ts), as admitted. */
+export type PodTemplateCheck = (target: PodTarget, intent: WasmIntent, ctx: RuleContext) => Messages;
+/** A RuntimeClass as admitted; on DELETE, the class being deleted. */
+export type RuntimeClassCheck = (rc: RuntimeClassInfo, ctx: RuleContext) => Messages;
+/** A Node change, with the lean old and new node. */
+export type NodeUpdateCheck = (oldNode: NodeInfo, newNode: NodeInfo, ctx: RuleContext) => Messages;
+
+/**
+ * What a rule checks, by subject and operation (as controller-runtime's CustomValidator has
+ * ValidateCreate/Update/Delete). The engine runs, for each admitted request, the check at
+ * checks[subject][operation] of every rule, if there is one. The operations a kind is admitted for
+ * come from the kinds registry (a Pod is only admitted on CREATE; its spec is immutable after).
+ */
+export interface RuleChecks {
+  readonly podTemplate?: { readonly CREATE?: PodTemplateCheck; readonly UPDATE?: PodTemplateCheck };
+  readonly RuntimeClass?: { readonly CREATE?: RuntimeClassCheck; readonly UPDATE?: RuntimeClassCheck; readonly DELETE?: RuntimeClassCheck };
+  readonly Node?: { readonly UPDATE?: NodeUpdateCheck };
+}
+
+export type Subject = keyof RuleChecks;
+
+/** The check signature of each subject. */
+export interface CheckOf {
+  podTemplate: PodTemplateCheck;
+  RuntimeClass: RuntimeClassCheck;
+  Node: NodeUpdateCheck;
 }
 
 export interface Rule {
@@ -64,14 +75,7 @@ export interface Rule {
   /** one line for docs and `wasmgate rules` */
   readonly summary: string;
   readonly defaultMode: Mode;
-  /** Wasm pods and pod templates, on validation */
-  readonly pod?: PodRuleCheck;
-  /** RuntimeClass CREATE/UPDATE */
-  readonly runtimeClass?: (rc: RuntimeClassInfo, ctx: RuleContext) => Messages;
-  /** RuntimeClass DELETE */
-  readonly runtimeClassDelete?: (rc: RuntimeClassInfo, ctx: RuleContext) => Messages;
-  /** Node UPDATE, with the lean old and new node */
-  readonly nodeUpdate?: (oldNode: NodeInfo, newNode: NodeInfo, ctx: RuleContext) => Messages;
+  readonly checks: RuleChecks;
 }
 
 export interface Finding {
@@ -80,19 +84,7 @@ export interface Finding {
   readonly message: string;
 }
 
-export interface JsonPatchOp {
-  op: 'add' | 'replace' | 'remove' | 'test';
-  path: string;
-  value?: unknown;
-}
-
-/** What the engine decides; the HTTP layer encodes it as an AdmissionResponse. */
-export interface Decision {
-  allowed: boolean;
-  /** denial text, when not allowed */
-  message?: string;
-  warnings: string[];
-  auditAnnotations: Record<string, string>;
-  patch?: JsonPatchOp[];
+/** What the engine decides: the verdict the HTTP layer encodes, and the findings behind it. */
+export interface Decision extends AdmissionVerdict {
   findings: Finding[];
 }

@@ -1,0 +1,74 @@
+/**
+ * The resolver's time budget and hard lookup timeout against a registry that accepts connections
+ * and never answers (an in-process fake; the real-registry version is in test/registry/).
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../src/config/config.js';
+import { BUDGET_EXCEEDED, ImageResolver } from '../../../src/images/resolver.js';
+
+let server: Server;
+let host: string;
+const sockets: Socket[] = [];
+
+beforeAll(async () => {
+  server = createServer((s) => sockets.push(s)); // holds every connection, says nothing
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  host = `127.0.0.1:${(server.address() as { port: number }).port}`;
+});
+afterAll(() => {
+  for (const s of sockets) s.destroy();
+  server.close();
+});
+
+async function value(metrics: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const { values } = await metrics.getSingleMetric(name)!.get();
+  return values.filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x)).reduce((a, v) => a + v.value, 0);
+}
+
+async function until(cond: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error('condition not met within 30 s');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const resolverWith = (budgetMs: number, lookupTimeoutMs: number) => {
+  const metrics = new Registry();
+  const config = { ...parseConfig({ imageDetection: { enabled: true, registries: [host], budgetMs } }).imageDetection };
+  return { r: new ImageResolver({ config, metrics, lookupTimeoutMs }), metrics };
+};
+const POD = { namespace: 'apps', pullSecrets: [] };
+
+describe('ImageResolver budget', () => {
+  it('a silent registry: the request gets "budget exceeded"; the lookup itself ends at its hard timeout', async () => {
+    const { r, metrics } = resolverWith(50, 400);
+    const [fact] = await r.resolve([{ container: 'app', init: false, image: `${host}/wasm/hello:v1` }], POD);
+    expect(fact).toEqual({ status: 'unknown', container: 'app', init: false, image: `${host}/wasm/hello:v1`, reference: `${host}/wasm/hello:v1`, reason: BUDGET_EXCEEDED });
+    expect(await value(metrics, 'wasmgate_image_budget_exceeded_total')).toBe(1);
+    await until(async () => (await value(metrics, 'wasmgate_image_lookups_total', { result: 'error' })) === 1);
+    expect(await value(metrics, 'wasmgate_image_lookup_errors_total', { code: 'timeout' })).toBe(1);
+  });
+
+  it("the caller's signal ends the wait too", async () => {
+    const { r } = resolverWith(4000, 400);
+    const c = new AbortController();
+    const p = r.resolve([{ container: 'app', init: false, image: `${host}/wasm/other:v1` }], POD, c.signal);
+    c.abort();
+    expect((await p)[0]).toMatchObject({ status: 'unknown', reason: BUDGET_EXCEEDED });
+  });
+
+  it('images already known are answered even when others run out of budget', async () => {
+    const { r } = resolverWith(50, 400);
+    const facts = await r.resolve(
+      [
+        { container: 'bad', init: false, image: 'library/Nginx' },
+        { container: 'slow', init: false, image: `${host}/wasm/slow:v1` },
+      ],
+      POD,
+    );
+    expect(facts.map((f) => (f.status === 'unknown' ? f.reason : f.kind))).toEqual(['"library/Nginx": repository names must be lowercase ("Nginx")', BUDGET_EXCEEDED]);
+  });
+});
