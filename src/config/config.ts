@@ -21,6 +21,22 @@ export interface Config {
   nodes: { requireReady: boolean };
   unsynced: 'deny' | 'allow';
   imageDetection: ImageDetectionConfig;
+  audit: AuditConfig;
+}
+
+/** The background audit in `serve` (src/report/). */
+export interface AuditConfig {
+  intervalSeconds: number;
+  reportApi: 'auto' | 'wgpolicyk8s.io/v1alpha2' | 'openreports.io/v1alpha1' | 'none';
+  pageSize: number;
+  events: boolean;
+  leaderElection: {
+    namespace: string;
+    name: string;
+    leaseDurationSeconds: number;
+    renewDeadlineSeconds: number;
+    retryPeriodSeconds: number;
+  };
 }
 
 /** Recognising Wasm from the image in the registry (src/images/); off by default. */
@@ -82,6 +98,13 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
     classes: { wasm: '', spin: '' },
     handlers: { wasm: ['wasmtime', 'wasmedge', 'wasmer', 'wasm'], spin: ['spin', 'spin-v2'] },
   },
+  audit: {
+    intervalSeconds: 300,
+    reportApi: 'auto' as const,
+    pageSize: 250,
+    events: true,
+    leaderElection: { namespace: '', name: 'wasmgate-audit', leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 },
+  },
 });
 
 export class ConfigError extends Error {}
@@ -125,10 +148,15 @@ export function parseConfig(doc: unknown, origin = 'config'): Config {
     nodes: { ...base.nodes, ...user.nodes },
     unsynced: user.unsynced ?? base.unsynced,
     imageDetection: mergeImageDetection(base.imageDetection, user.imageDetection, origin),
+    audit: { ...base.audit, ...user.audit, leaderElection: { ...base.audit.leaderElection, ...user.audit?.leaderElection } },
   };
 }
 
-function mergeImageDetection(base: ImageDetectionConfig, user: Partial<ImageDetectionConfig> | undefined, origin: string): ImageDetectionConfig {
+function mergeImageDetection(
+  base: ImageDetectionConfig,
+  user: Partial<ImageDetectionConfig> | undefined,
+  origin: string,
+): ImageDetectionConfig {
   const merged: ImageDetectionConfig = {
     ...base,
     ...user,
@@ -136,7 +164,9 @@ function mergeImageDetection(base: ImageDetectionConfig, user: Partial<ImageDete
     handlers: { ...base.handlers, ...user?.handlers },
   };
   if (merged.enabled && merged.registries.length === 0) {
-    throw new ConfigError(`${origin} is invalid:\n  - imageDetection.registries: list the registries wasmgate may contact when imageDetection.enabled is true (an allowlist; nothing else is contacted)`);
+    throw new ConfigError(
+      `${origin} is invalid:\n  - imageDetection.registries: list the registries wasmgate may contact when imageDetection.enabled is true (an allowlist; nothing else is contacted)`,
+    );
   }
   return merged;
 }

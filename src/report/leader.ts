@@ -91,7 +91,13 @@ export class LeaderElector {
     }
     this.clock = opts.clock ?? Date.now;
     this.sleep = opts.sleep ?? realSleep;
-    this.log = opts.log ?? (() => {});
+    // the same failure every retryPeriod is logged once, until something else happens
+    let lastLine = '';
+    const log = opts.log ?? (() => {});
+    this.log = (line) => {
+      if (line !== lastLine) log(line);
+      lastLine = line;
+    };
     this.path = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(opts.namespace)}/leases/${encodeURIComponent(opts.name)}`;
   }
 

@@ -103,7 +103,9 @@ describe('files', () => {
   it('invalid YAML → ConfigError naming the file', async () => {
     const path = await file('bad.yaml', 'rules: [unclosed\n  nodes: {');
     await expect(loadConfig(path)).rejects.toThrow(ConfigError);
-    await expect(loadConfig(path)).rejects.toThrow(new RegExp(`config file ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not valid YAML`));
+    await expect(loadConfig(path)).rejects.toThrow(
+      new RegExp(`config file ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not valid YAML`),
+    );
   });
 
   it('a schema error in a file names the file and the field', async () => {
@@ -133,6 +135,7 @@ describe('files', () => {
         'rules: { nodes-available: audit, runtimeclass-delete-in-use: enforce }',
         'nodes: { requireReady: false }',
         'unsynced: allow',
+        'audit: { intervalSeconds: 60, reportApi: openreports.io/v1alpha1, leaderElection: { namespace: ops } }',
       ].join('\n'),
     );
     expect(await loadConfig(path)).toEqual({
@@ -144,6 +147,12 @@ describe('files', () => {
       nodes: { requireReady: false },
       unsynced: 'allow',
       imageDetection: DEFAULT_CONFIG.imageDetection,
+      audit: {
+        ...DEFAULT_CONFIG.audit,
+        intervalSeconds: 60,
+        reportApi: 'openreports.io/v1alpha1',
+        leaderElection: { ...DEFAULT_CONFIG.audit.leaderElection, namespace: 'ops' },
+      },
     });
   });
 });
@@ -189,7 +198,10 @@ describe('invalid fields are named', () => {
     const lines = err.message.split('\n').filter((l) => l.startsWith('  - '));
     expect(lines).toHaveLength(2);
     expect(lines).toEqual(
-      expect.arrayContaining([expect.stringContaining('no-such-rule is not a rule id'), expect.stringContaining('other-rule is not a rule id')]),
+      expect.arrayContaining([
+        expect.stringContaining('no-such-rule is not a rule id'),
+        expect.stringContaining('other-rule is not a rule id'),
+      ]),
     );
   });
 
