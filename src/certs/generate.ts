@@ -2,17 +2,27 @@
  * Certificate generation for the webhook's serving certificate (and, in tests, the control plane's).
  *
  * A private CA signs a leaf certificate; the CA certificate is what goes into a webhook
- * configuration's `caBundle`. Built on `selfsigned`, which wraps Node's WebCrypto.
+ * configuration's `caBundle`. Built on @peculiar/x509 over Node's WebCrypto (the library
+ * `selfsigned` wraps), because it writes subject and authority key identifiers: every CA gets a
+ * subject key identifier and a unique subject, every leaf an authority key identifier, so a
+ * bundle holding an old and a new CA (during rotation) lets OpenSSL, Node and Go pick the right
+ * issuer.
  */
-import { mkdir, writeFile, readFile, access } from 'node:fs/promises';
+import { randomBytes, webcrypto } from 'node:crypto';
+import { chmod, mkdir, open, readFile, access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isIP } from 'node:net';
-import selfsigned from 'selfsigned';
+import * as x509 from '@peculiar/x509';
+
+type WebCryptoKey = webcrypto.CryptoKey;
+type WebCryptoKeyPair = webcrypto.CryptoKeyPair;
+
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 export interface CertPair {
-  /** PEM certificate */
+  /** PEM certificate, ending with a newline */
   cert: string;
-  /** PEM private key (PKCS#8) */
+  /** PEM private key (PKCS#8), ending with a newline */
   key: string;
 }
 
@@ -22,6 +32,7 @@ export interface WebhookCerts {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 
 /** The SANs the API server may use to reach a webhook Service, plus loopback for local runs. */
 export function webhookSans(service: string, namespace: string): string[] {
@@ -35,20 +46,51 @@ export function webhookSans(service: string, namespace: string): string[] {
   ];
 }
 
+/** PEM text with exactly one trailing newline, so `cat a.crt b.crt` is a valid bundle. */
+export function pemWithNewline(pem: string): string {
+  return `${pem.replace(/\s+$/, '')}\n`;
+}
+
+/** A positive serial of 16 random bytes, as hex (RFC 5280: positive, at most 20 octets). */
+function serial(): string {
+  const bytes = randomBytes(16);
+  bytes[0] = (bytes[0]! & 0x7f) | 0x01;
+  return bytes.toString('hex');
+}
+
+async function keyPair(): Promise<WebCryptoKeyPair> {
+  return (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as WebCryptoKeyPair;
+}
+
+async function privateKeyPem(key: WebCryptoKey): Promise<string> {
+  const der = await webcrypto.subtle.exportKey('pkcs8', key);
+  return pemWithNewline(x509.PemConverter.encode(der, 'PRIVATE KEY'));
+}
+
+/**
+ * A self-signed CA. Its subject is `commonName` plus the creation time and a random suffix, so
+ * two CAs made from the same name never share a subject (OpenSSL and Node look issuers up by
+ * subject; identical subjects make a rotation bundle fail for half the leaves).
+ */
 export async function generateCa(commonName: string, days = 3650): Promise<CertPair> {
   const now = new Date();
-  const pems = await selfsigned.generate([{ name: 'commonName', value: commonName }], {
-    keyType: 'ec',
-    curve: 'P-256',
-    algorithm: 'sha256',
-    notBeforeDate: new Date(now.getTime() - 60_000),
-    notAfterDate: new Date(now.getTime() + days * DAY_MS),
+  const keys = await keyPair();
+  const stamp = now.toISOString().replace(/\.\d+Z$/, 'Z');
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serial(),
+    name: [{ CN: [`${commonName} ${stamp} ${randomBytes(4).toString('hex')}`] }],
+    notBefore: new Date(now.getTime() - 60_000),
+    notAfter: new Date(now.getTime() + days * DAY_MS),
+    signingAlgorithm: ALG,
+    keys,
     extensions: [
-      { name: 'basicConstraints', cA: true, critical: true },
-      { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      await x509.AuthorityKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
-  return { cert: pems.cert, key: pems.private };
+  return { cert: pemWithNewline(cert.toString('pem')), key: await privateKeyPem(keys.privateKey) };
 }
 
 export interface LeafOptions {
@@ -64,31 +106,42 @@ export interface LeafOptions {
 export async function signLeaf(ca: CertPair, opts: LeafOptions): Promise<CertPair> {
   const now = new Date();
   const usage = opts.usage ?? 'server';
-  const attrs = [{ name: 'commonName', value: opts.commonName }];
-  for (const org of opts.organizations ?? []) attrs.push({ name: 'organizationName', value: org });
-  const altNames = opts.sans.map((san) =>
-    isIP(san) ? ({ type: 7, ip: san } as const) : ({ type: 2, value: san } as const),
-  );
-  const extensions: selfsigned.CertificateExtension[] = [
-    { name: 'basicConstraints', cA: false, critical: true },
-    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-    { name: 'extKeyUsage', serverAuth: usage !== 'client', clientAuth: usage !== 'server' },
+  const caCert = new x509.X509Certificate(ca.cert);
+  const caKey = await webcrypto.subtle.importKey('pkcs8', x509.PemConverter.decodeFirst(ca.key), ALG, false, ['sign']);
+  const ski = caCert.getExtension(x509.SubjectKeyIdentifierExtension);
+  const keys = await keyPair();
+  const eku: string[] = [];
+  if (usage !== 'client') eku.push(x509.ExtendedKeyUsage.serverAuth);
+  if (usage !== 'server') eku.push(x509.ExtendedKeyUsage.clientAuth);
+  const extensions: x509.Extension[] = [
+    new x509.BasicConstraintsExtension(false, undefined, true),
+    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+    new x509.ExtendedKeyUsageExtension(eku),
+    await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    // the issuer's own subject key identifier when it has one (every CA made here does)
+    ski !== null ? new x509.AuthorityKeyIdentifierExtension(ski.keyId) : await x509.AuthorityKeyIdentifierExtension.create(caCert),
   ];
-  if (altNames.length > 0) extensions.push({ name: 'subjectAltName', altNames });
-  const pems = await selfsigned.generate(attrs, {
-    keyType: 'ec',
-    curve: 'P-256',
-    algorithm: 'sha256',
-    notBeforeDate: new Date(now.getTime() - 60_000),
-    notAfterDate: new Date(now.getTime() + (opts.days ?? 365) * DAY_MS),
+  if (opts.sans.length > 0) {
+    extensions.push(new x509.SubjectAlternativeNameExtension(opts.sans.map((san) => ({ type: isIP(san) ? 'ip' : 'dns', value: san }))));
+  }
+  const subject: x509.JsonName = [{ CN: [opts.commonName] }];
+  for (const org of opts.organizations ?? []) subject.push({ O: [org] });
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: serial(),
+    subject,
+    issuer: caCert.subject,
+    notBefore: new Date(now.getTime() - 60_000),
+    notAfter: new Date(now.getTime() + (opts.days ?? 365) * DAY_MS),
+    signingAlgorithm: ALG,
+    publicKey: keys.publicKey,
+    signingKey: caKey,
     extensions,
-    ca: { key: ca.key, cert: ca.cert },
   });
-  return { cert: pems.cert, key: pems.private };
+  return { cert: pemWithNewline(cert.toString('pem')), key: await privateKeyPem(keys.privateKey) };
 }
 
 export async function generateWebhookCerts(service: string, namespace: string, days = 365): Promise<WebhookCerts> {
-  const ca = await generateCa(`wasmgate-ca (${service}.${namespace})`);
+  const ca = await generateCa(`wasmgate-ca ${service}.${namespace}`);
   const serving = await signLeaf(ca, {
     commonName: `${service}.${namespace}.svc`,
     sans: webhookSans(service, namespace),
@@ -99,13 +152,28 @@ export async function generateWebhookCerts(service: string, namespace: string, d
 
 export const CERT_FILES = { ca: 'ca.crt', caKey: 'ca.key', cert: 'tls.crt', key: 'tls.key' } as const;
 
-/** Writes ca.crt, tls.crt and tls.key (and ca.key, mode 0600, so the CA can sign again). */
+/**
+ * Write `text` to `path` with `mode`, whether the file is new or already there: the mode is set
+ * on the open descriptor before anything is written, so new key material is never readable with
+ * an older, wider mode.
+ */
+export async function writeFileMode(path: string, text: string, mode: number): Promise<void> {
+  const fh = await open(path, 'w', mode);
+  try {
+    await fh.chmod(mode);
+    await fh.writeFile(text);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Writes ca.crt, tls.crt (0644) and tls.key, ca.key (0600, kept so the CA can sign again). */
 export async function writeWebhookCerts(dir: string, certs: WebhookCerts): Promise<void> {
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, CERT_FILES.ca), certs.ca.cert);
-  await writeFile(join(dir, CERT_FILES.caKey), certs.ca.key, { mode: 0o600 });
-  await writeFile(join(dir, CERT_FILES.cert), certs.serving.cert);
-  await writeFile(join(dir, CERT_FILES.key), certs.serving.key, { mode: 0o600 });
+  await writeFileMode(join(dir, CERT_FILES.caKey), pemWithNewline(certs.ca.key), 0o600);
+  await writeFileMode(join(dir, CERT_FILES.key), pemWithNewline(certs.serving.key), 0o600);
+  await writeFileMode(join(dir, CERT_FILES.ca), pemWithNewline(certs.ca.cert), 0o644);
+  await writeFileMode(join(dir, CERT_FILES.cert), pemWithNewline(certs.serving.cert), 0o644);
 }
 
 export function caBundle(caCertPem: string): string {
@@ -122,11 +190,13 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /**
- * Development convenience for `serve`: reuse tls.crt/tls.key in `dir`, or generate a fresh set
- * (service `wasmgate`, namespace `wasmgate`) when they are absent.
+ * Development certificates for `serve --dev-certs` (and the playground): reuse tls.crt/tls.key in
+ * `dir`, or generate a fresh set (service `wasmgate`, namespace `wasmgate`) when they are absent.
  */
 export async function ensureDevCerts(dir: string): Promise<{ generated: boolean; caCert?: string }> {
   if ((await exists(join(dir, CERT_FILES.cert))) && (await exists(join(dir, CERT_FILES.key)))) {
+    // an older wasmgate may have left the key readable by others
+    await chmod(join(dir, CERT_FILES.key), 0o600).catch(() => undefined);
     const ca = (await exists(join(dir, CERT_FILES.ca))) ? await readFile(join(dir, CERT_FILES.ca), 'utf8') : undefined;
     return ca === undefined ? { generated: false } : { generated: false, caCert: ca };
   }

@@ -46,7 +46,7 @@ export async function playground(opts: PlaygroundOptions): Promise<Playground> {
   // Phase 1: the example snapshot, served at once.
   let server: Running;
   let state: SwitchableState | undefined;
-  const serve = { config: configFile, certDir, port: opts.port, host: '127.0.0.1', logLevel: 'warn' };
+  const serve = { config: configFile, certDir, port: opts.port, host: '127.0.0.1', logLevel: 'warn', devCerts: true };
   if (opts.offline) {
     server = await startServer({ ...serve, clusterState: [snapshotDir] });
   } else {

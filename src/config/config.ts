@@ -21,6 +21,7 @@ export interface Config {
   nodes: { requireReady: boolean };
   unsynced: 'deny' | 'allow';
   imageDetection: ImageDetectionConfig;
+  server: ServerConfig;
   audit: AuditConfig;
 }
 
@@ -56,6 +57,16 @@ export interface ImageDetectionConfig {
   classes: { wasm: string; spin: string };
   /** handlers per family: wasm = wasmtime-compatible (runs wasi/wasm images and Wasm artifacts) */
   handlers: { wasm: string[]; spin: string[] };
+}
+
+export interface ServerConfig {
+  requestTimeoutSeconds: number;
+  headersTimeoutSeconds: number;
+  keepAliveTimeoutSeconds: number;
+  maxConnections: number;
+  drainSeconds: number;
+  shutdownTimeoutSeconds: number;
+  tls: { minVersion: 'TLSv1.3' | 'TLSv1.2'; clientCAFile?: string };
 }
 
 /**
@@ -97,6 +108,16 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
     budgetMs: 1000,
     classes: { wasm: '', spin: '' },
     handlers: { wasm: ['wasmtime', 'wasmedge', 'wasmer', 'wasm'], spin: ['spin', 'spin-v2'] },
+  },
+  server: {
+    requestTimeoutSeconds: 10,
+    headersTimeoutSeconds: 5,
+    // above kube-apiserver's 90 s idle connection timeout: see src/server/limits.ts
+    keepAliveTimeoutSeconds: 120,
+    maxConnections: 1000,
+    drainSeconds: 5,
+    shutdownTimeoutSeconds: 25,
+    tls: { minVersion: 'TLSv1.3' as const },
   },
   audit: {
     intervalSeconds: 300,
@@ -148,6 +169,7 @@ export function parseConfig(doc: unknown, origin = 'config'): Config {
     nodes: { ...base.nodes, ...user.nodes },
     unsynced: user.unsynced ?? base.unsynced,
     imageDetection: mergeImageDetection(base.imageDetection, user.imageDetection, origin),
+    server: mergeServer(base.server, user.server, `${origin} is invalid`),
     audit: { ...base.audit, ...user.audit, leaderElection: { ...base.audit.leaderElection, ...user.audit?.leaderElection } },
   };
 }
@@ -169,6 +191,37 @@ function mergeImageDetection(
     );
   }
   return merged;
+}
+
+/** config.server with the serve command's flags applied over it, checked again. */
+export function withServerOverrides(
+  config: Config,
+  flags: { drainSeconds?: number; shutdownTimeoutSeconds?: number; clientCAFile?: string },
+): Config {
+  if (Object.keys(flags).length === 0) return config;
+  const { clientCAFile, ...timing } = flags;
+  const server = mergeServer(
+    config.server,
+    { ...timing, ...(clientCAFile === undefined ? {} : { tls: { clientCAFile } }) },
+    'the serve flags and the config do not fit together',
+  );
+  return { ...config, server };
+}
+
+type UserServer = Partial<Omit<ServerConfig, 'tls'>> & { tls?: Partial<ServerConfig['tls']> };
+
+/** Merge the server section and check what the schema cannot: how its figures relate. */
+function mergeServer(base: ServerConfig, user: UserServer | undefined, heading: string): ServerConfig {
+  const s: ServerConfig = { ...base, ...user, tls: { ...base.tls, ...user?.tls } };
+  const problems: string[] = [];
+  if (s.headersTimeoutSeconds > s.requestTimeoutSeconds) {
+    problems.push(`server.headersTimeoutSeconds (${s.headersTimeoutSeconds}) must not exceed server.requestTimeoutSeconds (${s.requestTimeoutSeconds})`);
+  }
+  if (s.shutdownTimeoutSeconds <= s.drainSeconds) {
+    problems.push(`server.shutdownTimeoutSeconds (${s.shutdownTimeoutSeconds}) must exceed server.drainSeconds (${s.drainSeconds}), to leave time for requests in flight`);
+  }
+  if (problems.length > 0) throw new ConfigError(`${heading}:\n  - ${problems.join('\n  - ')}`);
+  return s;
 }
 
 export async function loadConfig(path: string | undefined): Promise<Config> {

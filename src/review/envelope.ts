@@ -20,6 +20,8 @@ export interface AdmissionRequest {
   oldObject?: unknown;
   dryRun?: boolean;
 }
+/** Kubernetes UIDs are 36 characters; this leaves slack and keeps an echoed uid small. */
+export const MAX_UID_LENGTH = 128;
 
 const groupVersionKind = {
   type: 'object',
@@ -41,7 +43,7 @@ const admissionReviewSchema = {
       type: 'object',
       required: ['uid', 'kind', 'operation'],
       properties: {
-        uid: { type: 'string', minLength: 1 },
+        uid: { type: 'string', minLength: 1, maxLength: MAX_UID_LENGTH },
         kind: groupVersionKind,
         resource: {
           type: 'object',

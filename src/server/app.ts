@@ -2,13 +2,19 @@
  * The HTTP layer: decode and check AdmissionReviews, call the pure decision core, encode the
  * answer. Bad input gets a 4xx naming the problem; nothing here decides anything.
  */
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { ClusterState } from '../cluster/types.js';
 import type { Config } from '../config/config.js';
 import { decodeReview, EnvelopeError } from '../review/envelope.js';
 import { encodeResponse } from '../review/response.js';
 import { handlesKind, mutate, validate, type Endpoint, type EngineResult } from '../decide/engine.js';
+import { clientCertProblem, clip, LOG_FIELD_LIMIT, LOG_MESSAGE_LIMIT, mediaProblem } from './input.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { applyConnectionCap, connectionLimits } from './limits.js';
+import { createLifecycle, trackSockets, type Lifecycle } from './shutdown.js';
+import { httpsServerOptions, tlsPolicy as readTlsPolicy, type TlsPolicy } from './tls.js';
 
 /** An AdmissionReview may carry object and oldObject of up to 3 MB each, plus the envelope. */
 export const BODY_LIMIT = 7 * 1024 * 1024;
@@ -16,9 +22,21 @@ export const BODY_LIMIT = 7 * 1024 * 1024;
 export interface AppOptions {
   config: Config;
   state: ClusterState;
-  https?: { cert: Buffer | string; key: Buffer | string };
+  https?: { cert: Buffer; key: Buffer } | { cert: string; key: string };
+  /** TLS version floor and client CA; default: read from config.server.tls */
+  tlsPolicy?: TlsPolicy;
   logger?: FastifyServerOptions['logger'];
   metrics?: Metrics;
+  /** shared with the shutdown (drainAndClose): readiness off, responses close their connections */
+  lifecycle?: Lifecycle;
+}
+
+export interface BuiltApp {
+  app: FastifyInstance;
+  metrics: Metrics;
+  lifecycle: Lifecycle;
+  /** every open TCP socket, for the shutdown deadline */
+  sockets: Set<Socket>;
 }
 
 function problem(reply: FastifyReply, statusCode: number, message: string): FastifyReply {
@@ -32,27 +50,72 @@ function endpointOf(url: string): Endpoint | undefined {
 
 function httpReason(code: number): string {
   return (
-    { 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed', 413: 'Payload Too Large', 415: 'Unsupported Media Type' }[code] ??
+    { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 408: 'Request Timeout', 413: 'Payload Too Large', 415: 'Unsupported Media Type' }[code] ??
     'Error'
   );
 }
 
-export function buildApp(opts: AppOptions): { app: FastifyInstance; metrics: Metrics } {
+const REVIEW_PATHS = new Set(['/mutate', '/validate']);
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export function buildApp(opts: AppOptions): BuiltApp {
   const { config, state } = opts;
   const metrics = opts.metrics ?? createMetrics(state);
+  const lifecycle = opts.lifecycle ?? createLifecycle();
+  const limits = connectionLimits(config.server);
+  const policy = opts.https === undefined ? undefined : (opts.tlsPolicy ?? readTlsPolicy(config.server));
+  const requireClientCert = policy?.clientCa !== undefined;
   const app = Fastify({
     logger: opts.logger ?? false,
     // one summary line per review instead of fastify's two per request
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
-    ...(opts.https === undefined ? {} : { https: opts.https }),
+    requestTimeout: limits.requestTimeout,
+    keepAliveTimeout: limits.keepAliveTimeout,
+    // a request that arrives while closing is served (the shutdown decides when to stop), never 503
+    return503OnClosing: false,
+    ...(opts.https === undefined || policy === undefined
+      ? {}
+      : { https: { ...httpsServerOptions({ cert: Buffer.from(opts.https.cert), key: Buffer.from(opts.https.key) }, policy), ...limits } }),
   });
+  applyConnectionCap(app.server as import('node:https').Server, config.server);
+  const sockets = trackSockets(app);
 
   // Take the body as text: the envelope is checked by our own strict Ajv, and request.object is
-  // never touched by fastify's coercing, default-filling validator.
+  // never touched by fastify's coercing, default-filling validator. The bytes are decoded here
+  // with a fatal decoder: invalid UTF-8 is a 400, not replacement characters.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(/^application\/json(;.*)?$/i, { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => {
-    done(null, body);
+  app.addContentTypeParser(/^application\/json(;.*)?$/i, { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_req, body, done) => {
+    try {
+      done(null, utf8.decode(body as Buffer));
+    } catch {
+      done(Object.assign(new Error('the body is not valid UTF-8; an AdmissionReview is UTF-8 JSON'), { statusCode: 400 }), undefined);
+    }
+  });
+
+  // Checked before the body is read: who may call, and what the body may be.
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    const path = request.url.split('?')[0] ?? '';
+    if (!REVIEW_PATHS.has(path) || request.method !== 'POST') return;
+    const endpoint = endpointOf(path)!;
+    if (requireClientCert) {
+      const refused = clientCertProblem(request.raw.socket as TLSSocket, path);
+      if (refused !== undefined) {
+        metrics.requests.inc({ endpoint, kind: '', result: 'invalid' });
+        return problem(reply.header('connection', 'close'), 403, refused);
+      }
+    }
+    const media = mediaProblem(request.headers);
+    if (media !== undefined) {
+      metrics.requests.inc({ endpoint, kind: '', result: 'invalid' });
+      return problem(reply, media.status, media.message);
+    }
+  });
+
+  // While draining, every response closes its connection: the client's next request opens a new
+  // one, through endpoints that no longer list this pod.
+  app.addHook('onSend', async (_request, reply) => {
+    if (lifecycle.draining) reply.header('connection', 'close');
   });
 
   app.setErrorHandler((err: { statusCode?: number; code?: string; message: string }, request, reply) => {
@@ -64,7 +127,7 @@ export function buildApp(opts: AppOptions): { app: FastifyInstance; metrics: Met
       return problem(reply, 413, `the body is larger than ${BODY_LIMIT} bytes (7 MiB), the most an AdmissionReview can be`);
     }
     if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      return problem(reply, 415, `Content-Type must be application/json, got ${request.headers['content-type'] ?? 'none'}`);
+      return problem(reply, 415, `Content-Type must be application/json, got ${clip(request.headers['content-type'] ?? 'none', 128)}`);
     }
     if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
       return problem(reply, 400, 'the body is empty; expected an AdmissionReview');
@@ -75,7 +138,7 @@ export function buildApp(opts: AppOptions): { app: FastifyInstance; metrics: Met
   });
 
   app.setNotFoundHandler((request, reply) =>
-    problem(reply, 404, `no route ${request.method} ${request.url.split('?')[0]}; wasmgate serves POST /mutate, POST /validate, GET /healthz, /readyz, /metrics`),
+    problem(reply, 404, `no route ${request.method} ${clip(request.url.split('?')[0] ?? '', 128)}; wasmgate serves POST /mutate, POST /validate, GET /healthz, /readyz, /metrics`),
   );
 
   const handle = (endpoint: Endpoint) => async (request: { body: unknown; headers: Record<string, unknown>; log: FastifyInstance['log'] }, reply: FastifyReply) => {
@@ -90,7 +153,7 @@ export function buildApp(opts: AppOptions): { app: FastifyInstance; metrics: Met
   const review = async (endpoint: Endpoint, request: { body: unknown; headers: Record<string, unknown>; log: FastifyInstance['log'] }, reply: FastifyReply) => {
     if (typeof request.body !== 'string') {
       metrics.requests.inc({ endpoint, kind: '', result: 'invalid' });
-      return problem(reply, 415, `Content-Type must be application/json, got ${String(request.headers['content-type'] ?? 'none')}`);
+      return problem(reply, 415, `Content-Type must be application/json, got ${clip(String(request.headers['content-type'] ?? 'none'), 128)}`);
     }
     let req;
     try {
@@ -107,14 +170,14 @@ export function buildApp(opts: AppOptions): { app: FastifyInstance; metrics: Met
       return problem(
         reply,
         400,
-        `/${endpoint} does not handle kind ${req.kind.group === '' ? kind : `${req.kind.group}/${kind}`}; check the rules of wasmgate's ${endpoint === 'mutate' ? 'Mutating' : 'Validating'}WebhookConfiguration`,
+        `/${endpoint} does not handle kind ${clip(req.kind.group === '' ? kind : `${req.kind.group}/${kind}`, 64)}; check the rules of wasmgate's ${endpoint === 'mutate' ? 'Mutating' : 'Validating'}WebhookConfiguration`,
       );
     }
     let result: EngineResult;
     try {
       result = endpoint === 'mutate' ? mutate(req, state, config) : validate(req, state, config);
     } catch (err) {
-      request.log.error({ err, uid: req.uid, kind }, 'decision failed');
+      request.log.error({ err, uid: req.uid, kind: clip(kind, 64) }, 'decision failed');
       const message = `wasmgate failed to evaluate this ${kind}: ${err instanceof Error ? err.message : String(err)}`;
       result =
         endpoint === 'mutate'
@@ -127,9 +190,18 @@ export function buildApp(opts: AppOptions): { app: FastifyInstance; metrics: Met
     for (const f of result.findings) metrics.findings.inc({ rule: f.rule, mode: f.mode });
     const outcome = result.errors.length > 0 ? 'error' : !result.allowed ? 'denied' : result.patch !== undefined ? 'patched' : 'allowed';
     metrics.requests.inc({ endpoint, kind, result: outcome });
+    // bounded: the uid is at most MAX_UID_LENGTH, the kind is one we handle, the rest is clipped
     request.log.info(
-      { uid: req.uid, endpoint, kind, namespace: req.namespace, name: req.name, operation: req.operation, outcome },
-      result.allowed ? 'admitted' : `denied: ${result.message ?? ''}`,
+      {
+        uid: req.uid,
+        endpoint,
+        kind,
+        namespace: clip(req.namespace ?? '', LOG_FIELD_LIMIT),
+        name: clip(req.name ?? '', LOG_FIELD_LIMIT),
+        operation: req.operation,
+        outcome,
+      },
+      result.allowed ? 'admitted' : `denied: ${clip(result.message ?? '', LOG_MESSAGE_LIMIT)}`,
     );
     return reply.send(encodeResponse(req.uid, result));
   };
@@ -138,9 +210,10 @@ export function buildApp(opts: AppOptions): { app: FastifyInstance; metrics: Met
   app.post('/validate', handle('validate'));
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
+    if (lifecycle.draining) return reply.code(503).send({ status: 'shutting down', detail: 'wasmgate received SIGTERM and is draining its connections' });
     const s = state.status();
     return reply.code(s.synced ? 200 : 503).send({ status: s.synced ? 'ready' : 'not synced', detail: s.detail });
   });
   app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
-  return { app, metrics };
+  return { app, metrics, lifecycle, sockets };
 }

@@ -1,4 +1,5 @@
 /** Builders for unit and integration tests: lean cluster objects, raw manifests, AdmissionReviews. */
+import { KINDS } from '../../src/kinds/registry.js';
 import { MemoryState } from '../../src/cluster/memory-state.js';
 import { leanNode, leanRuntimeClass } from '../../src/cluster/lean.js';
 import type { NodeInfo, RuntimeClassInfo, Taint, Toleration } from '../../src/cluster/types.js';
@@ -111,19 +112,6 @@ export function deploymentObject(o: PodOpts = {}): Record<string, unknown> {
   };
 }
 
-const GROUPS: Record<string, [string, string]> = {
-  Pod: ['', 'v1'],
-  PodTemplate: ['', 'v1'],
-  ReplicationController: ['', 'v1'],
-  Node: ['', 'v1'],
-  Deployment: ['apps', 'v1'],
-  ReplicaSet: ['apps', 'v1'],
-  StatefulSet: ['apps', 'v1'],
-  DaemonSet: ['apps', 'v1'],
-  Job: ['batch', 'v1'],
-  CronJob: ['batch', 'v1'],
-  RuntimeClass: ['node.k8s.io', 'v1'],
-};
 
 let uidCounter = 0;
 
@@ -134,7 +122,9 @@ export function request(
 ): AdmissionRequest {
   const source = object ?? oldObject ?? {};
   const kind = String(source['kind']);
-  const [group, version] = GROUPS[kind] ?? ['', 'v1'];
+  // wasmgate's own kinds get their group from the table of kinds; anything else is core/v1
+  const record = KINDS.find((k) => k.kind === kind);
+  const [group, version] = record === undefined ? ['', 'v1'] : [record.group, record.version];
   const meta = (source['metadata'] ?? {}) as Record<string, unknown>;
   const req: AdmissionRequest = {
     uid: `00000000-0000-0000-0000-${String(++uidCounter).padStart(12, '0')}`,

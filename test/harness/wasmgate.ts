@@ -46,7 +46,7 @@ export async function startWasmgate(cp: ControlPlane, config: Record<string, unk
   let out = '';
   const child: ChildProcess = spawn(
     process.execPath,
-    [join(REPO, 'bin/wasmgate.js'), 'serve', '--kubeconfig', cp.kubeconfig, '--cert-dir', dir, '--port', String(port), '--host', '127.0.0.1', '--config', join(dir, 'config.yaml'), '--log-level', 'warn'],
+    [join(REPO, 'bin/wasmgate.js'), 'serve', '--kubeconfig', cp.kubeconfig, '--cert-dir', dir, '--port', String(port), '--host', '127.0.0.1', '--config', join(dir, 'config.yaml'), '--log-level', 'warn', '--drain-seconds', '0'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -72,7 +72,8 @@ export async function startWasmgate(cp: ControlPlane, config: Record<string, unk
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
-        const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+        // no drain (--drain-seconds 0): the deadline only guards against a hang
+        const t = setTimeout(() => child.kill('SIGKILL'), 30_000);
         await exited;
         clearTimeout(t);
       }

@@ -112,7 +112,7 @@ describe('wasmgate serve', () => {
     const port = await freePort();
     const proc = spawn(
       process.execPath,
-      [BIN, 'serve', '--cluster-state', 'examples/cluster', '--cert-dir', certDir, '--port', String(port), '--host', '127.0.0.1'],
+      [BIN, 'serve', '--cluster-state', 'examples/cluster', '--cert-dir', certDir, '--dev-certs', '--drain-seconds', '0', '--port', String(port), '--host', '127.0.0.1'],
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child = proc;

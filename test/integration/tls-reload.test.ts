@@ -25,9 +25,9 @@ describe('serving certificate reload', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('generates dev certs, serves them, and presents a rotated pair on new connections', { timeout: 40_000 }, async () => {
+  it('generates dev certs, serves them, and presents a rotated pair on new connections', { timeout: 120_000 }, async () => {
     running = await startServer(
-      { certDir: dir, clusterState: [resolve('examples/cluster')], port: 0, host: '127.0.0.1', logLevel: 'error' },
+      { certDir: dir, devCerts: true, clusterState: [resolve('examples/cluster')], port: 0, host: '127.0.0.1', logLevel: 'error' },
       (l) => lines.push(l),
     );
     expect(lines.some((l) => l.startsWith('generated development certificates in '))).toBe(true);
@@ -54,12 +54,11 @@ describe('serving certificate reload', () => {
     const newFp = new X509Certificate(fresh.serving.cert).fingerprint256;
     expect(newFp).not.toBe(oldFp);
 
-    const started = Date.now();
+    // the deadline is a failure bound for a slow machine, not a speed claim
     await waitFor(async () => (await peerFingerprint('127.0.0.1', port)) === newFp, {
       what: 'the server to present the rotated certificate',
-      timeoutMs: 15_000,
+      timeoutMs: 60_000,
     });
-    expect(Date.now() - started).toBeLessThan(15_000);
 
     // new connections verify with the new CA, and no longer with the old one
     const health = await getUrl(`${running.url}/healthz`, fresh.ca.cert);
@@ -76,13 +75,13 @@ describe('serving certificate reload', () => {
     await expect(peerFingerprint('127.0.0.1', port)).rejects.toThrow(/ECONNREFUSED/);
   });
 
-  it('keeps the previous certificate while tls.crt and tls.key do not match, then takes the complete pair', { timeout: 40_000 }, async () => {
+  it('keeps the previous certificate while tls.crt and tls.key do not match, then takes the complete pair', { timeout: 120_000 }, async () => {
     const dir2 = await mkdtemp(join(tmpdir(), 'wasmgate-tls-half-'));
     const initial = await generateWebhookCerts('wasmgate', 'wasmgate');
     await writeWebhookCerts(dir2, initial);
     const out: string[] = [];
     const server = await startServer(
-      { certDir: dir2, clusterState: [resolve('examples/cluster')], port: 0, host: '127.0.0.1', logLevel: 'error' },
+      { certDir: dir2, devCerts: true, clusterState: [resolve('examples/cluster')], port: 0, host: '127.0.0.1', logLevel: 'error' },
       (l) => out.push(l),
     );
     try {
@@ -104,7 +103,7 @@ describe('serving certificate reload', () => {
       const newFp = new X509Certificate(fresh.serving.cert).fingerprint256;
       await waitFor(async () => (await peerFingerprint('127.0.0.1', port)) === newFp, {
         what: 'the server to present the completed rotation',
-        timeoutMs: 15_000,
+        timeoutMs: 60_000,
       });
       expect((await getUrl(`${server.url}/healthz`, fresh.ca.cert)).status).toBe(200);
     } finally {

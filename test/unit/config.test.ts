@@ -147,6 +147,7 @@ describe('files', () => {
       nodes: { requireReady: false },
       unsynced: 'allow',
       imageDetection: DEFAULT_CONFIG.imageDetection,
+      server: DEFAULT_CONFIG.server,
       audit: {
         ...DEFAULT_CONFIG.audit,
         intervalSeconds: 60,
