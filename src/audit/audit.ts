@@ -82,13 +82,7 @@ export function auditObjects(objects: unknown[], state: ClusterState, config: Co
     report.audited++;
     const result = validate(req, state, config);
     const uid = uidOf(o);
-    const where = {
-      apiVersion: k.group === '' ? k.version : `${k.group}/${k.version}`,
-      ...(uid === undefined ? {} : { uid }),
-      kind,
-      name,
-      ...(namespace === undefined ? {} : { namespace }),
-    };
+    const where = { apiVersion: k.group === '' ? k.version : `${k.group}/${k.version}`, ...(uid === undefined ? {} : { uid }), kind, name, ...(namespace === undefined ? {} : { namespace }) };
     for (const f of result.findings) report.findings.push({ ...where, rule: f.rule, mode: f.mode, message: f.message });
     if (result.findings.length === 0 && !result.allowed) {
       report.findings.push({ ...where, rule: 'wasmgate', mode: 'enforce', message: result.message ?? 'denied' });
@@ -99,8 +93,7 @@ export function auditObjects(objects: unknown[], state: ClusterState, config: Co
 
 export function formatAudit(report: AuditReport): string {
   const lines = report.findings.map(
-    (f) =>
-      `${f.mode.toUpperCase().padEnd(7)} ${f.kind} ${f.namespace === undefined ? '' : `${f.namespace}/`}${f.name}: [${f.rule}] ${f.message}`,
+    (f) => `${f.mode.toUpperCase().padEnd(7)} ${f.kind} ${f.namespace === undefined ? '' : `${f.namespace}/`}${f.name}: [${f.rule}] ${f.message}`,
   );
   const counts = (['enforce', 'warn', 'audit'] as const).map((m) => `${report.findings.filter((f) => f.mode === m).length} ${m}`);
   lines.push(

@@ -11,9 +11,9 @@ export function registerManifests(program: Command): void {
     .option('-c, --config <file>', 'YAML config file (the match conditions name its marker annotations)')
     .option('--url <url>', 'reach the webhook at this https URL base (local runs), instead of a Service')
     .option('--service <name>', 'Service name', 'wasmgate')
-    .option('--namespace <ns>', 'Service namespace (also excluded from admission, with kube-system)', 'wasmgate')
+    .option('--namespace <ns>', "Service namespace (also excluded from admission, with kube-system)", 'wasmgate')
     .option('--ca-bundle <base64>', 'caBundle, as printed by `wasmgate certs`')
-    .option('--rbac', 'print instead the ClusterRole with exactly the verbs wasmgate needs (derived from its table of kinds)')
+    .option('--rbac', "print instead the ClusterRole with exactly the verbs wasmgate needs (derived from its table of kinds)")
     .action(async (opts: { config?: string; url?: string; service: string; namespace: string; caBundle?: string; rbac?: boolean }) => {
       if (opts.rbac === true) {
         process.stdout.write(rbacYaml());

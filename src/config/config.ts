@@ -174,11 +174,7 @@ export function parseConfig(doc: unknown, origin = 'config'): Config {
   };
 }
 
-function mergeImageDetection(
-  base: ImageDetectionConfig,
-  user: Partial<ImageDetectionConfig> | undefined,
-  origin: string,
-): ImageDetectionConfig {
+function mergeImageDetection(base: ImageDetectionConfig, user: Partial<ImageDetectionConfig> | undefined, origin: string): ImageDetectionConfig {
   const merged: ImageDetectionConfig = {
     ...base,
     ...user,
@@ -186,9 +182,7 @@ function mergeImageDetection(
     handlers: { ...base.handlers, ...user?.handlers },
   };
   if (merged.enabled && merged.registries.length === 0) {
-    throw new ConfigError(
-      `${origin} is invalid:\n  - imageDetection.registries: list the registries wasmgate may contact when imageDetection.enabled is true (an allowlist; nothing else is contacted)`,
-    );
+    throw new ConfigError(`${origin} is invalid:\n  - imageDetection.registries: list the registries wasmgate may contact when imageDetection.enabled is true (an allowlist; nothing else is contacted)`);
   }
   return merged;
 }

@@ -27,14 +27,11 @@ function describeChange(oldNode: NodeInfo, newNode: NodeInfo, rc: RuntimeClassIn
   const parts: string[] = [];
   for (const [k, v] of sortedPairs(rc.nodeSelector ?? {})) {
     const now = newNode.labels[k];
-    if (oldNode.labels[k] === v && now !== v)
-      parts.push(now === undefined ? `removes label ${k}=${v}` : `changes label ${k} from ${v} to ${now}`);
+    if (oldNode.labels[k] === v && now !== v) parts.push(now === undefined ? `removes label ${k}=${v}` : `changes label ${k} from ${v} to ${now}`);
   }
   if (!oldNode.unschedulable && newNode.unschedulable) parts.push('cordons it');
   const before = new Set(blockingTaints(oldNode, rc.tolerations).map(formatTaint));
-  const added = blockingTaints(newNode, rc.tolerations)
-    .map(formatTaint)
-    .filter((t) => !before.has(t));
+  const added = blockingTaints(newNode, rc.tolerations).map(formatTaint).filter((t) => !before.has(t));
   if (added.length > 0) parts.push(`adds the taint${added.length === 1 ? '' : 's'} ${added.join(', ')} (not tolerated by its pods)`);
   if (parts.length === 0) parts.push('makes it unusable for this class');
   return parts.join(' and ');

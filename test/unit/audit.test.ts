@@ -14,11 +14,7 @@ describe('audit', () => {
 
   it('reports a broken workload once, on its owner; owned ReplicaSets and Pods are skipped', () => {
     const deployment = withMeta(deploymentObject({ name: 'web', ...broken }), { uid: 'd1' });
-    const rs = withMeta(
-      deploymentObject({ name: 'web-123', ...broken }),
-      { uid: 'r1', ...owned('Deployment', 'd1') },
-      { kind: 'ReplicaSet' },
-    );
+    const rs = withMeta(deploymentObject({ name: 'web-123', ...broken }), { uid: 'r1', ...owned('Deployment', 'd1') }, { kind: 'ReplicaSet' });
     const pod = withMeta(podObject({ name: 'web-123-abc', ...broken }), { uid: 'p1', ...owned('ReplicaSet', 'r1') });
     const r = auditObjects([deployment, rs, pod], seedCluster(), config());
     expect(r.audited).toBe(1);
@@ -51,9 +47,7 @@ describe('audit', () => {
       'spin runtimeclass-has-selector audit',
     ]);
     const text = formatAudit(r);
-    expect(text).toContain(
-      'ENFORCE RuntimeClass bad: [reserved-label-keys] RuntimeClass bad selects nodes in scheduling.nodeSelector by label kubernetes.io/wasm',
-    );
+    expect(text).toContain('ENFORCE RuntimeClass bad: [reserved-label-keys] RuntimeClass bad selects nodes in scheduling.nodeSelector by label kubernetes.io/wasm');
     expect(text.trim().split('\n').pop()).toBe(
       '2 objects audited (0 controller-owned objects reported on their owners), 3 findings: 1 enforce, 1 warn, 1 audit',
     );

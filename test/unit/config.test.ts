@@ -103,9 +103,7 @@ describe('files', () => {
   it('invalid YAML → ConfigError naming the file', async () => {
     const path = await file('bad.yaml', 'rules: [unclosed\n  nodes: {');
     await expect(loadConfig(path)).rejects.toThrow(ConfigError);
-    await expect(loadConfig(path)).rejects.toThrow(
-      new RegExp(`config file ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not valid YAML`),
-    );
+    await expect(loadConfig(path)).rejects.toThrow(new RegExp(`config file ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not valid YAML`));
   });
 
   it('a schema error in a file names the file and the field', async () => {
@@ -199,10 +197,7 @@ describe('invalid fields are named', () => {
     const lines = err.message.split('\n').filter((l) => l.startsWith('  - '));
     expect(lines).toHaveLength(2);
     expect(lines).toEqual(
-      expect.arrayContaining([
-        expect.stringContaining('no-such-rule is not a rule id'),
-        expect.stringContaining('other-rule is not a rule id'),
-      ]),
+      expect.arrayContaining([expect.stringContaining('no-such-rule is not a rule id'), expect.stringContaining('other-rule is not a rule id')]),
     );
   });
 

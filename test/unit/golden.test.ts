@@ -12,17 +12,7 @@ import { validate, type EngineResult } from '../../src/decide/engine.js';
 import { nodesAvailable } from '../../src/rules/nodes-available.js';
 import type { Rule } from '../../src/decide/types.js';
 import type { AdmissionRequest } from '../../src/review/envelope.js';
-import {
-  config,
-  deploymentObject,
-  node,
-  nodeObject,
-  podObject,
-  request,
-  runtimeClass,
-  runtimeClassObject,
-  stateOf,
-} from '../harness/fixtures.js';
+import { config, deploymentObject, node, nodeObject, podObject, request, runtimeClass, runtimeClassObject, stateOf } from '../harness/fixtures.js';
 import { unsyncedState, workloadObject } from './helpers.js';
 
 const RUNTIME = 'wasmgate.dev/runtime';
@@ -55,13 +45,8 @@ interface Golden {
 const pod = (name: string, spec: Record<string, unknown> = {}, annotations?: Record<string, string>) =>
   podObject({ name, namespace: 'apps', spec, ...(annotations ? { annotations } : {}) });
 
-const check = async (
-  obj: Record<string, unknown> | null,
-  state: MemoryState | Promise<MemoryState>,
-  cfg: Config = config(),
-  op: AdmissionRequest['operation'] = 'CREATE',
-  old: Record<string, unknown> | null = null,
-) => validate(request(obj, op, old), await state, cfg);
+const check = async (obj: Record<string, unknown> | null, state: MemoryState | Promise<MemoryState>, cfg: Config = config(), op: AdmissionRequest['operation'] = 'CREATE', old: Record<string, unknown> | null = null) =>
+  validate(request(obj, op, old), await state, cfg);
 
 const cases: Golden[] = [
   // nodes-available
@@ -77,17 +62,12 @@ const cases: Golden[] = [
   },
   {
     name: 'nodes-available-cordoned',
-    run: () =>
-      check(pod('hello', { runtimeClassName: 'wasmtime-spin-v2', nodeSelector: { 'kubernetes.io/hostname': 'spin-2' } }), example()),
+    run: () => check(pod('hello', { runtimeClassName: 'wasmtime-spin-v2', nodeSelector: { 'kubernetes.io/hostname': 'spin-2' } }), example()),
     expect: 'denied',
   },
   {
     name: 'nodes-available-tainted',
-    run: () =>
-      check(
-        pod('hello', { runtimeClassName: 'wasm1' }),
-        stateOf([node('plain-1'), node('wasm-1', W, { taints: [WASM_TAINT] })], [runtimeClass('wasm1', 'wasmtime', W)]),
-      ),
+    run: () => check(pod('hello', { runtimeClassName: 'wasm1' }), stateOf([node('plain-1'), node('wasm-1', W, { taints: [WASM_TAINT] })], [runtimeClass('wasm1', 'wasmtime', W)])),
     expect: 'denied',
   },
   {
@@ -96,9 +76,7 @@ const cases: Golden[] = [
       check(
         pod('hello', { runtimeClassName: 'wasm1' }),
         stateOf(
-          ['wasm-1', 'wasm-2', 'wasm-3', 'wasm-4', 'wasm-5'].map((n, i) =>
-            node(n, W, { taints: i % 2 === 0 ? [WASM_TAINT] : [WASM_TAINT, { key: 'gpu', effect: 'NoExecute' }] }),
-          ),
+          ['wasm-1', 'wasm-2', 'wasm-3', 'wasm-4', 'wasm-5'].map((n, i) => node(n, W, { taints: i % 2 === 0 ? [WASM_TAINT] : [WASM_TAINT, { key: 'gpu', effect: 'NoExecute' }] })),
           [runtimeClass('wasm1', 'wasmtime', W)],
         ),
       ),
@@ -110,11 +88,7 @@ const cases: Golden[] = [
       check(
         pod('hello', { runtimeClassName: 'wasm1' }),
         stateOf(
-          [
-            node('wasm-1', W, { ready: false }),
-            node('wasm-2', W, { unschedulable: true }),
-            node('wasm-3', W, { taints: [{ key: 'dedicated', effect: 'NoSchedule' }] }),
-          ],
+          [node('wasm-1', W, { ready: false }), node('wasm-2', W, { unschedulable: true }), node('wasm-3', W, { taints: [{ key: 'dedicated', effect: 'NoSchedule' }] })],
           [runtimeClass('wasm1', 'wasmtime', W)],
         ),
       ),
@@ -137,12 +111,7 @@ const cases: Golden[] = [
   },
   {
     name: 'nodes-available-empty-selector-one-node',
-    run: () =>
-      check(
-        pod('hello', { runtimeClassName: 'open' }),
-        stateOf([node('node-1', {}, { unschedulable: true })], [runtimeClass('open', 'spin')]),
-        config({ rules: { 'runtimeclass-has-selector': 'audit' } }),
-      ),
+    run: () => check(pod('hello', { runtimeClassName: 'open' }), stateOf([node('node-1', {}, { unschedulable: true })], [runtimeClass('open', 'spin')]), config({ rules: { 'runtimeclass-has-selector': 'audit' } })),
     expect: 'denied',
   },
   {
@@ -156,100 +125,27 @@ const cases: Golden[] = [
     expect: 'denied',
   },
   // runtimeclass-exists
-  {
-    name: 'runtimeclass-exists-with-wasm-classes',
-    run: () => check(pod('hello', { runtimeClassName: 'wasm2' }), example()),
-    expect: 'denied',
-  },
+  { name: 'runtimeclass-exists-with-wasm-classes', run: () => check(pod('hello', { runtimeClassName: 'wasm2' }), example()), expect: 'denied' },
   {
     name: 'runtimeclass-exists-no-wasm-classes',
     run: () => check(pod('hello', { runtimeClassName: 'wasmtime' }), stateOf([node('node-1')], [runtimeClass('runc', 'runc')])),
     expect: 'denied',
   },
   // runtimeclass-assigned: the mutating webhook did not run
-  {
-    name: 'runtimeclass-assigned-choice-possible',
-    run: () => check(pod('hello', {}, { [RUNTIME]: 'wasmtime' }), example()),
-    expect: 'denied',
-  },
-  {
-    name: 'runtimeclass-assigned-crun-marker',
-    run: () => check(pod('hello', {}, { [VARIANT]: 'compat-smart' }), example(), config({ defaultRuntimeClass: 'wasm1' })),
-    expect: 'denied',
-  },
-  {
-    name: 'runtimeclass-assigned-several-with-handler',
-    run: () =>
-      check(
-        pod('hello', {}, { [RUNTIME]: 'spin' }),
-        stateOf(
-          [node('s1', { s: 'y' })],
-          [
-            runtimeClass('spin-a', 'spin', { s: 'n' }),
-            runtimeClass('spin-b', 'spin', { s: 'y' }),
-            runtimeClass('spin-c', 'spin', { s: 'y' }),
-          ],
-        ),
-      ),
-    expect: 'denied',
-  },
-  {
-    name: 'runtimeclass-assigned-several-with-handler-default',
-    run: () =>
-      check(
-        pod('hello', {}, { [RUNTIME]: 'spin' }),
-        stateOf([node('s1', { s: 'y' })], [runtimeClass('spin-a', 'spin', { s: 'y' }), runtimeClass('spin-b', 'spin', { s: 'y' })]),
-        config({ defaultRuntimeClass: 'spin-b' }),
-      ),
-    expect: 'denied',
-  },
-  {
-    name: 'runtimeclass-assigned-several-with-handler-none-usable',
-    run: () =>
-      check(
-        pod('hello', {}, { [RUNTIME]: 'spin' }),
-        stateOf([node('s1')], [runtimeClass('spin-a', 'spin', { s: 'y' }), runtimeClass('spin-b', 'spin', { s: 'y' })]),
-      ),
-    expect: 'denied',
-  },
-  {
-    name: 'runtimeclass-assigned-several-with-handler-none-usable-default',
-    run: () =>
-      check(
-        pod('hello', {}, { [RUNTIME]: 'spin' }),
-        stateOf([node('s1')], [runtimeClass('spin-a', 'spin', { s: 'y' }), runtimeClass('spin-b', 'spin', { s: 'y' })]),
-        config({ defaultRuntimeClass: 'spin-b' }),
-      ),
-    expect: 'denied',
-  },
-  {
-    name: 'runtimeclass-assigned-unknown-value',
-    run: () => check(pod('hello', {}, { [RUNTIME]: 'wasmedge' }), example()),
-    expect: 'denied',
-  },
-  {
-    name: 'runtimeclass-assigned-unknown-value-no-wasm-classes',
-    run: () => check(pod('hello', {}, { [RUNTIME]: 'wasmedge' }), stateOf([node('node-1')], [])),
-    expect: 'denied',
-  },
+  { name: 'runtimeclass-assigned-choice-possible', run: () => check(pod('hello', {}, { [RUNTIME]: 'wasmtime' }), example()), expect: 'denied' },
+  { name: 'runtimeclass-assigned-crun-marker', run: () => check(pod('hello', {}, { [VARIANT]: 'compat-smart' }), example(), config({ defaultRuntimeClass: 'wasm1' })), expect: 'denied' },
+  { name: 'runtimeclass-assigned-several-with-handler', run: () => check(pod('hello', {}, { [RUNTIME]: 'spin' }), stateOf([node('s1', { s: 'y' })], [runtimeClass('spin-a', 'spin', { s: 'n' }), runtimeClass('spin-b', 'spin', { s: 'y' }), runtimeClass('spin-c', 'spin', { s: 'y' })])), expect: 'denied' },
+  { name: 'runtimeclass-assigned-several-with-handler-default', run: () => check(pod('hello', {}, { [RUNTIME]: 'spin' }), stateOf([node('s1', { s: 'y' })], [runtimeClass('spin-a', 'spin', { s: 'y' }), runtimeClass('spin-b', 'spin', { s: 'y' })]), config({ defaultRuntimeClass: 'spin-b' })), expect: 'denied' },
+  { name: 'runtimeclass-assigned-several-with-handler-none-usable', run: () => check(pod('hello', {}, { [RUNTIME]: 'spin' }), stateOf([node('s1')], [runtimeClass('spin-a', 'spin', { s: 'y' }), runtimeClass('spin-b', 'spin', { s: 'y' })])), expect: 'denied' },
+  { name: 'runtimeclass-assigned-several-with-handler-none-usable-default', run: () => check(pod('hello', {}, { [RUNTIME]: 'spin' }), stateOf([node('s1')], [runtimeClass('spin-a', 'spin', { s: 'y' }), runtimeClass('spin-b', 'spin', { s: 'y' })]), config({ defaultRuntimeClass: 'spin-b' })), expect: 'denied' },
+  { name: 'runtimeclass-assigned-unknown-value', run: () => check(pod('hello', {}, { [RUNTIME]: 'wasmedge' }), example()), expect: 'denied' },
+  { name: 'runtimeclass-assigned-unknown-value-no-wasm-classes', run: () => check(pod('hello', {}, { [RUNTIME]: 'wasmedge' }), stateOf([node('node-1')], [])), expect: 'denied' },
   { name: 'runtimeclass-assigned-auto-ambiguous', run: () => check(pod('hello', {}, { [RUNTIME]: 'auto' }), example()), expect: 'denied' },
-  {
-    name: 'runtimeclass-assigned-auto-ambiguous-missing-default',
-    run: () => check(pod('hello', {}, { [RUNTIME]: 'auto' }), example(), config({ defaultRuntimeClass: 'wasm9' })),
-    expect: 'denied',
-  },
-  {
-    name: 'runtimeclass-assigned-auto-no-wasm-classes',
-    run: () => check(pod('hello', {}, { [RUNTIME]: 'auto' }), stateOf([node('node-1')], [runtimeClass('runc', 'runc')])),
-    expect: 'denied',
-  },
+  { name: 'runtimeclass-assigned-auto-ambiguous-missing-default', run: () => check(pod('hello', {}, { [RUNTIME]: 'auto' }), example(), config({ defaultRuntimeClass: 'wasm9' })), expect: 'denied' },
+  { name: 'runtimeclass-assigned-auto-no-wasm-classes', run: () => check(pod('hello', {}, { [RUNTIME]: 'auto' }), stateOf([node('node-1')], [runtimeClass('runc', 'runc')])), expect: 'denied' },
   {
     name: 'runtimeclass-assigned-auto-none-usable',
-    run: () =>
-      check(
-        pod('hello', {}, { [RUNTIME]: 'auto' }),
-        stateOf([node('node-1')], [runtimeClass('wasm1', 'wasmtime', W), runtimeClass('spin', 'spin', { 'spin-enabled': 'yes' })]),
-      ),
+    run: () => check(pod('hello', {}, { [RUNTIME]: 'auto' }), stateOf([node('node-1')], [runtimeClass('wasm1', 'wasmtime', W), runtimeClass('spin', 'spin', { 'spin-enabled': 'yes' })])),
     expect: 'denied',
   },
   {
@@ -258,212 +154,74 @@ const cases: Golden[] = [
     expect: 'denied',
   },
   // selector-conflict
-  {
-    name: 'selector-conflict',
-    run: () => check(pod('hello', { runtimeClassName: 'wasm1', nodeSelector: { 'wasmtime-enabled': 'no' } }), example()),
-    expect: 'denied',
-  },
+  { name: 'selector-conflict', run: () => check(pod('hello', { runtimeClassName: 'wasm1', nodeSelector: { 'wasmtime-enabled': 'no' } }), example()), expect: 'denied' },
   // reserved-label-keys
   {
     name: 'reserved-label-keys-pod-kubernetes-io',
-    run: () =>
-      check(
-        pod('hello', { runtimeClassName: 'wasm1', nodeSelector: { 'kubernetes.io/wasm': 'yes' } }),
-        stateOf([node('wasm-1', { ...W, 'kubernetes.io/wasm': 'yes' })], [runtimeClass('wasm1', 'wasmtime', W)]),
-      ),
+    run: () => check(pod('hello', { runtimeClassName: 'wasm1', nodeSelector: { 'kubernetes.io/wasm': 'yes' } }), stateOf([node('wasm-1', { ...W, 'kubernetes.io/wasm': 'yes' })], [runtimeClass('wasm1', 'wasmtime', W)])),
     expect: 'denied',
   },
   {
     name: 'reserved-label-keys-pod-k8s-io',
-    run: () =>
-      check(
-        pod('hello', { runtimeClassName: 'wasm1', nodeSelector: { 'shim.k8s.io/wasmtime': 'true' } }),
-        stateOf([node('wasm-1', { ...W, 'shim.k8s.io/wasmtime': 'true' })], [runtimeClass('wasm1', 'wasmtime', W)]),
-      ),
+    run: () => check(pod('hello', { runtimeClassName: 'wasm1', nodeSelector: { 'shim.k8s.io/wasmtime': 'true' } }), stateOf([node('wasm-1', { ...W, 'shim.k8s.io/wasmtime': 'true' })], [runtimeClass('wasm1', 'wasmtime', W)])),
     expect: 'denied',
   },
   {
     // the class's reserved key is judged when the RuntimeClass is admitted, not on its pods: a node
     // carries the label, so the pod is allowed with no finding
     name: 'reserved-label-keys-pod-uses-class',
-    run: () =>
-      check(
-        pod('hello', { runtimeClassName: 'wasm1' }),
-        stateOf([node('wasm-1', { 'kubernetes.io/wasm': 'yes' })], [runtimeClass('wasm1', 'wasmtime', { 'kubernetes.io/wasm': 'yes' })]),
-      ),
+    run: () => check(pod('hello', { runtimeClassName: 'wasm1' }), stateOf([node('wasm-1', { 'kubernetes.io/wasm': 'yes' })], [runtimeClass('wasm1', 'wasmtime', { 'kubernetes.io/wasm': 'yes' })])),
     expect: 'allowed',
   },
-  {
-    name: 'reserved-label-keys-runtimeclass',
-    run: () =>
-      check(
-        runtimeClassObject('wasm1', 'wasmtime', { 'kubernetes.io/wasm': 'yes' }),
-        stateOf([node('wasm-1', { 'kubernetes.io/wasm': 'yes' })], []),
-      ),
-    expect: 'denied',
-  },
-  {
-    name: 'reserved-label-keys-runtimeclass-k8s-io',
-    run: () =>
-      check(
-        runtimeClassObject('wasm1', 'wasmtime', { 'wasm.k8s.io/shim': 'wasmtime' }),
-        stateOf([node('wasm-1', { 'wasm.k8s.io/shim': 'wasmtime' })], []),
-      ),
-    expect: 'denied',
-  },
+  { name: 'reserved-label-keys-runtimeclass', run: () => check(runtimeClassObject('wasm1', 'wasmtime', { 'kubernetes.io/wasm': 'yes' }), stateOf([node('wasm-1', { 'kubernetes.io/wasm': 'yes' })], [])), expect: 'denied' },
+  { name: 'reserved-label-keys-runtimeclass-k8s-io', run: () => check(runtimeClassObject('wasm1', 'wasmtime', { 'wasm.k8s.io/shim': 'wasmtime' }), stateOf([node('wasm-1', { 'wasm.k8s.io/shim': 'wasmtime' })], [])), expect: 'denied' },
   // runtimeclass-has-selector
-  {
-    name: 'runtimeclass-has-selector-pod',
-    run: () => check(pod('hello', { runtimeClassName: 'spin' }), stateOf([node('node-1')], [runtimeClass('spin', 'spin')])),
-    expect: 'warned',
-  },
-  {
-    name: 'runtimeclass-has-selector-runtimeclass',
-    run: () => check(runtimeClassObject('spin', 'spin'), stateOf([node('node-1')], [])),
-    expect: 'warned',
-  },
+  { name: 'runtimeclass-has-selector-pod', run: () => check(pod('hello', { runtimeClassName: 'spin' }), stateOf([node('node-1')], [runtimeClass('spin', 'spin')])), expect: 'warned' },
+  { name: 'runtimeclass-has-selector-runtimeclass', run: () => check(runtimeClassObject('spin', 'spin'), stateOf([node('node-1')], [])), expect: 'warned' },
   // daemonset-selects-runtime-nodes
-  {
-    name: 'daemonset-selects-runtime-nodes',
-    run: () =>
-      check(workloadObject('DaemonSet', { name: 'agent', spec: { runtimeClassName: 'wasm1', tolerations: [WASM_TAINT] } }), example()),
-    expect: 'warned',
-  },
+  { name: 'daemonset-selects-runtime-nodes', run: () => check(workloadObject('DaemonSet', { name: 'agent', spec: { runtimeClassName: 'wasm1', tolerations: [WASM_TAINT] } }), example()), expect: 'warned' },
   // runtimeclass-selector-matches
-  {
-    name: 'runtimeclass-selector-matches-no-match',
-    run: () => check(runtimeClassObject('wasmedge', 'wasmedge', { 'wasmedge-enabled': 'yes' }), example()),
-    expect: 'warned',
-  },
-  {
-    name: 'runtimeclass-selector-matches-tainted',
-    run: () => check(runtimeClassObject('wasm-untolerated', 'wasmtime', W), example()),
-    expect: 'warned',
-  },
-  {
-    name: 'runtimeclass-selector-matches-no-nodes',
-    run: () => check(runtimeClassObject('wasm1', 'wasmtime', W), stateOf([], [])),
-    expect: 'warned',
-  },
+  { name: 'runtimeclass-selector-matches-no-match', run: () => check(runtimeClassObject('wasmedge', 'wasmedge', { 'wasmedge-enabled': 'yes' }), example()), expect: 'warned' },
+  { name: 'runtimeclass-selector-matches-tainted', run: () => check(runtimeClassObject('wasm-untolerated', 'wasmtime', W), example()), expect: 'warned' },
+  { name: 'runtimeclass-selector-matches-no-nodes', run: () => check(runtimeClassObject('wasm1', 'wasmtime', W), stateOf([], [])), expect: 'warned' },
   // node-change-strands-runtimeclass
   {
     name: 'node-change-label-removed',
-    run: () =>
-      check(
-        nodeObject('wasm-1'),
-        stateOf([node('plain-1'), node('wasm-1', W)], [runtimeClass('wasm1', 'wasmtime', W)]),
-        config(),
-        'UPDATE',
-        nodeObject('wasm-1', W),
-      ),
+    run: () => check(nodeObject('wasm-1'), stateOf([node('plain-1'), node('wasm-1', W)], [runtimeClass('wasm1', 'wasmtime', W)]), config(), 'UPDATE', nodeObject('wasm-1', W)),
     expect: 'warned',
   },
   {
     name: 'node-change-label-changed',
-    run: () =>
-      check(
-        nodeObject('wasm-1', { 'wasmtime-enabled': 'no' }),
-        stateOf([node('wasm-1', W)], [runtimeClass('wasm1', 'wasmtime', W)]),
-        config(),
-        'UPDATE',
-        nodeObject('wasm-1', W),
-      ),
+    run: () => check(nodeObject('wasm-1', { 'wasmtime-enabled': 'no' }), stateOf([node('wasm-1', W)], [runtimeClass('wasm1', 'wasmtime', W)]), config(), 'UPDATE', nodeObject('wasm-1', W)),
     expect: 'warned',
   },
   {
     name: 'node-change-cordon',
-    run: () =>
-      check(
-        nodeObject('wasm-1', W, { unschedulable: true }),
-        stateOf([node('wasm-1', W)], [runtimeClass('wasm1', 'wasmtime', W)], { 'apps/a': 'wasm1', 'apps/b': 'wasm1', 'apps/c': 'wasm1' }),
-        config(),
-        'UPDATE',
-        nodeObject('wasm-1', W),
-      ),
+    run: () => check(nodeObject('wasm-1', W, { unschedulable: true }), stateOf([node('wasm-1', W)], [runtimeClass('wasm1', 'wasmtime', W)], { 'apps/a': 'wasm1', 'apps/b': 'wasm1', 'apps/c': 'wasm1' }), config(), 'UPDATE', nodeObject('wasm-1', W)),
     expect: 'warned',
   },
   {
     name: 'node-change-cordon-one-pod',
-    run: () =>
-      check(
-        nodeObject('wasm-1', W, { unschedulable: true }),
-        stateOf([node('wasm-1', W)], [runtimeClass('wasm1', 'wasmtime', W)], { 'apps/a': 'wasm1' }),
-        config(),
-        'UPDATE',
-        nodeObject('wasm-1', W),
-      ),
+    run: () => check(nodeObject('wasm-1', W, { unschedulable: true }), stateOf([node('wasm-1', W)], [runtimeClass('wasm1', 'wasmtime', W)], { 'apps/a': 'wasm1' }), config(), 'UPDATE', nodeObject('wasm-1', W)),
     expect: 'warned',
   },
   {
     name: 'node-change-taint',
-    run: () =>
-      check(
-        nodeObject('wasm-1', W, { taints: [{ key: 'maintenance', effect: 'NoExecute' }] }),
-        stateOf([node('wasm-1', W)], [runtimeClass('wasm1', 'wasmtime', W)]),
-        config(),
-        'UPDATE',
-        nodeObject('wasm-1', W),
-      ),
+    run: () => check(nodeObject('wasm-1', W, { taints: [{ key: 'maintenance', effect: 'NoExecute' }] }), stateOf([node('wasm-1', W)], [runtimeClass('wasm1', 'wasmtime', W)]), config(), 'UPDATE', nodeObject('wasm-1', W)),
     expect: 'warned',
   },
   {
     name: 'node-change-class-without-selector',
-    run: () =>
-      check(
-        nodeObject('node-1', {}, { unschedulable: true }),
-        stateOf([node('node-1')], [runtimeClass('spin', 'spin')]),
-        config(),
-        'UPDATE',
-        nodeObject('node-1'),
-      ),
+    run: () => check(nodeObject('node-1', {}, { unschedulable: true }), stateOf([node('node-1')], [runtimeClass('spin', 'spin')]), config(), 'UPDATE', nodeObject('node-1')),
     expect: 'warned',
   },
   // runtimeclass-delete-in-use
-  {
-    name: 'runtimeclass-delete-in-use',
-    run: () =>
-      check(
-        null,
-        stateOf([], [runtimeClass('wasm1', 'wasmtime', W)], { 'apps/a': 'wasm1', 'apps/b': 'wasm1' }),
-        config(),
-        'DELETE',
-        runtimeClassObject('wasm1', 'wasmtime', W),
-      ),
-    expect: 'warned',
-  },
-  {
-    name: 'runtimeclass-delete-in-use-one-pod',
-    run: () =>
-      check(
-        null,
-        stateOf([], [runtimeClass('wasm1', 'wasmtime', W)], { 'apps/a': 'wasm1' }),
-        config(),
-        'DELETE',
-        runtimeClassObject('wasm1', 'wasmtime', W),
-      ),
-    expect: 'warned',
-  },
+  { name: 'runtimeclass-delete-in-use', run: () => check(null, stateOf([], [runtimeClass('wasm1', 'wasmtime', W)], { 'apps/a': 'wasm1', 'apps/b': 'wasm1' }), config(), 'DELETE', runtimeClassObject('wasm1', 'wasmtime', W)), expect: 'warned' },
+  { name: 'runtimeclass-delete-in-use-one-pod', run: () => check(null, stateOf([], [runtimeClass('wasm1', 'wasmtime', W)], { 'apps/a': 'wasm1' }), config(), 'DELETE', runtimeClassObject('wasm1', 'wasmtime', W)), expect: 'warned' },
   // the engine
-  {
-    name: 'unsynced-deny',
-    run: () => check(pod('hello', { runtimeClassName: 'wasm1' }), unsyncedState('waiting for the first list of nodes, runtimeclasses')),
-    expect: 'denied',
-  },
-  {
-    name: 'unsynced-allow',
-    run: () =>
-      check(
-        pod('hello', { runtimeClassName: 'wasm1' }),
-        unsyncedState('waiting for the first list of nodes, runtimeclasses'),
-        config({ unsynced: 'allow' }),
-      ),
-    expect: 'warned',
-  },
-  {
-    name: 'unsynced-runtimeclass',
-    run: () => check(runtimeClassObject('wasm1', 'wasmtime', W), unsyncedState('waiting for the first list of nodes, runtimeclasses')),
-    expect: 'warned',
-  },
+  { name: 'unsynced-deny', run: () => check(pod('hello', { runtimeClassName: 'wasm1' }), unsyncedState('waiting for the first list of nodes, runtimeclasses')), expect: 'denied' },
+  { name: 'unsynced-allow', run: () => check(pod('hello', { runtimeClassName: 'wasm1' }), unsyncedState('waiting for the first list of nodes, runtimeclasses'), config({ unsynced: 'allow' })), expect: 'warned' },
+  { name: 'unsynced-runtimeclass', run: () => check(runtimeClassObject('wasm1', 'wasmtime', W), unsyncedState('waiting for the first list of nodes, runtimeclasses')), expect: 'warned' },
   {
     name: 'multi-problem-denial',
     run: () => check(pod('reserved-label', { runtimeClassName: 'wasm1', nodeSelector: { 'kubernetes.io/wasm': 'yes' } }), example()),
@@ -471,76 +229,30 @@ const cases: Golden[] = [
   },
   {
     name: 'multi-problem-denial-with-warning',
-    run: () =>
-      check(
-        pod('hello', { runtimeClassName: 'spin', nodeSelector: { 'kubernetes.io/wasm': 'yes', 'k8s.io/other': 'x' } }),
-        stateOf([node('node-1')], [runtimeClass('spin', 'spin')]),
-      ),
+    run: () => check(pod('hello', { runtimeClassName: 'spin', nodeSelector: { 'kubernetes.io/wasm': 'yes', 'k8s.io/other': 'x' } }), stateOf([node('node-1')], [runtimeClass('spin', 'spin')])),
     expect: 'denied',
   },
-  {
-    name: 'audit-mode',
-    run: () => check(pod('hello', { runtimeClassName: 'wasm2' }), example(), config({ rules: { 'runtimeclass-exists': 'audit' } })),
-    expect: 'audited',
-  },
+  { name: 'audit-mode', run: () => check(pod('hello', { runtimeClassName: 'wasm2' }), example(), config({ rules: { 'runtimeclass-exists': 'audit' } })), expect: 'audited' },
   {
     name: 'rule-failed',
     run: () => {
-      vi.spyOn(nodesAvailable.checks.podTemplate as Required<NonNullable<Rule['checks']['podTemplate']>>, 'CREATE').mockImplementation(
-        () => {
-          throw new Error('label index is corrupt');
-        },
-      );
+      vi.spyOn(nodesAvailable.checks.podTemplate as Required<NonNullable<Rule['checks']['podTemplate']>>, 'CREATE').mockImplementation(() => {
+        throw new Error('label index is corrupt');
+      });
       return check(pod('hello', { runtimeClassName: 'wasm1' }), example());
     },
     expect: 'denied',
   },
   // workload field paths
-  {
-    name: 'deployment-runtimeclass-exists',
-    run: () => check(deploymentObject({ name: 'web', namespace: 'apps', spec: { runtimeClassName: 'wasm2' } }), example()),
-    expect: 'denied',
-  },
-  {
-    name: 'cronjob-runtimeclass-assigned',
-    run: () => check(workloadObject('CronJob', { name: 'tick', namespace: 'apps', annotations: { [RUNTIME]: 'wasmtime' } }), example()),
-    expect: 'denied',
-  },
-  {
-    name: 'cronjob-selector-conflict',
-    run: () =>
-      check(
-        workloadObject('CronJob', {
-          name: 'tick',
-          namespace: 'apps',
-          spec: { runtimeClassName: 'wasm1', nodeSelector: { 'wasmtime-enabled': 'no' } },
-        }),
-        example(),
-      ),
-    expect: 'denied',
-  },
+  { name: 'deployment-runtimeclass-exists', run: () => check(deploymentObject({ name: 'web', namespace: 'apps', spec: { runtimeClassName: 'wasm2' } }), example()), expect: 'denied' },
+  { name: 'cronjob-runtimeclass-assigned', run: () => check(workloadObject('CronJob', { name: 'tick', namespace: 'apps', annotations: { [RUNTIME]: 'wasmtime' } }), example()), expect: 'denied' },
+  { name: 'cronjob-selector-conflict', run: () => check(workloadObject('CronJob', { name: 'tick', namespace: 'apps', spec: { runtimeClassName: 'wasm1', nodeSelector: { 'wasmtime-enabled': 'no' } } }), example()), expect: 'denied' },
   {
     name: 'job-nodes-available-tainted',
-    run: () =>
-      check(
-        workloadObject('Job', { name: 'batch', namespace: 'apps', spec: { runtimeClassName: 'wasm1' } }),
-        stateOf([node('wasm-1', W, { taints: [WASM_TAINT] })], [runtimeClass('wasm1', 'wasmtime', W)]),
-      ),
+    run: () => check(workloadObject('Job', { name: 'batch', namespace: 'apps', spec: { runtimeClassName: 'wasm1' } }), stateOf([node('wasm-1', W, { taints: [WASM_TAINT] })], [runtimeClass('wasm1', 'wasmtime', W)])),
     expect: 'denied',
   },
-  {
-    name: 'podtemplate-reserved-label-keys',
-    run: () =>
-      check(
-        workloadObject('PodTemplate', {
-          name: 'tpl',
-          namespace: 'apps',
-          spec: { runtimeClassName: 'wasm1', nodeSelector: { 'k8s.io/wasm': 'on' } },
-        }),
-        stateOf([node('wasm-1', { ...W, 'k8s.io/wasm': 'on' })], [runtimeClass('wasm1', 'wasmtime', W)]),
-      ),
-    expect: 'denied',
-  },
+  { name: 'podtemplate-reserved-label-keys', run: () => check(workloadObject('PodTemplate', { name: 'tpl', namespace: 'apps', spec: { runtimeClassName: 'wasm1', nodeSelector: { 'k8s.io/wasm': 'on' } } }), stateOf([node('wasm-1', { ...W, 'k8s.io/wasm': 'on' })], [runtimeClass('wasm1', 'wasmtime', W)])), expect: 'denied' },
   {
     name: 'generate-name-pod',
     run: () => {

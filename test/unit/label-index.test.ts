@@ -15,13 +15,13 @@ function lean(name: string, labels: Record<string, string>): NodeInfo {
 const labelsArb = fc.dictionary(fc.constantFrom(...KEYS), fc.constantFrom(...VALUES), { maxKeys: 4 });
 const selectorArb = fc.dictionary(fc.constantFrom(...KEYS), fc.constantFrom(...VALUES), { maxKeys: 3 });
 
-type Op = { op: 'upsert'; name: string; labels: Record<string, string>; reuse: boolean } | { op: 'delete'; name: string } | { op: 'clear' };
+type Op =
+  | { op: 'upsert'; name: string; labels: Record<string, string>; reuse: boolean }
+  | { op: 'delete'; name: string }
+  | { op: 'clear' };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  {
-    weight: 6,
-    arbitrary: fc.record({ op: fc.constant('upsert' as const), name: fc.constantFrom(...NAMES), labels: labelsArb, reuse: fc.boolean() }),
-  },
+  { weight: 6, arbitrary: fc.record({ op: fc.constant('upsert' as const), name: fc.constantFrom(...NAMES), labels: labelsArb, reuse: fc.boolean() }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('delete' as const), name: fc.constantFrom(...NAMES) }) },
   { weight: 1, arbitrary: fc.constant({ op: 'clear' as const }) },
 );

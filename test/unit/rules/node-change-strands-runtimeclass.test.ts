@@ -31,10 +31,8 @@ interface Case {
   matches?: RegExp[];
 }
 
-const lastNode =
-  (extra: NodeInfo[] = [], classes = [wasm1], pods?: Record<string, string>) =>
-  () =>
-    stateOf([node('plain-1'), w1, ...extra], classes, pods);
+const lastNode = (extra: NodeInfo[] = [], classes = [wasm1], pods?: Record<string, string>) => () =>
+  stateOf([node('plain-1'), w1, ...extra], classes, pods);
 
 const cases: Case[] = [
   {
@@ -47,20 +45,8 @@ const cases: Case[] = [
       'Fix: revert the change, or first prepare another node with the wasmtime shim and label it: kubectl label nodes <node> wasmtime-enabled=yes.',
     ],
   },
-  {
-    name: 'changing the label value',
-    state: lastNode(),
-    newNode: node('w1', { 'wasmtime-enabled': 'no' }),
-    fires: 1,
-    contains: ['changes label wasmtime-enabled from yes to no'],
-  },
-  {
-    name: 'cordoning the last node',
-    state: lastNode(),
-    newNode: node('w1', W, { unschedulable: true }),
-    fires: 1,
-    contains: ['This change to Node w1 cordons it, which leaves RuntimeClass wasm1'],
-  },
+  { name: 'changing the label value', state: lastNode(), newNode: node('w1', { 'wasmtime-enabled': 'no' }), fires: 1, contains: ['changes label wasmtime-enabled from yes to no'] },
+  { name: 'cordoning the last node', state: lastNode(), newNode: node('w1', W, { unschedulable: true }), fires: 1, contains: ['This change to Node w1 cordons it, which leaves RuntimeClass wasm1'] },
   {
     name: 'removing the label and cordoning',
     state: lastNode(),
@@ -73,9 +59,7 @@ const cases: Case[] = [
     state: lastNode(),
     newNode: node('w1', W, { taints: [{ key: 'maint', effect: 'NoExecute' }] }),
     fires: 1,
-    contains: [
-      'This change to Node w1 adds the taint maint:NoExecute (not tolerated by its pods), which leaves RuntimeClass wasm1 (handler wasmtime)',
-    ],
+    contains: ['This change to Node w1 adds the taint maint:NoExecute (not tolerated by its pods), which leaves RuntimeClass wasm1 (handler wasmtime)'],
   },
   {
     name: 'adding several taints: the untolerated ones all named, the tolerated ones left out',
@@ -108,43 +92,14 @@ const cases: Case[] = [
     contains: ['This change to Node w1 makes it unusable for this class, which leaves RuntimeClass wasm1'],
     excludes: ['adds the taint'],
   },
-  {
-    name: 'PreferNoSchedule taint does not strand',
-    state: lastNode(),
-    newNode: node('w1', W, { taints: [{ key: 'maint', effect: 'PreferNoSchedule' }] }),
-    fires: 0,
-  },
+  { name: 'PreferNoSchedule taint does not strand', state: lastNode(), newNode: node('w1', W, { taints: [{ key: 'maint', effect: 'PreferNoSchedule' }] }), fires: 0 },
   { name: 'another usable node remains', state: lastNode([node('w2', W)]), newNode: node('w1'), fires: 0 },
   { name: 'the other matching node is NotReady', state: lastNode([node('w2', W, { ready: false })]), newNode: node('w1'), fires: 1 },
   { name: 'the other matching node is cordoned', state: lastNode([node('w2', W, { unschedulable: true })]), newNode: node('w1'), fires: 1 },
-  {
-    name: 'the other NotReady node counts with requireReady: false',
-    state: lastNode([node('w2', W, { ready: false })]),
-    newNode: node('w1'),
-    cfg: config({ nodes: { requireReady: false } }),
-    fires: 0,
-  },
-  {
-    name: 'cordon with requireReady: false strands nothing',
-    state: lastNode(),
-    newNode: node('w1', W, { unschedulable: true }),
-    cfg: config({ nodes: { requireReady: false } }),
-    fires: 0,
-  },
-  {
-    name: 'the node was not usable before (NotReady)',
-    state: lastNode(),
-    oldNode: node('w1', W, { ready: false }),
-    newNode: node('w1'),
-    fires: 0,
-  },
-  {
-    name: 'the node was not usable before (label absent)',
-    state: lastNode(),
-    oldNode: node('w1'),
-    newNode: node('w1', { other: 'x' }),
-    fires: 0,
-  },
+  { name: 'the other NotReady node counts with requireReady: false', state: lastNode([node('w2', W, { ready: false })]), newNode: node('w1'), cfg: config({ nodes: { requireReady: false } }), fires: 0 },
+  { name: 'cordon with requireReady: false strands nothing', state: lastNode(), newNode: node('w1', W, { unschedulable: true }), cfg: config({ nodes: { requireReady: false } }), fires: 0 },
+  { name: 'the node was not usable before (NotReady)', state: lastNode(), oldNode: node('w1', W, { ready: false }), newNode: node('w1'), fires: 0 },
+  { name: 'the node was not usable before (label absent)', state: lastNode(), oldNode: node('w1'), newNode: node('w1', { other: 'x' }), fires: 0 },
   { name: 'an unrelated label change', state: lastNode(), newNode: node('w1', { ...W, team: 'a' }), fires: 0 },
   { name: 'uncordon is fine', state: lastNode(), oldNode: node('w1', W, { unschedulable: true }), newNode: w1, fires: 0 },
   {
@@ -158,9 +113,7 @@ const cases: Case[] = [
     state: lastNode([], [wasm1], { 'default/a': 'wasm1', 'default/b': 'wasm1', 'default/c': 'other' }),
     newNode: node('w1'),
     fires: 1,
-    contains: [
-      'with no Ready, schedulable node: it is used by 2 pods that have not finished, and new pods of this class will stay Pending.',
-    ],
+    contains: ['with no Ready, schedulable node: it is used by 2 pods that have not finished, and new pods of this class will stay Pending.'],
   },
   {
     name: 'unfinished pods are counted (one)',
@@ -190,18 +143,12 @@ const cases: Case[] = [
     oldNode: node('n1'),
     newNode: node('n1', {}, { unschedulable: true }),
     fires: 1,
-    contains: [
-      'Node n1 cordons it, which leaves RuntimeClass open (handler spin)',
-      'Fix: revert the change, or first prepare another node with the spin shim.',
-    ],
+    contains: ['Node n1 cordons it, which leaves RuntimeClass open (handler spin)', 'Fix: revert the change, or first prepare another node with the spin shim.'],
     excludes: ['kubectl label'],
   },
   {
     name: 'class tolerations are honoured for the other node',
-    state: lastNode(
-      [node('w2', W, { taints: [{ key: 'wasm', effect: 'NoSchedule' }] })],
-      [runtimeClass('wasm1', 'wasmtime', W, [{ key: 'wasm', operator: 'Exists' }])],
-    ),
+    state: lastNode([node('w2', W, { taints: [{ key: 'wasm', effect: 'NoSchedule' }] })], [runtimeClass('wasm1', 'wasmtime', W, [{ key: 'wasm', operator: 'Exists' }])]),
     newNode: node('w1'),
     fires: 0,
   },

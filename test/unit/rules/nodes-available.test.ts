@@ -73,7 +73,7 @@ const cases: Case[] = [
     excludes: ['kubectl label'],
   },
   {
-    name: "a reserved key that is not kubelet's is not suggested as a label either",
+    name: 'a reserved key that is not kubelet\'s is not suggested as a label either',
     state: cluster([node('w1', W)]),
     target: podWith(undefined, { 'kubernetes.io/wasm': 'yes' }),
     fires: true,
@@ -93,7 +93,7 @@ const cases: Case[] = [
     excludes: ['<node> kubernetes.io/wasm'],
   },
   {
-    name: "only reserved keys (kubelet's and others) in the selector: no label command",
+    name: 'only reserved keys (kubelet\'s and others) in the selector: no label command',
     state: cluster([node('w1', { 'kubernetes.io/arch': 'amd64' })]),
     target: podWith(undefined, { 'kubernetes.io/arch': 's390x', 'shim.k8s.io/wasm': 'on' }),
     intent: named('open'),
@@ -131,17 +131,13 @@ const cases: Case[] = [
     name: 'two matching nodes, both cordoned: counted, "uncordon one"',
     state: cluster([node('w1', W, { unschedulable: true }), node('w2', W, { unschedulable: true })]),
     fires: true,
-    contains: [
-      '2 nodes match the node selector wasmtime-enabled=yes, but 2 are cordoned (w1 and w2). Fix: uncordon one: kubectl uncordon w1;',
-    ],
+    contains: ['2 nodes match the node selector wasmtime-enabled=yes, but 2 are cordoned (w1 and w2). Fix: uncordon one: kubectl uncordon w1;'],
   },
   {
     name: 'NotReady, cordoned and tainted, all counted',
     state: cluster([node('w1', W, { ready: false }), node('w2', W, { unschedulable: true }), node('w3', W, { taints: [NO_SCHEDULE] })]),
     fires: true,
-    contains: [
-      '3 nodes match the node selector wasmtime-enabled=yes, but 1 is NotReady (w1), 1 is cordoned (w2) and 1 has taints that are not tolerated (w3: wasm=true:NoSchedule).',
-    ],
+    contains: ['3 nodes match the node selector wasmtime-enabled=yes, but 1 is NotReady (w1), 1 is cordoned (w2) and 1 has taints that are not tolerated (w3: wasm=true:NoSchedule).'],
   },
   {
     name: 'several NotReady: plural and sorted names',
@@ -149,18 +145,8 @@ const cases: Case[] = [
     fires: true,
     contains: ['2 nodes match the node selector wasmtime-enabled=yes, but 2 are NotReady (w1 and w2).'],
   },
-  {
-    name: 'requireReady: false counts a NotReady node',
-    state: cluster([node('w1', W, { ready: false })]),
-    cfg: config({ nodes: { requireReady: false } }),
-    fires: false,
-  },
-  {
-    name: 'requireReady: false counts a cordoned node',
-    state: cluster([node('w1', W, { unschedulable: true })]),
-    cfg: config({ nodes: { requireReady: false } }),
-    fires: false,
-  },
+  { name: 'requireReady: false counts a NotReady node', state: cluster([node('w1', W, { ready: false })]), cfg: config({ nodes: { requireReady: false } }), fires: false },
+  { name: 'requireReady: false counts a cordoned node', state: cluster([node('w1', W, { unschedulable: true })]), cfg: config({ nodes: { requireReady: false } }), fires: false },
   {
     name: 'requireReady: false still honours taints',
     state: cluster([node('w1', W, { ready: false, taints: [NO_SCHEDULE] })]),
@@ -201,18 +187,8 @@ const cases: Case[] = [
     contains: ['w1: dedicated:NoSchedule', '{key: dedicated, operator: Exists, effect: NoSchedule}'],
   },
   { name: 'PreferNoSchedule does not block', state: cluster([node('w1', W, { taints: [PREFER] })]), fires: false },
-  {
-    name: 'toleration Equal with the same value',
-    state: cluster([node('w1', W, { taints: [NO_SCHEDULE] })]),
-    target: podWith([{ key: 'wasm', operator: 'Equal', value: 'true', effect: 'NoSchedule' }]),
-    fires: false,
-  },
-  {
-    name: 'toleration with no operator means Equal',
-    state: cluster([node('w1', W, { taints: [NO_SCHEDULE] })]),
-    target: podWith([{ key: 'wasm', value: 'true' }]),
-    fires: false,
-  },
+  { name: 'toleration Equal with the same value', state: cluster([node('w1', W, { taints: [NO_SCHEDULE] })]), target: podWith([{ key: 'wasm', operator: 'Equal', value: 'true', effect: 'NoSchedule' }]), fires: false },
+  { name: 'toleration with no operator means Equal', state: cluster([node('w1', W, { taints: [NO_SCHEDULE] })]), target: podWith([{ key: 'wasm', value: 'true' }]), fires: false },
   {
     name: 'toleration Equal with another value does not tolerate',
     state: cluster([node('w1', W, { taints: [NO_SCHEDULE] })]),
@@ -226,12 +202,7 @@ const cases: Case[] = [
     target: podWith([{ key: 'wasm', operator: 'Equal', effect: 'NoSchedule' }]),
     fires: true,
   },
-  {
-    name: 'toleration Exists with the key tolerates any value',
-    state: cluster([node('w1', W, { taints: [NO_SCHEDULE] })]),
-    target: podWith([{ key: 'wasm', operator: 'Exists' }]),
-    fires: false,
-  },
+  { name: 'toleration Exists with the key tolerates any value', state: cluster([node('w1', W, { taints: [NO_SCHEDULE] })]), target: podWith([{ key: 'wasm', operator: 'Exists' }]), fires: false },
   {
     name: 'toleration Exists with an empty key tolerates every taint',
     state: cluster([node('w1', W, { taints: [NO_SCHEDULE, NO_EXECUTE, { key: 'other', effect: 'NoSchedule' }] })]),
@@ -246,12 +217,7 @@ const cases: Case[] = [
     contains: ['w1: wasm=true:NoExecute'],
     excludes: ['wasm=true:NoSchedule'],
   },
-  {
-    name: 'effect-less toleration matches any effect',
-    state: cluster([node('w1', W, { taints: [NO_SCHEDULE, NO_EXECUTE] })]),
-    target: podWith([{ key: 'wasm', operator: 'Equal', value: 'true' }]),
-    fires: false,
-  },
+  { name: 'effect-less toleration matches any effect', state: cluster([node('w1', W, { taints: [NO_SCHEDULE, NO_EXECUTE] })]), target: podWith([{ key: 'wasm', operator: 'Equal', value: 'true' }]), fires: false },
   {
     name: 'toleration for another effect does not tolerate',
     state: cluster([node('w1', W, { taints: [NO_EXECUTE] })]),
@@ -266,18 +232,12 @@ const cases: Case[] = [
   },
   {
     name: "the RuntimeClass's tolerations count",
-    state: cluster(
-      [node('w1', W, { taints: [NO_SCHEDULE] })],
-      [runtimeClass('wasm1', 'wasmtime', W, [{ key: 'wasm', operator: 'Exists', effect: 'NoSchedule' }])],
-    ),
+    state: cluster([node('w1', W, { taints: [NO_SCHEDULE] })], [runtimeClass('wasm1', 'wasmtime', W, [{ key: 'wasm', operator: 'Exists', effect: 'NoSchedule' }])]),
     fires: false,
   },
   {
     name: 'pod and class tolerations combine',
-    state: cluster(
-      [node('w1', W, { taints: [NO_SCHEDULE, { key: 'gpu', effect: 'NoExecute' }] })],
-      [runtimeClass('wasm1', 'wasmtime', W, [{ key: 'wasm', operator: 'Exists' }])],
-    ),
+    state: cluster([node('w1', W, { taints: [NO_SCHEDULE, { key: 'gpu', effect: 'NoExecute' }] })], [runtimeClass('wasm1', 'wasmtime', W, [{ key: 'wasm', operator: 'Exists' }])]),
     target: podWith([{ key: 'gpu', operator: 'Exists' }]),
     fires: false,
   },
@@ -303,15 +263,7 @@ const cases: Case[] = [
   },
   {
     name: 'requireReady: false: the not-ready condition taint does not block either',
-    state: cluster([
-      node('w1', W, {
-        ready: false,
-        taints: [
-          { key: 'node.kubernetes.io/not-ready', effect: 'NoExecute' },
-          { key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' },
-        ],
-      }),
-    ]),
+    state: cluster([node('w1', W, { ready: false, taints: [{ key: 'node.kubernetes.io/not-ready', effect: 'NoExecute' }, { key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' }] })]),
     cfg: config({ nodes: { requireReady: false } }),
     fires: false,
   },
@@ -325,9 +277,7 @@ const cases: Case[] = [
     name: 'more than three tainted nodes: three shown and "N more"',
     state: cluster(['w1', 'w2', 'w3', 'w4', 'w5'].map((n) => node(n, W, { taints: [NO_SCHEDULE] }))),
     fires: true,
-    contains: [
-      '5 have taints that are not tolerated (w1: wasm=true:NoSchedule; w2: wasm=true:NoSchedule; w3: wasm=true:NoSchedule and 2 more)',
-    ],
+    contains: ['5 have taints that are not tolerated (w1: wasm=true:NoSchedule; w2: wasm=true:NoSchedule; w3: wasm=true:NoSchedule and 2 more)'],
     excludes: ['w4'],
   },
   // selectors
@@ -338,12 +288,7 @@ const cases: Case[] = [
     fires: true,
     contains: ['1 node matches the node selector wasmtime-enabled=yes, zone=b, but it is NotReady (w2). Fix: bring it back to Ready;'],
   },
-  {
-    name: 'selector conflict is left to selector-conflict',
-    state: cluster([]),
-    target: podWith(undefined, { 'wasmtime-enabled': 'no' }),
-    fires: false,
-  },
+  { name: 'selector conflict is left to selector-conflict', state: cluster([]), target: podWith(undefined, { 'wasmtime-enabled': 'no' }), fires: false },
   { name: 'empty selector: any usable node', state: cluster([]), intent: named('open'), fires: false },
   { name: 'empty pod selector object', state: cluster([]), target: podWith(undefined, {}), intent: named('open'), fires: false },
   {
@@ -398,10 +343,7 @@ const cases: Case[] = [
     state: cluster([node('w1', W, { taints: [NO_SCHEDULE] })]),
     target: targetOf('Job', workloadObject('Job', { name: 'batch' })),
     fires: true,
-    contains: [
-      'Job default/batch (RuntimeClass wasm1)',
-      "to spec.template.spec.tolerations or RuntimeClass wasm1's scheduling.tolerations",
-    ],
+    contains: ['Job default/batch (RuntimeClass wasm1)', "to spec.template.spec.tolerations or RuntimeClass wasm1's scheduling.tolerations"],
   },
 ];
 

@@ -68,73 +68,18 @@ interface AllowCase {
 }
 
 const allowCases: AllowCase[] = [
-  {
-    name: 'custom exact entry',
-    cfg: config({ reservedLabelAllowlist: ['kubernetes.io/wasm'] }),
-    key: 'kubernetes.io/wasm',
-    reserved: false,
-  },
-  {
-    name: 'custom exact entry does not cover a sibling',
-    cfg: config({ reservedLabelAllowlist: ['kubernetes.io/wasm'] }),
-    key: 'kubernetes.io/wasm2',
-    reserved: true,
-  },
-  {
-    name: 'custom wildcard entry',
-    cfg: config({ reservedLabelAllowlist: ['example.k8s.io/*'] }),
-    key: 'example.k8s.io/shim',
-    reserved: false,
-  },
-  {
-    name: 'custom wildcard entry covers subdomains',
-    cfg: config({ reservedLabelAllowlist: ['example.k8s.io/*'] }),
-    key: 'a.example.k8s.io/shim',
-    reserved: false,
-  },
-  {
-    name: 'custom wildcard entry is a domain boundary',
-    cfg: config({ reservedLabelAllowlist: ['example.k8s.io/*'] }),
-    key: 'badexample.k8s.io/shim',
-    reserved: true,
-  },
+  { name: 'custom exact entry', cfg: config({ reservedLabelAllowlist: ['kubernetes.io/wasm'] }), key: 'kubernetes.io/wasm', reserved: false },
+  { name: 'custom exact entry does not cover a sibling', cfg: config({ reservedLabelAllowlist: ['kubernetes.io/wasm'] }), key: 'kubernetes.io/wasm2', reserved: true },
+  { name: 'custom wildcard entry', cfg: config({ reservedLabelAllowlist: ['example.k8s.io/*'] }), key: 'example.k8s.io/shim', reserved: false },
+  { name: 'custom wildcard entry covers subdomains', cfg: config({ reservedLabelAllowlist: ['example.k8s.io/*'] }), key: 'a.example.k8s.io/shim', reserved: false },
+  { name: 'custom wildcard entry is a domain boundary', cfg: config({ reservedLabelAllowlist: ['example.k8s.io/*'] }), key: 'badexample.k8s.io/shim', reserved: true },
   // kubelet's labels are always allowed: the configured list adds to them and cannot remove them
-  {
-    name: 'empty allowlist: kubelet labels are still allowed',
-    cfg: config({ reservedLabelAllowlist: [] }),
-    key: 'kubernetes.io/arch',
-    reserved: false,
-  },
-  {
-    name: 'empty allowlist: other reserved keys stay reserved',
-    cfg: config({ reservedLabelAllowlist: [] }),
-    key: 'kubernetes.io/wasm',
-    reserved: true,
-  },
-  {
-    name: 'custom allowlist keeps kubelet exact labels',
-    cfg: config({ reservedLabelAllowlist: ['kubernetes.io/wasm'] }),
-    key: 'kubernetes.io/arch',
-    reserved: false,
-  },
-  {
-    name: 'custom allowlist keeps kubelet wildcard namespaces',
-    cfg: config({ reservedLabelAllowlist: ['kubernetes.io/wasm'] }),
-    key: 'node.kubernetes.io/custom',
-    reserved: false,
-  },
-  {
-    name: 'custom allowlist keeps kubelet wildcard subdomains',
-    cfg: config({ reservedLabelAllowlist: ['example.k8s.io/*'] }),
-    key: 'a.kubelet.kubernetes.io/x',
-    reserved: false,
-  },
-  {
-    name: 'custom allowlist does not widen kubelet exact labels',
-    cfg: config({ reservedLabelAllowlist: ['kubernetes.io/wasm'] }),
-    key: 'kubernetes.io/archx',
-    reserved: true,
-  },
+  { name: 'empty allowlist: kubelet labels are still allowed', cfg: config({ reservedLabelAllowlist: [] }), key: 'kubernetes.io/arch', reserved: false },
+  { name: 'empty allowlist: other reserved keys stay reserved', cfg: config({ reservedLabelAllowlist: [] }), key: 'kubernetes.io/wasm', reserved: true },
+  { name: 'custom allowlist keeps kubelet exact labels', cfg: config({ reservedLabelAllowlist: ['kubernetes.io/wasm'] }), key: 'kubernetes.io/arch', reserved: false },
+  { name: 'custom allowlist keeps kubelet wildcard namespaces', cfg: config({ reservedLabelAllowlist: ['kubernetes.io/wasm'] }), key: 'node.kubernetes.io/custom', reserved: false },
+  { name: 'custom allowlist keeps kubelet wildcard subdomains', cfg: config({ reservedLabelAllowlist: ['example.k8s.io/*'] }), key: 'a.kubelet.kubernetes.io/x', reserved: false },
+  { name: 'custom allowlist does not widen kubelet exact labels', cfg: config({ reservedLabelAllowlist: ['kubernetes.io/wasm'] }), key: 'kubernetes.io/archx', reserved: true },
 ];
 
 describe('reserved-label-keys: allowlist', () => {
@@ -149,9 +94,7 @@ describe('reserved-label-keys: allowlist', () => {
     const cfg = config({ reservedLabelAllowlist: ['kubernetes.io/wasm'] });
     const keys = KUBELET_LABELS.map((entry) => (entry.endsWith('/*') ? entry.replace('/*', '/x') : entry));
     const selector = Object.fromEntries([...keys, 'kubernetes.io/wasm'].map((k) => [k, 'v']));
-    expect(rule.checks.podTemplate!.CREATE!(podT({ spec: { nodeSelector: selector } }), named('wasm1'), ctxOf(seedCluster(), cfg))).toEqual(
-      [],
-    );
+    expect(rule.checks.podTemplate!.CREATE!(podT({ spec: { nodeSelector: selector } }), named('wasm1'), ctxOf(seedCluster(), cfg))).toEqual([]);
     const rc = runtimeClass('rc', 'wasmtime', selector);
     expect(rule.checks.RuntimeClass!.CREATE!(rc, ctxOf(stateOf([], [rc]), cfg))).toEqual([]);
     // ...while a key in neither list is still reported
@@ -164,20 +107,12 @@ describe('reserved-label-keys: allowlist', () => {
 
 describe('reserved-label-keys: messages', () => {
   const withBadClass = () =>
-    stateOf(
-      [node('w1', { 'kubernetes.io/wasm': 'yes' })],
-      [runtimeClass('bad', 'wasmtime', { 'kubernetes.io/wasm': 'yes' }), runtimeClass('good', 'spin', { 'spin-enabled': 'yes' })],
-    );
+    stateOf([node('w1', { 'kubernetes.io/wasm': 'yes' })], [runtimeClass('bad', 'wasmtime', { 'kubernetes.io/wasm': 'yes' }), runtimeClass('good', 'spin', { 'spin-enabled': 'yes' })]);
 
   const cases = [
     {
       name: 'pod key in kubernetes.io',
-      run: () =>
-        rule.checks.podTemplate!.CREATE!(
-          podT({ spec: { nodeSelector: { 'kubernetes.io/wasm': 'yes' } } }),
-          named('good'),
-          ctxOf(withBadClass()),
-        ),
+      run: () => rule.checks.podTemplate!.CREATE!(podT({ spec: { nodeSelector: { 'kubernetes.io/wasm': 'yes' } } }), named('good'), ctxOf(withBadClass())),
       count: 1,
       contains: [
         'Pod default/app selects nodes in spec.nodeSelector by label kubernetes.io/wasm (in the reserved kubernetes.io namespace: ' +
@@ -188,12 +123,7 @@ describe('reserved-label-keys: messages', () => {
     },
     {
       name: 'pod key in k8s.io',
-      run: () =>
-        rule.checks.podTemplate!.CREATE!(
-          podT({ spec: { nodeSelector: { 'shim.k8s.io/wasm': 'on' } } }),
-          named('good'),
-          ctxOf(withBadClass()),
-        ),
+      run: () => rule.checks.podTemplate!.CREATE!(podT({ spec: { nodeSelector: { 'shim.k8s.io/wasm': 'on' } } }), named('good'), ctxOf(withBadClass())),
       count: 1,
       contains: ['by label shim.k8s.io/wasm (in the reserved k8s.io namespace: kubelet refuses it', 'e.g. wasmgate.dev/wasm=on'],
     },
@@ -206,19 +136,13 @@ describe('reserved-label-keys: messages', () => {
     },
     {
       name: 'pod key and class key: only the pod key is reported',
-      run: () =>
-        rule.checks.podTemplate!.CREATE!(podT({ spec: { nodeSelector: { 'k8s.io/a': '1' } } }), named('bad'), ctxOf(withBadClass())),
+      run: () => rule.checks.podTemplate!.CREATE!(podT({ spec: { nodeSelector: { 'k8s.io/a': '1' } } }), named('bad'), ctxOf(withBadClass())),
       count: 1,
       contains: ['Pod default/app selects nodes in spec.nodeSelector by label k8s.io/a (in the reserved k8s.io namespace'],
     },
     {
       name: 'two reserved pod keys: one message each, sorted by key',
-      run: () =>
-        rule.checks.podTemplate!.CREATE!(
-          podT({ spec: { nodeSelector: { 'kubernetes.io/a': '1', 'k8s.io/b': '2', ok: '3' } } }),
-          named('good'),
-          ctxOf(withBadClass()),
-        ),
+      run: () => rule.checks.podTemplate!.CREATE!(podT({ spec: { nodeSelector: { 'kubernetes.io/a': '1', 'k8s.io/b': '2', ok: '3' } } }), named('good'), ctxOf(withBadClass())),
       count: 2,
       contains: ['by label k8s.io/b (', 'e.g. wasmgate.dev/b=2'],
     },
@@ -230,8 +154,7 @@ describe('reserved-label-keys: messages', () => {
     },
     {
       name: 'RuntimeClass CREATE with a reserved key',
-      run: () =>
-        rule.checks.RuntimeClass!.CREATE!(runtimeClass('bad', 'wasmtime', { 'kubernetes.io/wasm': 'yes' }), ctxOf(stateOf([], []))),
+      run: () => rule.checks.RuntimeClass!.CREATE!(runtimeClass('bad', 'wasmtime', { 'kubernetes.io/wasm': 'yes' }), ctxOf(stateOf([], []))),
       count: 1,
       contains: [
         'RuntimeClass bad selects nodes in scheduling.nodeSelector by label kubernetes.io/wasm (in the reserved kubernetes.io namespace: ' +
@@ -242,8 +165,7 @@ describe('reserved-label-keys: messages', () => {
     },
     {
       name: 'non-Wasm RuntimeClass with a reserved key is checked too',
-      run: () =>
-        rule.checks.RuntimeClass!.CREATE!(runtimeClass('kata', 'kata', { 'katacontainers.k8s.io/kata': 'true' }), ctxOf(stateOf([], []))),
+      run: () => rule.checks.RuntimeClass!.CREATE!(runtimeClass('kata', 'kata', { 'katacontainers.k8s.io/kata': 'true' }), ctxOf(stateOf([], []))),
       count: 1,
       contains: ['reserved k8s.io namespace'],
     },

@@ -20,12 +20,7 @@ interface Case {
 }
 
 const cases: Case[] = [
-  {
-    name: 'seed class wasm1 (tolerates the wasm taint)',
-    state: seedCluster,
-    rc: runtimeClass('wasm1', 'wasmtime', W, [{ key: 'wasm', operator: 'Equal', value: 'true', effect: 'NoSchedule' }]),
-    fires: false,
-  },
+  { name: 'seed class wasm1 (tolerates the wasm taint)', state: seedCluster, rc: runtimeClass('wasm1', 'wasmtime', W, [{ key: 'wasm', operator: 'Equal', value: 'true', effect: 'NoSchedule' }]), fires: false },
   { name: 'no selector', state: () => stateOf([], []), rc: runtimeClass('open', 'spin'), fires: false },
   {
     name: 'selector matches no node',
@@ -52,18 +47,10 @@ const cases: Case[] = [
     state: () => stateOf([node('w1', W, { ready: false })], []),
     rc: runtimeClass('wasm1', 'wasmtime', W),
     fires: true,
-    contains: [
-      "RuntimeClass wasm1's pods would have no node to run on: 1 node matches the node selector wasmtime-enabled=yes, but it is NotReady (w1). Fix: bring it back to Ready;",
-    ],
+    contains: ["RuntimeClass wasm1's pods would have no node to run on: 1 node matches the node selector wasmtime-enabled=yes, but it is NotReady (w1). Fix: bring it back to Ready;"],
     excludes: ['1 is NotReady', 'bring a node'],
   },
-  {
-    name: 'NotReady node with requireReady: false',
-    state: () => stateOf([node('w1', W, { ready: false })], []),
-    rc: runtimeClass('wasm1', 'wasmtime', W),
-    cfg: config({ nodes: { requireReady: false } }),
-    fires: false,
-  },
+  { name: 'NotReady node with requireReady: false', state: () => stateOf([node('w1', W, { ready: false })], []), rc: runtimeClass('wasm1', 'wasmtime', W), cfg: config({ nodes: { requireReady: false } }), fires: false },
   {
     name: 'cluster with zero nodes',
     state: () => stateOf([], []),
@@ -74,12 +61,7 @@ const cases: Case[] = [
         'Fix: join nodes that have the runtime installed and label them: kubectl label nodes <node> wasmtime-enabled=yes.',
     ],
   },
-  {
-    name: 'class tolerates with Exists',
-    state: () => stateOf([node('w1', W, { taints: [TAINT] })], []),
-    rc: runtimeClass('wasm1', 'wasmtime', W, [{ key: 'wasm', operator: 'Exists' }]),
-    fires: false,
-  },
+  { name: 'class tolerates with Exists', state: () => stateOf([node('w1', W, { taints: [TAINT] })], []), rc: runtimeClass('wasm1', 'wasmtime', W, [{ key: 'wasm', operator: 'Exists' }]), fires: false },
   {
     name: 'non-Wasm class is checked too',
     state: () => stateOf([node('p1')], []),
