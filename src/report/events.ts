@@ -97,7 +97,8 @@ export function strandEvent(
   return {
     apiVersion: 'events.k8s.io/v1',
     kind: 'Event',
-    metadata: { generateName: `${rc.name}.`, namespace: 'default' },
+    // named as client-go's recorder names events: <object>.<unix nanoseconds in hex>
+    metadata: { name: `${rc.name}.${(BigInt(now) * 1_000_000n).toString(16)}`, namespace: 'default' },
     eventTime: microTime(now),
     reportingController: REPORTING_CONTROLLER,
     reportingInstance: instance,

@@ -40,9 +40,33 @@ export function expectOk(method: string, path: string, r: ApiResponse, ...allowe
   throw new ApiError(method, path, r);
 }
 
+/** 429 (API priority and fairness, storage still initialising): the request was not processed; retried this often. */
+const RETRIES_429 = 5;
+
 export function httpClient(api: ApiAccess, timeoutMs = 30_000): KubeClient {
+  const once = httpOnce(api, timeoutMs);
   return {
-    async request(method, path, body, contentType = 'application/json') {
+    async request(method, path, body, contentType) {
+      for (let attempt = 1; ; attempt++) {
+        const r = await once(method, path, body, contentType);
+        if (r.status !== 429 || attempt > RETRIES_429) return r;
+        const after = Number(r.retryAfter);
+        await new Promise((resolve) =>
+          setTimeout(resolve, Number.isFinite(after) && after > 0 ? Math.min(after, 10) * 1000 : 500 * attempt),
+        );
+      }
+    },
+  };
+}
+
+function httpOnce(api: ApiAccess, timeoutMs: number) {
+  return async (
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = 'application/json',
+  ): Promise<ApiResponse & { retryAfter?: string }> => {
+    {
       const opts = await api.requestOptions();
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const headers: Record<string, string | number> = { ...(opts.headers as Record<string, string>), Accept: 'application/json' };
@@ -50,7 +74,7 @@ export function httpClient(api: ApiAccess, timeoutMs = 30_000): KubeClient {
         headers['Content-Type'] = contentType;
         headers['Content-Length'] = Buffer.byteLength(payload);
       }
-      return new Promise<ApiResponse>((resolve, reject) => {
+      return new Promise<ApiResponse & { retryAfter?: string }>((resolve, reject) => {
         const req = httpsRequest(
           new URL(api.server + path),
           { ...opts, method, headers, signal: AbortSignal.timeout(timeoutMs) },
@@ -66,13 +90,14 @@ export function httpClient(api: ApiAccess, timeoutMs = 30_000): KubeClient {
               } catch {
                 // not JSON (a proxy's error page): keep the text for the message
               }
-              resolve({ status: res.statusCode ?? 0, body: parsed });
+              const retryAfter = res.headers['retry-after'];
+              resolve({ status: res.statusCode ?? 0, body: parsed, ...(retryAfter === undefined ? {} : { retryAfter }) });
             });
           },
         );
         req.on('error', reject);
         req.end(payload);
       });
-    },
+    }
   };
 }

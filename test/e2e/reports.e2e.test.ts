@@ -8,8 +8,16 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
-import { applyObjects, createNode, kubectlJson, kubectlOk, useControlPlane, waitFor, CONTROLLER_TEST_TIMEOUT_MS } from '../harness/controlplane.js';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
+import {
+  applyObjects,
+  createNode,
+  kubectlJson,
+  kubectlOk,
+  useControlPlane,
+  waitFor,
+  CONTROLLER_TEST_TIMEOUT_MS,
+} from '../harness/controlplane.js';
 import { REPO, ensureBuilt, startWasmgate, type Wasmgate } from '../harness/wasmgate.js';
 import { metricValue, scrapeMetrics } from '../harness/http.js';
 
@@ -60,12 +68,27 @@ const cp = useControlPlane({ scheduler: false, controllerManager: true }, async 
   await createNode(cp, { name: 'wasm-1', labels: W });
   await createNode(cp, { name: 'plain-1' });
   await applyObjects(cp, [
-    { apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: 'wasm1' }, handler: 'wasmtime', scheduling: { nodeSelector: W } },
+    {
+      apiVersion: 'node.k8s.io/v1',
+      kind: 'RuntimeClass',
+      metadata: { name: 'wasm1' },
+      handler: 'wasmtime',
+      scheduling: { nodeSelector: W },
+    },
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'apps' } },
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'doomed' } },
   ]);
   await kubectlOk(cp, ['apply', '-f', join(REPO, 'deploy/crds')]);
-  await kubectlOk(cp, ['wait', '--for', 'condition=established', '--timeout=120s', 'crd/policyreports.wgpolicyk8s.io', 'crd/clusterpolicyreports.wgpolicyk8s.io', 'crd/reports.openreports.io', 'crd/clusterreports.openreports.io']);
+  await kubectlOk(cp, [
+    'wait',
+    '--for',
+    'condition=established',
+    '--timeout=120s',
+    'crd/policyreports.wgpolicyk8s.io',
+    'crd/clusterpolicyreports.wgpolicyk8s.io',
+    'crd/reports.openreports.io',
+    'crd/clusterreports.openreports.io',
+  ]);
 });
 
 afterAll(async () => {
@@ -88,7 +111,10 @@ async function lease(): Promise<{ holderIdentity?: string; leaseTransitions?: nu
 
 async function wasmgate(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const r = await run(process.execPath, [join(REPO, 'bin/wasmgate.js'), ...args, '--kubeconfig', cp.kubeconfig], { cwd: REPO, maxBuffer: 16 << 20 });
+    const r = await run(process.execPath, [join(REPO, 'bin/wasmgate.js'), ...args, '--kubeconfig', cp.kubeconfig], {
+      cwd: REPO,
+      maxBuffer: 16 << 20,
+    });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -101,19 +127,27 @@ describe('audit -o policyreport and --apply, both report APIs', () => {
     '%s: the printed reports pass a server-side dry run with strict field validation; --apply writes, a fix clears',
     async (api) => {
       await applyObjects(cp, deployment('cli-broken', 'apps', 'wasm2'));
-      const printed = await wasmgate(['audit', '-o', 'policyreport', '--report-api', api]);
-      expect(printed.code, printed.stderr).toBe(1);
-      expect(printed.stdout).toContain(`apiVersion: ${api}`);
-      expect(printed.stdout).toContain('name: cli-broken');
-      const dry = await cp.kubectl(['apply', '--dry-run=server', '--validate=strict', '-f', '-'], { input: printed.stdout });
-      expect(dry.code, dry.stderr).toBe(0);
-      const plural = api.startsWith('wgpolicyk8s.io') ? 'policyreports.wgpolicyk8s.io' : 'reports.openreports.io';
-      const applied = await wasmgate(['audit', '--apply', '--report-api', api, '--fail-on', 'never']);
-      expect(applied.code, applied.stderr).toBe(0);
-      const got = await kubectlJson<Report>(cp, ['get', plural, 'wasmgate', '-n', 'apps', '-o', 'json']);
-      expect(got.results?.map((r) => `${r.resources[0]!.name} ${r.rule} ${r.result} ${r.source}`)).toContain('cli-broken runtimeclass-exists fail wasmgate');
-      await kubectlOk(cp, ['delete', 'deployment', 'cli-broken', '-n', 'apps', '--wait=true']);
-      await waitFor(async () => (await kubectlJson<{ items: unknown[] }>(cp, ['get', 'replicasets', '-n', 'apps', '-o', 'json'])).items.length === 0, WAIT);
+      try {
+        const printed = await wasmgate(['audit', '-o', 'policyreport', '--report-api', api]);
+        expect(printed.code, printed.stderr).toBe(1);
+        expect(printed.stdout).toContain(`apiVersion: ${api}`);
+        expect(printed.stdout).toContain('name: cli-broken');
+        const dry = await cp.kubectl(['apply', '--dry-run=server', '--validate=strict', '-f', '-'], { input: printed.stdout });
+        expect(dry.code, dry.stderr).toBe(0);
+        const plural = api.startsWith('wgpolicyk8s.io') ? 'policyreports.wgpolicyk8s.io' : 'reports.openreports.io';
+        const applied = await wasmgate(['audit', '--apply', '--report-api', api, '--fail-on', 'never']);
+        expect(applied.code, applied.stderr).toBe(0);
+        const got = await kubectlJson<Report>(cp, ['get', plural, 'wasmgate', '-n', 'apps', '-o', 'json']);
+        expect(got.results?.map((r) => `${r.resources[0]!.name} ${r.rule} ${r.result} ${r.source}`)).toContain(
+          'cli-broken runtimeclass-exists fail wasmgate',
+        );
+      } finally {
+        await kubectlOk(cp, ['delete', 'deployment', 'cli-broken', '-n', 'apps', '--wait=true']);
+      }
+      await waitFor(
+        async () => (await kubectlJson<{ items: unknown[] }>(cp, ['get', 'replicasets', '-n', 'apps', '-o', 'json'])).items.length === 0,
+        WAIT,
+      );
       await wasmgate(['audit', '--apply', '--report-api', api, '--fail-on', 'never']);
       const left = await kubectlJson<{ items: Report[] }>(cp, ['get', plural, '-n', 'apps', '-o', 'json']);
       expect(left.items).toEqual([]);
@@ -127,12 +161,21 @@ describe('background audit in serve: two replicas, one writer', () => {
     'reports appear with the right results, once per workload (not per Pod), and clear when fixed',
     async () => {
       replicas = [await startWasmgate(cp, AUDIT_CONFIG), await startWasmgate(cp, AUDIT_CONFIG)];
-      await applyObjects(cp, [deployment('web', 'apps', 'wasm2'), deployment('ok', 'apps', 'wasm1'), deployment('gone-with-ns', 'doomed', 'wasm2')]);
-      await waitFor(async () => (await resultsIn('apps')).length === 1 && (await resultsIn('doomed')).length === 1, { ...WAIT, what: 'reports in apps and doomed' });
+      await applyObjects(cp, [
+        deployment('web', 'apps', 'wasm2'),
+        deployment('ok', 'apps', 'wasm1'),
+        deployment('gone-with-ns', 'doomed', 'wasm2'),
+      ]);
+      await waitFor(async () => (await resultsIn('apps')).length === 1 && (await resultsIn('doomed')).length === 1, {
+        ...WAIT,
+        what: 'reports in apps and doomed',
+      });
       expect(await resultsIn('apps')).toEqual(['Deployment web runtimeclass-exists fail']);
       const [report] = (await reports('apps')).filter((r) => r.metadata.name === 'wasmgate');
       expect(report!.summary).toEqual({ pass: 0, fail: 1, warn: 0, error: 0, skip: 0 });
-      expect(report!.results![0]!.message).toMatch(/^Deployment apps\/web names RuntimeClass wasm2 in spec.template.spec.runtimeClassName, which does not exist\..* Fix: /);
+      expect(report!.results![0]!.message).toMatch(
+        /^Deployment apps\/web names RuntimeClass wasm2 in spec.template.spec.runtimeClassName, which does not exist\..* Fix: /,
+      );
       expect(report!.results![0]!.resources[0]!.uid).toMatch(/^[0-9a-f-]{36}$/);
       // metrics of the leader
       const leaderId = (await lease()).holderIdentity!;
@@ -141,10 +184,25 @@ describe('background audit in serve: two replicas, one writer', () => {
       expect(metricValue(metrics, 'wasmgate_audit_findings', { rule: 'runtimeclass-exists', mode: 'enforce' })).toBe(2);
       expect(metricValue(metrics, 'wasmgate_audit_last_run_timestamp_seconds', {})).toBeGreaterThan(0);
       // fix one, delete the other's namespace: both reports go
-      await kubectlOk(cp, ['patch', 'deployment', 'web', '-n', 'apps', '--type=json', '-p', '[{"op":"replace","path":"/spec/template/spec/runtimeClassName","value":"wasm1"}]']);
+      await kubectlOk(cp, [
+        'patch',
+        'deployment',
+        'web',
+        '-n',
+        'apps',
+        '--type=json',
+        '-p',
+        '[{"op":"replace","path":"/spec/template/spec/runtimeClassName","value":"wasm1"}]',
+      ]);
       await kubectlOk(cp, ['delete', 'namespace', 'doomed', '--wait=false']);
-      await waitFor(async () => (await resultsIn('apps')).length === 0 && (await reports('apps')).length === 0, { ...WAIT, what: 'the report in apps to clear' });
-      await waitFor(async () => (await cp.kubectl(['get', 'namespace', 'doomed'])).code !== 0, { ...WAIT, what: 'namespace doomed to be gone' });
+      await waitFor(async () => (await resultsIn('apps')).length === 0 && (await reports('apps')).length === 0, {
+        ...WAIT,
+        what: 'the report in apps to clear',
+      });
+      await waitFor(async () => (await cp.kubectl(['get', 'namespace', 'doomed'])).code !== 0, {
+        ...WAIT,
+        what: 'namespace doomed to be gone',
+      });
       expect((await kubectlJson<{ items: Report[] }>(cp, ['get', 'policyreports.wgpolicyk8s.io', '-A', '-o', 'json'])).items).toEqual([]);
     },
     CONTROLLER_TEST_TIMEOUT_MS,
@@ -154,6 +212,9 @@ describe('background audit in serve: two replicas, one writer', () => {
     'a cordon that strands a RuntimeClass: one Warning Event with the node-change message, shown by kubectl describe',
     async () => {
       await kubectlOk(cp, ['cordon', 'wasm-1']);
+      onTestFinished(async () => {
+        await kubectlOk(cp, ['uncordon', 'wasm-1']);
+      });
       const describe = await waitFor(
         async () => {
           const out = await kubectlOk(cp, ['describe', 'runtimeclass', 'wasm1']);
@@ -163,9 +224,16 @@ describe('background audit in serve: two replicas, one writer', () => {
       );
       expect(describe).toContain('Warning  NoUsableNode');
       const events = async () =>
-        (await kubectlJson<{ items: { reason: string; note?: string; message?: string; regarding?: { name: string } }[] }>(cp, ['get', 'events.events.k8s.io', '-n', 'default', '-o', 'json'])).items.filter(
-          (e) => e.reason === 'NoUsableNode' && e.regarding?.name === 'wasm1',
-        );
+        (
+          await kubectlJson<{ items: { reason: string; note?: string; message?: string; regarding?: { name: string } }[] }>(cp, [
+            'get',
+            'events.events.k8s.io',
+            '-n',
+            'default',
+            '-o',
+            'json',
+          ])
+        ).items.filter((e) => e.reason === 'NoUsableNode' && e.regarding?.name === 'wasm1');
       const first = await events();
       expect(first).toHaveLength(1);
       // the node-change warning verbatim (the pod count depends on what the controllers created)
@@ -180,7 +248,6 @@ describe('background audit in serve: two replicas, one writer', () => {
       const seen = passes();
       await waitFor(() => passes() >= seen + 2, { ...WAIT, what: 'two more audit passes' });
       expect(await events()).toHaveLength(1);
-      await kubectlOk(cp, ['uncordon', 'wasm-1']);
     },
     CONTROLLER_TEST_TIMEOUT_MS,
   );
@@ -209,10 +276,20 @@ describe('background audit in serve: two replicas, one writer', () => {
       // the standby may take over once it has seen the record unchanged for the lease duration,
       // and it looks every retry period (1 s, +20% jitter): allow for one retry and the API round trips
       const takeover = (Date.parse(after.acquireTime!) - lastRenew) / 1000;
-      process.stderr.write(`leader failover: lease taken ${takeover.toFixed(2)} s after the killed leader's last renewal (lease ${LEASE_SECONDS} s)\n`);
+      process.stderr.write(
+        `leader failover: lease taken ${takeover.toFixed(2)} s after the killed leader's last renewal (lease ${LEASE_SECONDS} s)\n`,
+      );
       expect(takeover).toBeLessThanOrEqual(LEASE_SECONDS + 1.2 + 2);
-      await waitFor(async () => (await resultsIn('apps')).includes('Deployment after-failover runtimeclass-exists fail'), { ...WAIT, what: 'the new leader to report after-failover' });
-      expect(await resultsIn('apps')).toEqual(['Deployment after-failover runtimeclass-exists fail', 'Deployment before-failover runtimeclass-exists fail']);
+      await waitFor(async () => (await resultsIn('apps')).includes('Deployment after-failover runtimeclass-exists fail'), {
+        ...WAIT,
+        what: 'the new leader to report after-failover',
+      });
+      const results = await resultsIn('apps');
+      expect(results.filter((r) => r.includes('failover'))).toEqual([
+        'Deployment after-failover runtimeclass-exists fail',
+        'Deployment before-failover runtimeclass-exists fail',
+      ]);
+      expect(new Set(results).size).toBe(results.length);
       expect((await reports('apps')).map((r) => r.metadata.name)).toEqual(['wasmgate']);
     },
     CONTROLLER_TEST_TIMEOUT_MS,

@@ -76,7 +76,7 @@ describe('Warning Events on stranded RuntimeClasses, once per transition', () =>
     );
     const [ev] = fake.list('/apis/events.k8s.io/v1/events');
     expect(ev).toMatchObject({
-      metadata: { namespace: 'default', generateName: 'wasm1.' },
+      metadata: { namespace: 'default', name: `wasm1.${(BigInt(Date.UTC(2026, 10, 28, 21, 0, 0, 5)) * 1_000_000n).toString(16)}` },
       eventTime: '2026-11-28T21:00:00.005000Z',
       reportingController: 'wasmgate.dev/audit',
       reportingInstance: 'wasmgate-0_ab12',
