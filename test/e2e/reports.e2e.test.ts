@@ -127,6 +127,7 @@ describe('audit -o policyreport and --apply, both report APIs', () => {
     '%s: the printed reports pass a server-side dry run with strict field validation; --apply writes, a fix clears',
     async (api) => {
       await applyObjects(cp, deployment('cli-broken', 'apps', 'wasm2'));
+      const plural = api.startsWith('wgpolicyk8s.io') ? 'policyreports.wgpolicyk8s.io' : 'reports.openreports.io';
       try {
         const printed = await wasmgate(['audit', '-o', 'policyreport', '--report-api', api]);
         expect(printed.code, printed.stderr).toBe(1);
@@ -134,7 +135,6 @@ describe('audit -o policyreport and --apply, both report APIs', () => {
         expect(printed.stdout).toContain('name: cli-broken');
         const dry = await cp.kubectl(['apply', '--dry-run=server', '--validate=strict', '-f', '-'], { input: printed.stdout });
         expect(dry.code, dry.stderr).toBe(0);
-        const plural = api.startsWith('wgpolicyk8s.io') ? 'policyreports.wgpolicyk8s.io' : 'reports.openreports.io';
         const applied = await wasmgate(['audit', '--apply', '--report-api', api, '--fail-on', 'never']);
         expect(applied.code, applied.stderr).toBe(0);
         const got = await kubectlJson<Report>(cp, ['get', plural, 'wasmgate', '-n', 'apps', '-o', 'json']);
