@@ -114,7 +114,10 @@ export function startBackgroundAudit(opts: BackgroundAuditOptions): BackgroundAu
   };
 
   const pass = async (): Promise<void> => {
-    if (!elector.isLeader() || !state.status().synced) return;
+    if (!elector.isLeader()) return;
+    // a leader elected before the live cache's first sync audits as soon as it has synced
+    while (!state.status().synced && !stop.signal.aborted) await new Promise((r) => setTimeout(r, 500));
+    if (!elector.isLeader() || stop.signal.aborted) return;
     const started = Date.now();
     const audit = await livePass(api, state, config, a.pageSize, stop.signal);
     if (stop.signal.aborted) return;
