@@ -163,7 +163,10 @@ try {
   const serve = async (interval: number): Promise<{ hwmMiB: number; passLine?: string }> => {
     const dir = await mkdtemp(join(tmpdir(), 'wasmgate-bench-'));
     await writeWebhookCerts(dir, await generateWebhookCerts('wasmgate', 'wasmgate'));
-    await writeFile(join(dir, 'config.yaml'), `audit: { reportApi: none, pageSize: ${process.env['PAGE_SIZE'] ?? 250}, leaderElection: { namespace: default } }\n`);
+    await writeFile(
+      join(dir, 'config.yaml'),
+      `audit: { reportApi: none, pageSize: ${process.env['PAGE_SIZE'] ?? 250}, leaderElection: { namespace: default } }\n`,
+    );
     const child = spawn(
       process.execPath,
       [
