@@ -165,7 +165,7 @@ try {
     await writeWebhookCerts(dir, await generateWebhookCerts('wasmgate', 'wasmgate'));
     await writeFile(
       join(dir, 'config.yaml'),
-      `audit: { reportApi: none, pageSize: ${process.env['PAGE_SIZE'] ?? 250}, leaderElection: { namespace: default } }\n`,
+      `audit: { reportApi: none, pageSize: ${process.env['PAGE_SIZE'] ?? 100}, leaderElection: { namespace: default } }\n`,
     );
     const child = spawn(
       process.execPath,

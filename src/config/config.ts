@@ -122,7 +122,7 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   audit: {
     intervalSeconds: 300,
     reportApi: 'auto' as const,
-    pageSize: 250,
+    pageSize: 100,
     events: true,
     leaderElection: { namespace: '', name: 'wasmgate-audit', leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 },
   },
