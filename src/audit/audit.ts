@@ -17,6 +17,9 @@ import { controllerOf, deletionTimestampOf, groupVersionOf, nameOf, namespaceOf,
 import type { AdmissionRequest } from '../review/envelope.js';
 
 export interface AuditFinding {
+  /** the object's apiVersion and uid, when known (policy reports reference the object by them) */
+  apiVersion?: string;
+  uid?: string;
   kind: string;
   namespace?: string;
   name: string;
@@ -46,7 +49,11 @@ function finished(obj: Record<string, unknown>): boolean {
   return phase === 'Succeeded' || phase === 'Failed';
 }
 
-export function auditObjects(objects: unknown[], state: ClusterState, config: Config): AuditReport {
+/**
+ * `owners`: uids of objects audited elsewhere (the earlier pages of a streamed pass,
+ * src/report/stream-audit.ts); an object they control is reported on them, as if they were here.
+ */
+export function auditObjects(objects: unknown[], state: ClusterState, config: Config, owners?: ReadonlySet<string>): AuditReport {
   const report: AuditReport = { audited: 0, deduplicated: 0, findings: [] };
   const present = new Set<string>();
   for (const o of objects) {
@@ -59,7 +66,7 @@ export function auditObjects(objects: unknown[], state: ClusterState, config: Co
     const kind = k.kind;
     if (kind === 'Pod' && finished(o)) continue;
     const owner = controllerOwnerUid(o);
-    if (owner !== undefined && present.has(owner)) {
+    if (owner !== undefined && (present.has(owner) || owners?.has(owner) === true)) {
       report.deduplicated++;
       continue;
     }
@@ -75,7 +82,8 @@ export function auditObjects(objects: unknown[], state: ClusterState, config: Co
     };
     report.audited++;
     const result = validate(req, state, config);
-    const where = { kind, name, ...(namespace === undefined ? {} : { namespace }) };
+    const uid = uidOf(o);
+    const where = { apiVersion: k.group === '' ? k.version : `${k.group}/${k.version}`, ...(uid === undefined ? {} : { uid }), kind, name, ...(namespace === undefined ? {} : { namespace }) };
     for (const f of result.findings) report.findings.push({ ...where, rule: f.rule, mode: f.mode, message: f.message });
     if (result.findings.length === 0 && !result.allowed) {
       report.findings.push({ ...where, rule: 'wasmgate', mode: 'enforce', message: result.message ?? 'denied' });

@@ -28,3 +28,9 @@ export function labelKey(value: string): string {
   }
   return value;
 }
+
+export function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number of seconds (0 or more)');
+  return n;
+}

@@ -6,13 +6,15 @@ import { ensureDevCerts } from '../certs/generate.js';
 import type { ClusterState } from '../cluster/types.js';
 import { loadSnapshot } from '../cluster/snapshot.js';
 import { loadConfig, withServerOverrides, type Config } from '../config/config.js';
+import { startBackgroundAudit, type BackgroundAudit } from '../report/background-audit.js';
+import { REPORT_APIS } from '../report/policy-report.js';
 import { buildApp } from '../server/app.js';
+import { createMetrics } from '../server/metrics.js';
 import { drainAndClose, type ShutdownResult } from '../server/shutdown.js';
 import { readTls, reloadOnChange, secureContextOptions, tlsFiles, tlsPolicy } from '../server/tls.js';
-import { createMetrics } from '../server/metrics.js';
 import { createImageResolver } from './images.js';
 import { openLiveState } from './live.js';
-import { collect, port } from './options.js';
+import { collect, port, seconds as wholeSeconds } from './options.js';
 import { onShutdown } from './shutdown.js';
 import { addCertOptions, selfCertSettings, startSelfCerts, type CertCliOptions, type SelfCertSettings } from './serve-certs.js';
 
@@ -39,6 +41,10 @@ export interface ServeOptions {
   clientCaFile?: string;
   /** --cert-mode self: certificates from a Secret wasmgate manages (src/certs/controller.ts) */
   selfCerts?: SelfCertSettings | undefined;
+  /** overrides config audit.intervalSeconds (0: no background audit) */
+  auditInterval?: number;
+  /** overrides config audit.reportApi */
+  reportApi?: Config['audit']['reportApi'];
 }
 
 export interface Running {
@@ -70,6 +76,8 @@ export async function startServer(opts: ServeOptions, out: (line: string) => voi
     ...(opts.shutdownTimeoutSeconds === undefined ? {} : { shutdownTimeoutSeconds: opts.shutdownTimeoutSeconds }),
     ...(opts.clientCaFile === undefined ? {} : { clientCAFile: opts.clientCaFile }),
   });
+  if (opts.auditInterval !== undefined) config.audit.intervalSeconds = opts.auditInterval;
+  if (opts.reportApi !== undefined) config.audit.reportApi = opts.reportApi;
   const certDir = resolve(opts.certDir);
   // --cert-mode self: the controller keeps the pair in a Secret and writes it to certDir first
   const certController = opts.selfCerts === undefined ? undefined : await startSelfCerts(opts.selfCerts, certDir, opts.kubeconfig, out);
@@ -83,6 +91,8 @@ export async function startServer(opts: ServeOptions, out: (line: string) => voi
   const policy = tlsPolicy(config.server);
 
   let state: ClusterState;
+  let audit: BackgroundAudit | undefined;
+  let startAudit: ((registry: import('prom-client').Registry) => void) | undefined;
   let stopState = async (): Promise<void> => {};
   if (opts.state !== undefined) {
     state = opts.state;
@@ -97,12 +107,24 @@ export async function startServer(opts: ServeOptions, out: (line: string) => voi
         (snap.summary.pods > 0 ? `, ${snap.summary.pods} pods` : ''),
     );
   } else {
-    const live = await openLiveState({ kubeconfig: opts.kubeconfig, log: out });
-    state = live.state;
-    stopState = live.stop;
+    const live = await openLiveState({ kubeconfig: opts.kubeconfig, log: out, onChange: (c) => audit?.onChange(c) });
+    const liveState = live.state;
+    state = liveState;
+    stopState = async () => {
+      await audit?.stop();
+      await live.stop();
+    };
+    if (config.audit.intervalSeconds > 0) {
+      // the background audit (src/report/): a Lease elects the replica that writes reports and Events
+      startAudit = (registry) => {
+        audit = startBackgroundAudit({ api: live.api, state: liveState, config, registry, log: out });
+        out(`background audit every ${config.audit.intervalSeconds} s (reports: ${config.audit.reportApi}); lease candidate ${audit.identity}`);
+      };
+    }
   }
-
   const metrics = createMetrics(state);
+  startAudit?.(metrics.registry);
+
   let images;
   try {
     images = config.imageDetection.enabled ? await createImageResolver(config, metrics.registry, opts.kubeconfig, out) : undefined;
@@ -113,10 +135,10 @@ export async function startServer(opts: ServeOptions, out: (line: string) => voi
   const { app, lifecycle, sockets } = buildApp({
     config,
     state,
+    metrics,
     https: pair,
     tlsPolicy: policy,
     logger: { level: opts.logLevel },
-    metrics,
     ...(images === undefined ? {} : { images }),
   });
   await app.listen({ port: opts.port, host: opts.host });
@@ -190,5 +212,7 @@ export function addServeHardeningOptions(command: Command): Command {
     .option('--allow-empty-cluster-state', 'start even when the --cluster-state snapshot has no Nodes', false)
     .option('--drain-seconds <s>', 'on SIGTERM, keep serving this long with /readyz at 503 (default: config server.drainSeconds, 5)', seconds)
     .option('--shutdown-timeout-seconds <s>', 'hard deadline from SIGTERM to exit (default: config server.shutdownTimeoutSeconds, 25)', seconds)
-    .option('--client-ca-file <file>', 'require client certificates signed by this CA on /mutate and /validate (default: config server.tls.clientCAFile)');
+    .option('--client-ca-file <file>', 'require client certificates signed by this CA on /mutate and /validate (default: config server.tls.clientCAFile)')
+    .option('--audit-interval <seconds>', 'background audit period on a live cluster (default: config audit.intervalSeconds, 300; 0: off)', wholeSeconds)
+    .addOption(new Option('--report-api <api>', 'where the background audit writes findings (default: config audit.reportApi, auto)').choices(['auto', ...REPORT_APIS, 'none']));
 }

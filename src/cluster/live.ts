@@ -14,6 +14,7 @@ import { loadKubeConfig, type ApiAccess } from './kubeconfig.js';
 import { MemoryState } from './memory-state.js';
 import { ResourceLoop, type Reducer } from './reflector.js';
 import { STORES, type KindStore } from './stores.js';
+import type { NodeInfo, RuntimeClassInfo } from './types.js';
 
 export interface LiveOptions {
   /** API access (loadKubeConfig); default: in-cluster, then $KUBECONFIG */
@@ -25,6 +26,23 @@ export interface LiveOptions {
   log?: (line: string) => void;
   /** server-side watch timeout in seconds (the API server ends the watch; we resume); default 240-300 */
   watchTimeoutSeconds?: number;
+  /**
+   * A Node or RuntimeClass was listed (no records) or changed by a watch event (its lean records
+   * before and after; undefined when absent). For the background audit (src/report/).
+   */
+  onChange?: (change: NodeChange | RuntimeClassChange) => void;
+}
+
+export interface NodeChange {
+  kind: 'Node';
+  before?: NodeInfo;
+  after?: NodeInfo;
+}
+
+export interface RuntimeClassChange {
+  kind: 'RuntimeClass';
+  before?: RuntimeClassInfo;
+  after?: RuntimeClassInfo;
 }
 
 export { loadKubeConfig };
@@ -38,22 +56,33 @@ export interface LiveState {
 }
 
 /** A watched kind's reflector reducer: its store's lean records, replaced on list, upserted or removed on events. */
-function reducerOf(kind: WatchedKind, store: KindStore<unknown>, state: MemoryState): Reducer<unknown> {
+function reducerOf(kind: WatchedKind, store: KindStore<unknown>, state: MemoryState, onChange?: LiveOptions['onChange']): Reducer<unknown> {
   const k = kindNamed(kind);
+  const lookup = (key: string | undefined): unknown =>
+    key === undefined ? undefined : kind === 'Node' ? state.getNode(key) : kind === 'RuntimeClass' ? state.getRuntimeClass(key) : undefined;
+  const notify =
+    kind === 'Pod' || onChange === undefined
+      ? undefined
+      : (before?: unknown, after?: unknown): void => onChange({ kind, before, after } as NodeChange | RuntimeClassChange);
   return {
     name: k.resource,
     path: listPath(k),
     kind: k,
     reduce: (obj) => store.reduce(obj),
-    reset: (items) => store.replace(state, items),
+    reset: (items) => {
+      store.replace(state, items);
+      notify?.();
+    },
     apply(type, obj) {
+      const key = store.key(obj);
+      const before = notify === undefined ? undefined : lookup(key);
       if (type === 'DELETED') {
-        const key = store.key(obj);
         if (key !== undefined) store.remove(state, key);
-        return;
+      } else {
+        const item = store.reduce(obj);
+        if (item !== undefined) store.upsert(state, item);
       }
-      const item = store.reduce(obj);
-      if (item !== undefined) store.upsert(state, item);
+      notify?.(before, lookup(key));
     },
   };
 }
@@ -70,7 +99,9 @@ export function startLiveState(opts: LiveOptions = {}): LiveState {
   const abort = new AbortController();
   const loopOpts = { pageSize: opts.pageSize ?? 100, watchTimeoutSeconds: opts.watchTimeoutSeconds ?? 240 };
   const watched = KINDS.filter((k) => k.watched).map((k) => k.kind as WatchedKind);
-  const reducers = watched.filter((kind) => kind !== 'Pod' || (opts.trackPods ?? true)).map((kind) => reducerOf(kind, STORES[kind], state));
+  const reducers = watched
+    .filter((kind) => kind !== 'Pod' || (opts.trackPods ?? true))
+    .map((kind) => reducerOf(kind, STORES[kind], state, opts.onChange));
   const loops = reducers.map(
     (r) => new ResourceLoop(kc, r, loopOpts, () => state.touch(), log, abort.signal, (problem) => state.setProblem(r.name, problem)),
   );

@@ -23,6 +23,22 @@ export interface Config {
   limits: Limits;
   imageDetection: ImageDetectionConfig;
   server: ServerConfig;
+  audit: AuditConfig;
+}
+
+/** The background audit in `serve` (src/report/). */
+export interface AuditConfig {
+  intervalSeconds: number;
+  reportApi: 'auto' | 'wgpolicyk8s.io/v1alpha2' | 'openreports.io/v1alpha1' | 'none';
+  pageSize: number;
+  events: boolean;
+  leaderElection: {
+    namespace: string;
+    name: string;
+    leaseDurationSeconds: number;
+    renewDeadlineSeconds: number;
+    retryPeriodSeconds: number;
+  };
 }
 
 /** Recognising Wasm from the image in the registry (src/images/); off by default. */
@@ -98,6 +114,13 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
     shutdownTimeoutSeconds: 25,
     tls: { minVersion: 'TLSv1.3' as const },
   },
+  audit: {
+    intervalSeconds: 300,
+    reportApi: 'auto' as const,
+    pageSize: 100,
+    events: true,
+    leaderElection: { namespace: '', name: 'wasmgate-audit', leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 },
+  },
 });
 
 export class ConfigError extends Error {}
@@ -143,6 +166,7 @@ export function parseConfig(doc: unknown, origin = 'config'): Config {
     limits: { ...base.limits, ...user.limits },
     imageDetection: mergeImageDetection(base.imageDetection, user.imageDetection, origin),
     server: mergeServer(base.server, user.server, `${origin} is invalid`),
+    audit: { ...base.audit, ...user.audit, leaderElection: { ...base.audit.leaderElection, ...user.audit?.leaderElection } },
   };
 }
 

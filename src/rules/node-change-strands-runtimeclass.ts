@@ -61,25 +61,34 @@ function describeChange(oldNode: NodeInfo, newNode: NodeInfo, rc: RuntimeClassIn
   return parts.join(' and ');
 }
 
+/**
+ * The warning for one class, or undefined when this change does not strand it. Also used for the
+ * Warning Event the background audit records on the RuntimeClass (src/report/events.ts).
+ */
+export function strandMessage(oldNode: NodeInfo, newNode: NodeInfo, rc: RuntimeClassInfo, ctx: RuleContext): string | undefined {
+  if (!usableFor(oldNode, rc, ctx) || usableFor(newNode, rc, ctx)) return undefined;
+  if (otherUsableNode(rc, newNode.name, ctx)) return undefined;
+  const pods = ctx.state.podsUsingRuntimeClass(rc.name);
+  const podText =
+    pods === undefined || pods === 0 ? '' : ` it is used by ${plural(pods, 'pod')} that ${pods === 1 ? 'has' : 'have'} not finished, and`;
+  const label = sortedPairs(rc.nodeSelector ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+  return (
+    `This change to Node ${newNode.name} ${describeChange(oldNode, newNode, rc)}, which leaves RuntimeClass ${rc.name} ` +
+    `(handler ${rc.handler}) with no Ready, schedulable node:${podText} new pods of this class will stay Pending. ` +
+    `Fix: revert the change, or first prepare another node with the ${rc.handler} shim` +
+    (label === '' ? '.' : ` and label it: kubectl label nodes <node> ${label}.`)
+  );
+}
+
 const nodeUpdate: NodeUpdateCheck = (oldNode, newNode, ctx) => {
   const out: string[] = [];
   for (const rc of wasmClasses(ctx)) {
     const promise = promisesMissingHandler(oldNode, newNode, rc);
     if (promise !== undefined) out.push(promise);
-    if (!usableFor(oldNode, rc, ctx) || usableFor(newNode, rc, ctx)) continue;
-    if (otherUsableNode(rc, newNode.name, ctx)) continue;
-    const pods = ctx.state.podsUsingRuntimeClass(rc.name);
-    const podText =
-      pods === undefined || pods === 0 ? '' : ` it is used by ${plural(pods, 'pod')} that ${pods === 1 ? 'has' : 'have'} not finished, and`;
-    const label = sortedPairs(rc.nodeSelector ?? {})
-      .map(([k, v]) => `${k}=${v}`)
-      .join(' ');
-    out.push(
-      `This change to Node ${newNode.name} ${describeChange(oldNode, newNode, rc)}, which leaves RuntimeClass ${rc.name} ` +
-        `(handler ${rc.handler}) with no Ready, schedulable node:${podText} new pods of this class will stay Pending. ` +
-        `Fix: revert the change, or first prepare another node with the ${rc.handler} shim` +
-        (label === '' ? '.' : ` and label it: kubectl label nodes <node> ${label}.`),
-    );
+    const message = strandMessage(oldNode, newNode, rc, ctx);
+    if (message !== undefined) out.push(message);
   }
   return out;
 };

@@ -33,6 +33,8 @@ export interface Wasmgate {
   get(path: string): Promise<{ status: number; body: string }>;
   /** sum of wasmgate_admission_requests_total over all labels, or for one endpoint */
   requestsServed(endpoint?: 'mutate' | 'validate'): Promise<number>;
+  /** send a signal and wait for the exit (SIGKILL: a replica that dies without releasing anything) */
+  kill(signal: NodeJS.Signals): Promise<number | null>;
   stop(): Promise<void>;
 }
 
@@ -69,8 +71,12 @@ export async function startWasmgate(cp: ControlPlane, config: Record<string, unk
       const metrics = await scrapeMetrics(url, certs.ca.cert);
       return metricValue(metrics, 'wasmgate_admission_requests_total', endpoint === undefined ? {} : { endpoint });
     },
+    async kill(signal) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
         // no drain (--drain-seconds 0): the deadline only guards against a hang
         const t = setTimeout(() => child.kill('SIGKILL'), 30_000);

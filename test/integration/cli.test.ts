@@ -15,6 +15,7 @@ import { decodePatch, freePort, getUrl, postJson, type ReviewResponse } from './
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'bin', 'wasmgate.js');
+const VERSION = (JSON.parse(execFileSync('node', ['-p', 'JSON.stringify(require("./package.json"))'], { cwd: ROOT, encoding: 'utf8' })) as { version: string }).version;
 
 interface Run {
   code: number | null;
@@ -188,23 +189,23 @@ describe('wasmgate serve', () => {
 });
 
 describe('wasmgate check', () => {
-  it('a good pod: exit 0 and the mutation is printed', async () => {
+  it('a good pod: exit 0, the mutation is printed, every line names file:line', async () => {
     const r = await run(['check', '--cluster-state', 'examples/cluster', 'examples/manifests/good-pod.yaml']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('Pod default/hello-wasm: mutate: add /spec/runtimeClassName = "wasm1"');
-    expect(r.stdout).toContain('Pod default/hello-wasm: allowed');
+    expect(r.stdout).toContain('examples/manifests/good-pod.yaml:3: Pod default/hello-wasm: mutate: add /spec/runtimeClassName = "wasm1"');
+    expect(r.stdout).toContain('examples/manifests/good-pod.yaml:3: Pod default/hello-wasm: allowed');
     expect(r.stdout).toContain('1 checked, 0 denied');
     expect(r.stdout).not.toContain('DENIED');
   });
 
-  it('bad pods: exit 1 and a DENIED line for each', async () => {
+  it('bad pods: exit 1 and a DENIED line for each, at the line where each object starts', async () => {
     const r = await run(['check', '--cluster-state', 'examples/cluster', 'examples/manifests/bad-pods.yaml']);
     expect(r.code).toBe(1);
     const denied = r.stdout.split('\n').filter((l) => l.includes(': DENIED: '));
-    expect(denied.map((l) => l.split(':')[0])).toEqual([
-      'Pod default/missing-class',
-      'Pod default/nowhere-to-run',
-      'Pod default/reserved-label',
+    expect(denied.map((l) => l.split(': ').slice(0, 2).join(': '))).toEqual([
+      'examples/manifests/bad-pods.yaml:4: Pod default/missing-class',
+      'examples/manifests/bad-pods.yaml:15: Pod default/nowhere-to-run',
+      'examples/manifests/bad-pods.yaml:28: Pod default/reserved-label',
     ]);
     expect(r.stdout).toContain('Pod default/missing-class: DENIED: [runtimeclass-assigned]');
     expect(r.stdout).toContain('Pod default/nowhere-to-run: DENIED: [nodes-available]');
@@ -221,6 +222,39 @@ describe('wasmgate check', () => {
     const r = await run(['check', '--cluster-state', 'examples/cluster', file]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('RuntimeClass made-up: DENIED: [reserved-label-keys] RuntimeClass made-up selects nodes in scheduling.nodeSelector by label node.kubernetes.io/wasmtime');
+  });
+
+  it('-o json and -o sarif: the golden files, same exit code', async () => {
+    const files = ['examples/manifests/good-pod.yaml', 'examples/manifests/bad-pods.yaml', 'examples/manifests/good-deployment.yaml', 'examples/manifests/bad-deployment.yaml'];
+    for (const [format, golden] of [
+      ['json', 'test/golden/check-output.json'],
+      ['sarif', 'test/golden/check-output.sarif.json'],
+      ['text', 'test/golden/check-output.txt'],
+    ] as const) {
+      const r = await run(['check', '--cluster-state', 'examples/cluster', '-o', format, ...files]);
+      expect(r.code, r.stderr).toBe(1);
+      const want = await readFile(resolve(ROOT, golden), 'utf8');
+      expect(r.stdout).toBe(format === 'sarif' ? want.replace('"version": "0.1.0"', `"version": "${VERSION}"`).replace('"semanticVersion": "0.1.0"', `"semanticVersion": "${VERSION}"`) : want);
+    }
+  });
+
+  it('exit 2 for invalid YAML, naming file and line', async () => {
+    const bad = join(tmp, 'bad.yaml');
+    await writeFile(bad, 'kind: Pod\nmetadata: {name: a\n');
+    const r = await run(['check', '--cluster-state', 'examples/cluster', bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^wasmgate check: ${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+: not valid YAML: `));
+  });
+
+  it.each([
+    ['a missing manifest', ['check', '--cluster-state', 'examples/cluster', 'nope.yaml'], 'wasmgate check: nope.yaml cannot be read: ENOENT'],
+    ['no --cluster-state', ['check', 'examples/manifests/good-pod.yaml'], "required option '--cluster-state <path>' not specified"],
+    ['a bad -o', ['check', '--cluster-state', 'examples/cluster', '-o', 'xml', 'examples/manifests/good-pod.yaml'], "argument 'xml' is invalid"],
+  ])('exit 2 when nothing could be checked: %s', async (_name, args, message) => {
+    const r = await run(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(r.stdout).toBe('');
   });
 });
 

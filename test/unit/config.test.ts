@@ -138,6 +138,7 @@ describe('files', () => {
         'nodes: { requireReady: false }',
         'unsynced: allow',
         'limits: { nodeSelectorEntries: 200, tolerations: 300, affinityTerms: 1000, containers: 400, jsonItems: 500000 }',
+        'audit: { intervalSeconds: 60, reportApi: openreports.io/v1alpha1, leaderElection: { namespace: ops } }',
       ].join('\n'),
     );
     expect(await loadConfig(path)).toEqual({
@@ -151,6 +152,12 @@ describe('files', () => {
       limits: { nodeSelectorEntries: 200, tolerations: 300, affinityTerms: 1000, containers: 400, jsonItems: 500000 },
       imageDetection: DEFAULT_CONFIG.imageDetection,
       server: DEFAULT_CONFIG.server,
+      audit: {
+        ...DEFAULT_CONFIG.audit,
+        intervalSeconds: 60,
+        reportApi: 'openreports.io/v1alpha1',
+        leaderElection: { ...DEFAULT_CONFIG.audit.leaderElection, namespace: 'ops' },
+      },
     });
   });
 
