@@ -3,7 +3,7 @@
  * concurrency), the benchmark's RuntimeClasses, and a raw paginated list to measure what the API
  * server serves (average object size, raw list time).
  */
-import { ApiClient, pool } from './api.js';
+import { type ApiClient, pool } from './api.js';
 import { makeNode } from './nodes.js';
 import { RUNTIME_CLASSES } from './shared.js';
 
@@ -85,7 +85,9 @@ export async function createNodes(
     const again = await api.json<NodeBack>('GET', nodePath(first.name));
     if (!statusOk(again, first.imageCount)) throw new Error('node status is missing even after PATCH .../status');
   } else {
-    progress(`status survives create (GET ${first.name}: ${back.status?.images?.length} images, ${back.status?.conditions?.length} conditions)`);
+    progress(
+      `status survives create (GET ${first.name}: ${back.status?.images?.length} images, ${back.status?.conditions?.length} conditions)`,
+    );
   }
 
   await pool(count - 1, concurrency, async (i) => {

@@ -28,7 +28,10 @@ const int = (r: Rand, lo: number, hi: number): number => lo + Math.floor(r() * (
 
 function hex(r: Rand, n: number): string {
   let s = '';
-  while (s.length < n) s += Math.floor(r() * 0x100000000).toString(16).padStart(8, '0');
+  while (s.length < n)
+    s += Math.floor(r() * 0x100000000)
+      .toString(16)
+      .padStart(8, '0');
   return s.slice(0, n);
 }
 
@@ -107,7 +110,22 @@ function poolFor(r: Rand): Pool {
   return POOLS[0]!;
 }
 
-const AMD64_CPUID = ['ADX', 'AESNI', 'AVX', 'AVX2', 'AVX512BW', 'AVX512CD', 'AVX512DQ', 'AVX512F', 'AVX512VL', 'BMI1', 'BMI2', 'FMA3', 'SHA', 'VAES'];
+const AMD64_CPUID = [
+  'ADX',
+  'AESNI',
+  'AVX',
+  'AVX2',
+  'AVX512BW',
+  'AVX512CD',
+  'AVX512DQ',
+  'AVX512F',
+  'AVX512VL',
+  'BMI1',
+  'BMI2',
+  'FMA3',
+  'SHA',
+  'VAES',
+];
 const ARM64_CPUID = ['AES', 'ASIMD', 'ASIMDDP', 'ASIMDHP', 'ATOMICS', 'CRC32', 'FPHP', 'PMULL', 'SHA1', 'SHA2', 'SHA3', 'SVE'];
 
 /** A shared pool of application images: nodes of a real cluster mostly pull the same ones. */

@@ -18,7 +18,19 @@ import { startControlPlane, type ControlPlane } from '../src/controlplane/index.
 import { ApiClient } from './api.js';
 import { killAll, V8_FLAGS, Workers, type Runner } from './children.js';
 import { createNodes, createRuntimeClasses, measureList } from './cluster.js';
-import { decisionTable, goals, goalTable, markdown, memoryTable, questionTable, rssBreakdownTable, summarize, tailTable, type MeasurementSet, type Results } from './report.js';
+import {
+  decisionTable,
+  goals,
+  goalTable,
+  markdown,
+  memoryTable,
+  questionTable,
+  rssBreakdownTable,
+  summarize,
+  tailTable,
+  type MeasurementSet,
+  type Results,
+} from './report.js';
 import { RUNTIME_CLASSES, type BaselineResult, type FullResult, type LeanResult } from './shared.js';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -36,7 +48,10 @@ const CONCURRENCY = intEnv('BENCH_CONCURRENCY', 32);
 const LEAN_RUNS = intEnv('BENCH_LEAN_RUNS', 3);
 const CHILD_TIMEOUT_MS = intEnv('BENCH_CHILD_TIMEOUT_MS', 15 * 60_000);
 const PAGE_SIZE = 100; // wasmgate's live source default
-const RUNNERS = (process.env['BENCH_RUNNERS'] ?? 'tsx,compiled').split(',').map((s) => s.trim()).filter((s) => s !== '') as Runner[];
+const RUNNERS = (process.env['BENCH_RUNNERS'] ?? 'tsx,compiled')
+  .split(',')
+  .map((s) => s.trim())
+  .filter((s) => s !== '') as Runner[];
 for (const r of RUNNERS) if (r !== 'tsx' && r !== 'compiled') throw new Error(`BENCH_RUNNERS: unknown runner ${r} (tsx, compiled)`);
 /**
  * TaintNodesByCondition adds node.kubernetes.io/not-ready:NoSchedule to every Node on create and
@@ -69,12 +84,16 @@ async function measureSet(workers: Workers, kubeconfig: string): Promise<Measure
     const decisions = i === 0 ? '1' : '0';
     say(`[${tag}] lean run ${i + 1}/${LEAN_RUNS}${decisions === '1' ? ' (with decision latency)' : ''}`);
     const r = await workers.run<LeanResult>('lean', kubeconfig, { ...env, BENCH_DECISIONS: decisions }, `${tag} lean#${i + 1}`);
-    say(`[${tag}] lean run ${i + 1}: sync ${r.result.syncMs.toFixed(0)} ms, RSS ${(r.result.memory.rssBytes / 2 ** 20).toFixed(1)} MiB (process wall time ${(r.wallMs / 1000).toFixed(1)} s)`);
+    say(
+      `[${tag}] lean run ${i + 1}: sync ${r.result.syncMs.toFixed(0)} ms, RSS ${(r.result.memory.rssBytes / 2 ** 20).toFixed(1)} MiB (process wall time ${(r.wallMs / 1000).toFixed(1)} s)`,
+    );
     lean.push(r.result);
   }
   say(`[${tag}] full: client-node informers`);
   const full = await workers.run<FullResult>('full', kubeconfig, env, `${tag} full`);
-  say(`[${tag}] full: sync ${full.result.syncMs.toFixed(0)} ms, RSS ${(full.result.memory.rssBytes / 2 ** 20).toFixed(1)} MiB (process wall time ${(full.wallMs / 1000).toFixed(1)} s)`);
+  say(
+    `[${tag}] full: sync ${full.result.syncMs.toFixed(0)} ms, RSS ${(full.result.memory.rssBytes / 2 ** 20).toFixed(1)} MiB (process wall time ${(full.wallMs / 1000).toFixed(1)} s)`,
+  );
   if (full.result.nodes !== NODES) throw new Error(`full: informer holds ${full.result.nodes} nodes, expected ${NODES}`);
   return {
     runner: workers.runner,
@@ -150,7 +169,9 @@ async function main(): Promise<void> {
     const md = markdown(results);
     // sections other benchmarks write between markers (bench/affinity.ts, bench/images.ts) are kept
     const file = join(ROOT, 'bench', 'results.md');
-    const kept = existsSync(file) ? (readFileSync(file, 'utf8').match(/<!-- ([\w-]+):(?:begin|start) -->[\s\S]*?<!-- \1:end -->/g) ?? []) : [];
+    const kept = existsSync(file)
+      ? (readFileSync(file, 'utf8').match(/<!-- ([\w-]+):(?:begin|start) -->[\s\S]*?<!-- \1:end -->/g) ?? [])
+      : [];
     writeFileSync(file, `${[md, ...kept].join('\n\n')}\n`);
     writeFileSync(join(ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 
@@ -164,7 +185,9 @@ async function main(): Promise<void> {
       process.stdout.write(`Decision tail attribution, µs (${s.runner}):\n${tailTable(s)}\n\n`);
       process.stdout.write(`Selector question alone, µs (${s.runner}):\n${questionTable(s)}\n\n`);
     }
-    process.stdout.write(`Goals (${NODES} nodes${NODES === 5000 ? '' : '; the goals are stated for 5,000'}):\n${goalTable(results.goals)}\n\n`);
+    process.stdout.write(
+      `Goals (${NODES} nodes${NODES === 5000 ? '' : '; the goals are stated for 5,000'}):\n${goalTable(results.goals)}\n\n`,
+    );
     say(`wrote bench/results.md and bench/results.json (${((Date.now() - t0) / 1000).toFixed(0)} s in all)`);
   } finally {
     killAll();

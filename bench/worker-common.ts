@@ -61,7 +61,19 @@ function mappingSummary(): Record<string, { count: number; rss: number }> {
       const size = Number.parseInt(head[2]!, 16) - Number.parseInt(head[1]!, 16);
       const path = head[3]!.trim();
       kind =
-        path === '[heap]' ? 'brk heap' : path === '[stack]' ? 'stack' : path.startsWith('/') ? 'file' : path !== '' ? path : size === 64 * 2 ** 20 || size === 128 * 2 ** 20 ? 'anon 64/128 MiB (malloc arena?)' : size >= 2 ** 20 ? 'anon >= 1 MiB' : 'anon < 1 MiB';
+        path === '[heap]'
+          ? 'brk heap'
+          : path === '[stack]'
+            ? 'stack'
+            : path.startsWith('/')
+              ? 'file'
+              : path !== ''
+                ? path
+                : size === 64 * 2 ** 20 || size === 128 * 2 ** 20
+                  ? 'anon 64/128 MiB (malloc arena?)'
+                  : size >= 2 ** 20
+                    ? 'anon >= 1 MiB'
+                    : 'anon < 1 MiB';
       const entry = (out[kind] ??= { count: 0, rss: 0 });
       entry.count++;
       continue;

@@ -9,7 +9,7 @@
 import type { ClusterState } from '../cluster/types.js';
 import type { Config, Mode } from '../config/config.js';
 import { validate } from '../decide/engine.js';
-import type { FindingSource, RuleId } from '../decide/types.js';
+import type { FindingSource } from '../decide/types.js';
 import { nodesPromisingMissingHandlers, runtimeclassSelectorMatches } from '../rules/runtimeclass-selector-matches.js';
 import { kindOf, kindOfObject } from '../kinds/registry.js';
 import { isRecord, str } from '../objects/json.js';
@@ -83,7 +83,13 @@ export function auditObjects(objects: unknown[], state: ClusterState, config: Co
     report.audited++;
     const result = validate(req, state, config);
     const uid = uidOf(o);
-    const where = { apiVersion: k.group === '' ? k.version : `${k.group}/${k.version}`, ...(uid === undefined ? {} : { uid }), kind, name, ...(namespace === undefined ? {} : { namespace }) };
+    const where = {
+      apiVersion: k.group === '' ? k.version : `${k.group}/${k.version}`,
+      ...(uid === undefined ? {} : { uid }),
+      kind,
+      name,
+      ...(namespace === undefined ? {} : { namespace }),
+    };
     for (const f of result.findings) report.findings.push({ ...where, rule: f.rule, mode: f.mode, message: f.message });
     if (result.findings.length === 0 && !result.allowed) {
       report.findings.push({ ...where, rule: 'wasmgate', mode: 'enforce', message: result.message ?? 'denied' });

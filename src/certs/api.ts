@@ -17,7 +17,13 @@ export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH';
 
 const TIMEOUT_MS = 30_000;
 
-export async function apiCall(api: ApiAccess, method: Method, path: string, body?: unknown, contentType = 'application/json'): Promise<ApiResponse> {
+export async function apiCall(
+  api: ApiAccess,
+  method: Method,
+  path: string,
+  body?: unknown,
+  contentType = 'application/json',
+): Promise<ApiResponse> {
   const base = await api.requestOptions();
   const url = new URL(api.server + path);
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));

@@ -46,12 +46,15 @@ export function fromSecretData(data: unknown): CertBundle | undefined {
     out[field] = Buffer.from(v, 'base64').toString('utf8');
   }
   const b = out as CertBundle;
-  return pems(b.caCert).length > 0 && pems(b.cert).length > 0 && b.key.includes('PRIVATE KEY') && b.caKey.includes('PRIVATE KEY') ? b : undefined;
+  return pems(b.caCert).length > 0 && pems(b.cert).length > 0 && b.key.includes('PRIVATE KEY') && b.caKey.includes('PRIVATE KEY')
+    ? b
+    : undefined;
 }
 
 export function toSecretData(b: CertBundle): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [field, key] of Object.entries(SECRET_KEYS) as [keyof CertBundle, string][]) out[key] = Buffer.from(b[field], 'utf8').toString('base64');
+  for (const [field, key] of Object.entries(SECRET_KEYS) as [keyof CertBundle, string][])
+    out[key] = Buffer.from(b[field], 'utf8').toString('base64');
   return out;
 }
 

@@ -68,7 +68,12 @@ export class CertController {
       const got = await apiCall(this.o.api, 'GET', this.secretPath);
       if (got.status === 404) {
         const fresh = await nextBundle(undefined, 'invalid', this.o.validity, service);
-        const created = await apiCall(this.o.api, 'POST', `/api/v1/namespaces/${encodeURIComponent(this.o.namespace)}/secrets`, this.secretDoc(fresh));
+        const created = await apiCall(
+          this.o.api,
+          'POST',
+          `/api/v1/namespaces/${encodeURIComponent(this.o.namespace)}/secrets`,
+          this.secretDoc(fresh),
+        );
         if (created.status === 201 || created.status === 200) {
           this.o.log(`certificates: created ${this.where} (new CA; serving certificate valid until ${notAfter(fresh.cert).toISOString()})`);
           return this.adopt(fresh);
@@ -82,10 +87,14 @@ export class CertController {
       const what = stored === undefined ? 'invalid' : due(stored, new Date(), this.o.validity, service);
       if (what === 'none') return this.adopt(stored!);
       const next = await nextBundle(stored, what, this.o.validity, service);
-      const body = { ...this.secretDoc(next), metadata: { ...this.secretDoc(next).metadata, resourceVersion: doc.metadata?.resourceVersion } };
+      const body = {
+        ...this.secretDoc(next),
+        metadata: { ...this.secretDoc(next).metadata, resourceVersion: doc.metadata?.resourceVersion },
+      };
       const put = await apiCall(this.o.api, 'PUT', this.secretPath, body);
       if (put.status === 200) {
-        const why = what === 'invalid' ? 'it did not hold a usable set' : what === 'ca' ? 'the CA was due' : 'the serving certificate was due';
+        const why =
+          what === 'invalid' ? 'it did not hold a usable set' : what === 'ca' ? 'the CA was due' : 'the serving certificate was due';
         this.o.log(`certificates: renewed ${this.where} (${why}; serving certificate valid until ${notAfter(next.cert).toISOString()})`);
         return this.adopt(next);
       }
@@ -109,8 +118,10 @@ export class CertController {
       const patch = { webhooks: webhooks.map((w) => ({ name: w.name, clientConfig: { caBundle: bundle } })) };
       const res = await apiCall(this.o.api, 'PATCH', path, patch, 'application/strategic-merge-patch+json');
       if (res.status === 404) continue;
-      if (res.status !== 200) throw new Error(`${kind}/${this.o.webhookConfigName}: caBundle patch failed: HTTP ${res.status}: ${res.message}`);
-      if (this.injected.get(kind) !== bundle) this.o.log(`certificates: wrote the CA into ${kind}/${this.o.webhookConfigName} (${webhooks.length} webhooks)`);
+      if (res.status !== 200)
+        throw new Error(`${kind}/${this.o.webhookConfigName}: caBundle patch failed: HTTP ${res.status}: ${res.message}`);
+      if (this.injected.get(kind) !== bundle)
+        this.o.log(`certificates: wrote the CA into ${kind}/${this.o.webhookConfigName} (${webhooks.length} webhooks)`);
       this.injected.set(kind, bundle);
     }
   }
@@ -141,7 +152,13 @@ export class CertController {
     await this.running;
   }
 
-  private secretDoc(b: CertBundle): { apiVersion: string; kind: string; type: string; metadata: Record<string, unknown>; data: Record<string, string> } {
+  private secretDoc(b: CertBundle): {
+    apiVersion: string;
+    kind: string;
+    type: string;
+    metadata: Record<string, unknown>;
+    data: Record<string, string>;
+  } {
     return {
       apiVersion: 'v1',
       kind: 'Secret',

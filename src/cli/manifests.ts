@@ -12,23 +12,37 @@ export function registerManifests(program: Command): void {
     .option('-c, --config <file>', 'YAML config file (the match conditions name its marker annotations)')
     .option('--url <url>', 'reach the webhook at this https URL base (local runs), instead of a Service')
     .option('--service <name>', 'Service name', 'wasmgate')
-    .option('--namespace <ns>', "Service namespace (also excluded from admission, with kube-system)", 'wasmgate')
+    .option('--namespace <ns>', 'Service namespace (also excluded from admission, with kube-system)', 'wasmgate')
     .option('--ca-bundle <base64>', 'caBundle, as printed by `wasmgate certs`')
-    .option('--opt-out-label <key>', 'namespaces carrying this label (any value) are never sent to wasmgate (the chart uses wasmgate.dev/ignore)', labelKey)
-    .option('--rbac', "print instead the ClusterRole with exactly the verbs wasmgate needs (derived from its table of kinds)")
-    .action(async (opts: { config?: string; url?: string; service: string; namespace: string; caBundle?: string; optOutLabel?: string; rbac?: boolean }) => {
-      if (opts.rbac === true) {
-        process.stdout.write(rbacYaml());
-        return;
-      }
-      const config = await loadConfig(opts.config);
-      const client = opts.url !== undefined ? { url: opts.url } : { service: { name: opts.service, namespace: opts.namespace } };
-      process.stdout.write(
-        webhookYaml(config, {
-          client: { ...client, ...(opts.caBundle === undefined ? {} : { caBundle: opts.caBundle }) },
-          excludeNamespaces: [opts.namespace],
-          ...(opts.optOutLabel === undefined ? {} : { optOutLabel: opts.optOutLabel }),
-        }),
-      );
-    });
+    .option(
+      '--opt-out-label <key>',
+      'namespaces carrying this label (any value) are never sent to wasmgate (the chart uses wasmgate.dev/ignore)',
+      labelKey,
+    )
+    .option('--rbac', 'print instead the ClusterRole with exactly the verbs wasmgate needs (derived from its table of kinds)')
+    .action(
+      async (opts: {
+        config?: string;
+        url?: string;
+        service: string;
+        namespace: string;
+        caBundle?: string;
+        optOutLabel?: string;
+        rbac?: boolean;
+      }) => {
+        if (opts.rbac === true) {
+          process.stdout.write(rbacYaml());
+          return;
+        }
+        const config = await loadConfig(opts.config);
+        const client = opts.url !== undefined ? { url: opts.url } : { service: { name: opts.service, namespace: opts.namespace } };
+        process.stdout.write(
+          webhookYaml(config, {
+            client: { ...client, ...(opts.caBundle === undefined ? {} : { caBundle: opts.caBundle }) },
+            excludeNamespaces: [opts.namespace],
+            ...(opts.optOutLabel === undefined ? {} : { optOutLabel: opts.optOutLabel }),
+          }),
+        );
+      },
+    );
 }

@@ -71,7 +71,13 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
   }
   if (o.stopping()) return undefined;
   o.say(`  control-plane binaries ready after ${duration(Date.now() - t0)}: ${binDir}`);
-  const cp = await startControlPlane({ binDir, scheduler: true, controllerManager: true, handleSignals: false, log: (l) => o.say(`  ${l}`) });
+  const cp = await startControlPlane({
+    binDir,
+    scheduler: true,
+    controllerManager: true,
+    handleSignals: false,
+    log: (l) => o.say(`  ${l}`),
+  });
   let stopLive = async (): Promise<void> => {};
   const stop = async (): Promise<void> => {
     await stopLive();

@@ -54,13 +54,17 @@ export async function playground(opts: PlaygroundOptions): Promise<Playground> {
     const snapshot = await loadSnapshot([snapshotDir]);
     state = new SwitchableState(snapshot.state);
     server = await startServer({ ...serve, state }, (l) => say(`  ${l}`));
-    say(`  cluster state: example snapshot ${rel(snapshotDir)} (${snapshot.summary.nodes} nodes, ${snapshot.summary.runtimeClasses} RuntimeClasses)`);
+    say(
+      `  cluster state: example snapshot ${rel(snapshotDir)} (${snapshot.summary.nodes} nodes, ${snapshot.summary.runtimeClasses} RuntimeClasses)`,
+    );
   }
   const url = server.url;
 
   const curl = `curl --cacert ${rel(join(certDir, 'ca.crt'))} -H 'Content-Type: application/json' --data @${rel(join(examples, 'admission-review.json'))} ${server.url}/mutate`;
   say();
-  say(`wasmgate is serving on ${server.url} (${opts.offline ? 'offline: example snapshot' : 'example snapshot until the local cluster is up'})`);
+  say(
+    `wasmgate is serving on ${server.url} (${opts.offline ? 'offline: example snapshot' : 'example snapshot until the local cluster is up'})`,
+  );
   say();
   say('Post a sample AdmissionReview:');
   say(`  ${curl}`);
@@ -95,7 +99,7 @@ export async function playground(opts: PlaygroundOptions): Promise<Playground> {
         say(`  export KUBECONFIG=${join(dir, 'kubeconfig')}`);
         say(`  export PATH=${started.cp.binDir}:$PATH`);
         say(`  kubectl apply -f ${rel(join(examples, 'manifests', 'good-pod.yaml'))}   # gets runtimeClassName wasm1`);
-        say("  kubectl get pod hello-wasm -o jsonpath='{.spec.runtimeClassName} {.spec.nodeName}{\"\\n\"}'");
+        say('  kubectl get pod hello-wasm -o jsonpath=\'{.spec.runtimeClassName} {.spec.nodeName}{"\\n"}\'');
         say(`  kubectl apply -f ${rel(join(examples, 'manifests', 'bad-pods.yaml'))}    # each denied, with the fix`);
         say('  kubectl label node spin-1 spin-enabled-                # warns: strands RuntimeClass wasmtime-spin-v2');
         say();

@@ -43,7 +43,10 @@ export function parseDuration(value: string): number {
 export function addCertOptions(cmd: Command): Command {
   return cmd
     .addOption(
-      new Option('--cert-mode <mode>', 'files: serve tls.crt/tls.key from --cert-dir; self: keep a CA and serving pair in a Secret, renew it, and write the CA into the webhook configurations')
+      new Option(
+        '--cert-mode <mode>',
+        'files: serve tls.crt/tls.key from --cert-dir; self: keep a CA and serving pair in a Secret, renew it, and write the CA into the webhook configurations',
+      )
         .choices(['files', 'self'])
         .default('files'),
     )
@@ -54,13 +57,19 @@ export function addCertOptions(cmd: Command): Command {
     .option('--cert-validity <duration>', '(self) serving certificate validity', parseDuration, parseDuration('8760h'))
     .option('--cert-ca-validity <duration>', '(self) CA validity', parseDuration, parseDuration('87600h'))
     .option('--cert-renew-before <duration>', '(self) renew when less than this is left', parseDuration, parseDuration('720h'))
-    .option('--cert-check-interval <duration>', '(self) how often to re-read the Secret and webhook configurations', parseDuration, parseDuration('1m'));
+    .option(
+      '--cert-check-interval <duration>',
+      '(self) how often to re-read the Secret and webhook configurations',
+      parseDuration,
+      parseDuration('1m'),
+    );
 }
 
 /** Settings for self-managed certificates, or undefined for --cert-mode files. Throws on missing flags. */
 export function selfCertSettings(o: CertCliOptions): SelfCertSettings | undefined {
   if (o.certMode !== 'self') return undefined;
-  if (o.certSecret === undefined || o.webhookConfig === undefined) throw new Error('--cert-mode self needs --cert-secret and --webhook-config');
+  if (o.certSecret === undefined || o.webhookConfig === undefined)
+    throw new Error('--cert-mode self needs --cert-secret and --webhook-config');
   if (o.certRenewBefore >= o.certValidity) throw new Error('--cert-renew-before must be shorter than --cert-validity');
   let namespace = o.namespace ?? process.env['POD_NAMESPACE'];
   if (namespace === undefined || namespace === '') {
@@ -83,7 +92,12 @@ export function selfCertSettings(o: CertCliOptions): SelfCertSettings | undefine
 }
 
 /** Create the controller and get a first certificate set into certDir (retried while the API server refuses). */
-export async function startSelfCerts(s: SelfCertSettings, certDir: string, kubeconfig: string | undefined, log: (line: string) => void): Promise<CertController> {
+export async function startSelfCerts(
+  s: SelfCertSettings,
+  certDir: string,
+  kubeconfig: string | undefined,
+  log: (line: string) => void,
+): Promise<CertController> {
   const controller = new CertController({
     api: loadKubeConfig(kubeconfig),
     namespace: s.namespace,

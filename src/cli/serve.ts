@@ -70,7 +70,10 @@ export function emptySnapshotMessage(paths: string[], runtimeClasses: number): s
 }
 
 /** Start the webhook server; resolves once it listens. */
-export async function startServer(opts: ServeOptions, out: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<Running> {
+export async function startServer(
+  opts: ServeOptions,
+  out: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+): Promise<Running> {
   const config = withServerOverrides(await loadConfig(opts.config), {
     ...(opts.drainSeconds === undefined ? {} : { drainSeconds: opts.drainSeconds }),
     ...(opts.shutdownTimeoutSeconds === undefined ? {} : { shutdownTimeoutSeconds: opts.shutdownTimeoutSeconds }),
@@ -118,7 +121,9 @@ export async function startServer(opts: ServeOptions, out: (line: string) => voi
       // the background audit (src/report/): a Lease elects the replica that writes reports and Events
       startAudit = (registry) => {
         audit = startBackgroundAudit({ api: live.api, state: liveState, config, registry, log: out });
-        out(`background audit every ${config.audit.intervalSeconds} s (reports: ${config.audit.reportApi}); lease candidate ${audit.identity}`);
+        out(
+          `background audit every ${config.audit.intervalSeconds} s (reports: ${config.audit.reportApi}); lease candidate ${audit.identity}`,
+        );
       };
     }
   }
@@ -146,7 +151,8 @@ export async function startServer(opts: ServeOptions, out: (line: string) => voi
   // self: the controller hands over each renewed pair; files: watch tls.crt/tls.key
   let stopWatch = (): void => {};
   if (certController !== undefined) {
-    certController.onChange = (b) => server.setSecureContext(secureContextOptions({ cert: Buffer.from(b.cert), key: Buffer.from(b.key) }, policy));
+    certController.onChange = (b) =>
+      server.setSecureContext(secureContextOptions({ cert: Buffer.from(b.cert), key: Buffer.from(b.key) }, policy));
     certController.start();
   } else stopWatch = reloadOnChange(server, files, app.log, 5000, policy);
   const address = app.server.address();
@@ -185,7 +191,11 @@ export function registerServe(program: Command): void {
     .command('serve')
     .description('serve the admission webhook over HTTPS (POST /mutate, /validate; GET /healthz, /readyz, /metrics)')
     .option('-c, --config <file>', 'YAML config file (default: built-in defaults)')
-    .option('--cluster-state <path>', 'decide from a snapshot (YAML file or directory of Nodes and RuntimeClasses) instead of a live cluster; repeatable', collect)
+    .option(
+      '--cluster-state <path>',
+      'decide from a snapshot (YAML file or directory of Nodes and RuntimeClasses) instead of a live cluster; repeatable',
+      collect,
+    )
     .option('--kubeconfig <file>', 'kubeconfig for the live cluster source (default: in-cluster config, then $KUBECONFIG)')
     .option('--cert-dir <dir>', 'directory with tls.crt and tls.key (a Secret mount)', 'certs')
     .option('-p, --port <n>', 'HTTPS port', port, 8443)
@@ -210,9 +220,30 @@ export function addServeHardeningOptions(command: Command): Command {
   return command
     .option('--dev-certs', 'generate development certificates in --cert-dir when tls.crt/tls.key are absent (never in production)', false)
     .option('--allow-empty-cluster-state', 'start even when the --cluster-state snapshot has no Nodes', false)
-    .option('--drain-seconds <s>', 'on SIGTERM, keep serving this long with /readyz at 503 (default: config server.drainSeconds, 5)', seconds)
-    .option('--shutdown-timeout-seconds <s>', 'hard deadline from SIGTERM to exit (default: config server.shutdownTimeoutSeconds, 25)', seconds)
-    .option('--client-ca-file <file>', 'require client certificates signed by this CA on /mutate and /validate (default: config server.tls.clientCAFile)')
-    .option('--audit-interval <seconds>', 'background audit period on a live cluster (default: config audit.intervalSeconds, 300; 0: off)', wholeSeconds)
-    .addOption(new Option('--report-api <api>', 'where the background audit writes findings (default: config audit.reportApi, auto)').choices(['auto', ...REPORT_APIS, 'none']));
+    .option(
+      '--drain-seconds <s>',
+      'on SIGTERM, keep serving this long with /readyz at 503 (default: config server.drainSeconds, 5)',
+      seconds,
+    )
+    .option(
+      '--shutdown-timeout-seconds <s>',
+      'hard deadline from SIGTERM to exit (default: config server.shutdownTimeoutSeconds, 25)',
+      seconds,
+    )
+    .option(
+      '--client-ca-file <file>',
+      'require client certificates signed by this CA on /mutate and /validate (default: config server.tls.clientCAFile)',
+    )
+    .option(
+      '--audit-interval <seconds>',
+      'background audit period on a live cluster (default: config audit.intervalSeconds, 300; 0: off)',
+      wholeSeconds,
+    )
+    .addOption(
+      new Option('--report-api <api>', 'where the background audit writes findings (default: config audit.reportApi, auto)').choices([
+        'auto',
+        ...REPORT_APIS,
+        'none',
+      ]),
+    );
 }

@@ -45,7 +45,13 @@ async function getJson(api: ApiAccess, path: string, signal: AbortSignal): Promi
       res.on('end', () => {
         if (res.statusCode === 410) return reject(new GoneError(`410 Gone: ${path}`));
         if (res.statusCode !== 200)
-          return reject(new HttpError(res.statusCode ?? 0, `GET ${path}: HTTP ${res.statusCode}: ${body.slice(0, 300)}`, body.slice(0, ERROR_BODY_LIMIT)));
+          return reject(
+            new HttpError(
+              res.statusCode ?? 0,
+              `GET ${path}: HTTP ${res.statusCode}: ${body.slice(0, 300)}`,
+              body.slice(0, ERROR_BODY_LIMIT),
+            ),
+          );
         try {
           resolve(JSON.parse(body));
         } catch (err) {

@@ -130,10 +130,13 @@ export function fromKubeconfigFile(file: string): ApiAccess {
   if (!isRecord(context)) throw new Error(`kubeconfig ${file}: current-context ${contextName ?? '(none)'} not found`);
   const cluster = named(doc['clusters'], str(context['cluster']))?.['cluster'];
   const user = named(doc['users'], str(context['user']))?.['user'] ?? {};
-  if (!isRecord(cluster) || str(cluster['server']) === undefined) throw new Error(`kubeconfig ${file}: the current context's cluster has no server`);
+  if (!isRecord(cluster) || str(cluster['server']) === undefined)
+    throw new Error(`kubeconfig ${file}: the current context's cluster has no server`);
   if (!isRecord(user)) throw new Error(`kubeconfig ${file}: the current context's user is malformed`);
   const server = str(cluster['server'])!.replace(/\/$/, '');
-  const special = ['exec', 'auth-provider', 'username', 'as'].find((k) => user[k] !== undefined) ?? (cluster['proxy-url'] !== undefined ? 'proxy-url' : undefined);
+  const special =
+    ['exec', 'auth-provider', 'username', 'as'].find((k) => user[k] !== undefined) ??
+    (cluster['proxy-url'] !== undefined ? 'proxy-url' : undefined);
   if (special !== undefined) return clientNodeAccess(file, server, special);
   const base = dirname(file);
   const tokenFile = str(user['tokenFile']);
@@ -144,7 +147,11 @@ export function fromKubeconfigFile(file: string): ApiAccess {
     ca: b64(str(cluster['certificate-authority-data'])) ?? readMaybe(str(cluster['certificate-authority']), base),
     cert: b64(str(user['client-certificate-data'])) ?? readMaybe(str(user['client-certificate']), base),
     key: b64(str(user['client-key-data'])) ?? readMaybe(str(user['client-key']), base),
-    ...(token !== undefined ? { token: () => token } : tokenFile !== undefined ? { token: tokenFromFile(isAbsolute(tokenFile) ? tokenFile : join(base, tokenFile)) } : {}),
+    ...(token !== undefined
+      ? { token: () => token }
+      : tokenFile !== undefined
+        ? { token: tokenFromFile(isAbsolute(tokenFile) ? tokenFile : join(base, tokenFile)) }
+        : {}),
     insecure: cluster['insecure-skip-tls-verify'] === true,
     ...(str(cluster['tls-server-name']) === undefined ? {} : { servername: str(cluster['tls-server-name'])! }),
   });

@@ -103,7 +103,16 @@ export function startLiveState(opts: LiveOptions = {}): LiveState {
     .filter((kind) => kind !== 'Pod' || (opts.trackPods ?? true))
     .map((kind) => reducerOf(kind, STORES[kind], state, opts.onChange));
   const loops = reducers.map(
-    (r) => new ResourceLoop(kc, r, loopOpts, () => state.touch(), log, abort.signal, (problem) => state.setProblem(r.name, problem)),
+    (r) =>
+      new ResourceLoop(
+        kc,
+        r,
+        loopOpts,
+        () => state.touch(),
+        log,
+        abort.signal,
+        (problem) => state.setProblem(r.name, problem),
+      ),
   );
   const running = loops.map((l) => l.run());
   const server = kc.server;

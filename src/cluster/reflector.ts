@@ -27,10 +27,14 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
     if (signal.aborted) return resolve();
     const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
   });
 
 export interface Reducer<T = unknown> {
@@ -176,7 +180,13 @@ export class ResourceLoop {
             });
             res.on('end', () => {
               if (res.statusCode === 410) gone = true;
-              finish(new HttpError(res.statusCode ?? 0, `watch ${this.reducer.path}: HTTP ${res.statusCode}: ${body.slice(0, 300)}`, body.slice(0, ERROR_BODY_LIMIT)));
+              finish(
+                new HttpError(
+                  res.statusCode ?? 0,
+                  `watch ${this.reducer.path}: HTTP ${res.statusCode}: ${body.slice(0, 300)}`,
+                  body.slice(0, ERROR_BODY_LIMIT),
+                ),
+              );
             });
             res.on('error', (e) => finish(e));
             return;

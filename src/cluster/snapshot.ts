@@ -95,14 +95,19 @@ export function stateFromObjects(
   }
   state.markSynced(true);
   state.touch();
-  return { state, summary: { nodes: counts.get('Node') ?? 0, runtimeClasses: counts.get('RuntimeClass') ?? 0, pods: counts.get('Pod') ?? 0, ignored } };
+  return {
+    state,
+    summary: { nodes: counts.get('Node') ?? 0, runtimeClasses: counts.get('RuntimeClass') ?? 0, pods: counts.get('Pod') ?? 0, ignored },
+  };
 }
 
 /**
  * Load a snapshot from one or more files or directories. The parsed objects come back too, for
  * callers that look at more than Nodes and RuntimeClasses (the audit).
  */
-export async function loadSnapshot(paths: string | string[]): Promise<{ state: MemoryState; summary: SnapshotSummary; objects: unknown[] }> {
+export async function loadSnapshot(
+  paths: string | string[],
+): Promise<{ state: MemoryState; summary: SnapshotSummary; objects: unknown[] }> {
   const files: string[] = [];
   for (const p of Array.isArray(paths) ? paths : [paths]) files.push(...(await filesOf(p)));
   const objects: unknown[] = [];

@@ -170,7 +170,11 @@ export function parseConfig(doc: unknown, origin = 'config'): Config {
   };
 }
 
-function mergeImageDetection(base: ImageDetectionConfig, user: Partial<ImageDetectionConfig> | undefined, origin: string): ImageDetectionConfig {
+function mergeImageDetection(
+  base: ImageDetectionConfig,
+  user: Partial<ImageDetectionConfig> | undefined,
+  origin: string,
+): ImageDetectionConfig {
   const merged: ImageDetectionConfig = {
     ...base,
     ...user,
@@ -178,7 +182,9 @@ function mergeImageDetection(base: ImageDetectionConfig, user: Partial<ImageDete
     handlers: { ...base.handlers, ...user?.handlers },
   };
   if (merged.enabled && merged.registries.length === 0) {
-    throw new ConfigError(`${origin} is invalid:\n  - imageDetection.registries: list the registries wasmgate may contact when imageDetection.enabled is true (an allowlist; nothing else is contacted)`);
+    throw new ConfigError(
+      `${origin} is invalid:\n  - imageDetection.registries: list the registries wasmgate may contact when imageDetection.enabled is true (an allowlist; nothing else is contacted)`,
+    );
   }
   return merged;
 }
@@ -205,10 +211,14 @@ function mergeServer(base: ServerConfig, user: UserServer | undefined, heading: 
   const s: ServerConfig = { ...base, ...user, tls: { ...base.tls, ...user?.tls } };
   const problems: string[] = [];
   if (s.headersTimeoutSeconds > s.requestTimeoutSeconds) {
-    problems.push(`server.headersTimeoutSeconds (${s.headersTimeoutSeconds}) must not exceed server.requestTimeoutSeconds (${s.requestTimeoutSeconds})`);
+    problems.push(
+      `server.headersTimeoutSeconds (${s.headersTimeoutSeconds}) must not exceed server.requestTimeoutSeconds (${s.requestTimeoutSeconds})`,
+    );
   }
   if (s.shutdownTimeoutSeconds <= s.drainSeconds) {
-    problems.push(`server.shutdownTimeoutSeconds (${s.shutdownTimeoutSeconds}) must exceed server.drainSeconds (${s.drainSeconds}), to leave time for requests in flight`);
+    problems.push(
+      `server.shutdownTimeoutSeconds (${s.shutdownTimeoutSeconds}) must exceed server.drainSeconds (${s.drainSeconds}), to leave time for requests in flight`,
+    );
   }
   if (problems.length > 0) throw new ConfigError(`${heading}:\n  - ${problems.join('\n  - ')}`);
   return s;

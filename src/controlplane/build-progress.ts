@@ -23,7 +23,8 @@ export function buildEstimate(elapsedMs: number): string {
   const total = COLD_BUILD_SECONDS * 1000;
   const about = `a cold build took about ${Math.round(COLD_BUILD_SECONDS / 60)} min on ${COLD_BUILD_CORES} cores`;
   const left = total - elapsedMs;
-  const rest = left > 60_000 ? `about ${Math.round(left / 60_000)} min to go at that pace` : 'should be nearly done (longer on a busy machine)';
+  const rest =
+    left > 60_000 ? `about ${Math.round(left / 60_000)} min to go at that pace` : 'should be nearly done (longer on a busy machine)';
   return `${duration(elapsedMs)} elapsed; ${about}: ${rest}`;
 }
 
@@ -48,11 +49,14 @@ export function buildProgress(out: (line: string) => void, opts: BuildProgressOp
   const started = Date.now();
   let lastLine = started;
   let partial = '';
-  const timer = setInterval(() => {
-    if (Date.now() - lastLine < everyMs - 1_000) return;
-    lastLine = Date.now();
-    out(`${label} still building: ${buildEstimate(Date.now() - started)}`);
-  }, Math.min(everyMs, 5_000));
+  const timer = setInterval(
+    () => {
+      if (Date.now() - lastLine < everyMs - 1_000) return;
+      lastLine = Date.now();
+      out(`${label} still building: ${buildEstimate(Date.now() - started)}`);
+    },
+    Math.min(everyMs, 5_000),
+  );
   timer.unref();
   return {
     write(chunk) {

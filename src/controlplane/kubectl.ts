@@ -33,9 +33,7 @@ export async function runKubectl(kubectl: string, kubeconfig: string, args: stri
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (timedOut) {
-        reject(
-          new Error(`kubectl ${args.join(' ')} timed out after ${seconds(timeoutMs)}\nstdout: ${stdout}\nstderr: ${stderr}`),
-        );
+        reject(new Error(`kubectl ${args.join(' ')} timed out after ${seconds(timeoutMs)}\nstdout: ${stdout}\nstderr: ${stderr}`));
       } else {
         resolve({ code: code ?? (signal === null ? -1 : 128), stdout, stderr });
       }
@@ -63,9 +61,6 @@ export async function kubectlJson<T = any>(cp: ControlPlane, args: string[], opt
 
 /** `kubectl apply -f -` with the given object(s) (serialized as a JSON List when several). */
 export async function applyObjects(cp: ControlPlane, objects: object | object[]): Promise<string> {
-  const input = Array.isArray(objects)
-    ? JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects })
-    : JSON.stringify(objects);
+  const input = Array.isArray(objects) ? JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }) : JSON.stringify(objects);
   return await kubectlOk(cp, ['apply', '-f', '-'], { input });
 }
-

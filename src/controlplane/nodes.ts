@@ -146,29 +146,21 @@ export async function createNode(cp: ControlPlane, node: FakeNode): Promise<any>
 }
 
 /** Flips a fake Node's Ready condition (and the not-ready taint, unless notReadyTaint is false). */
-export async function setNodeReady(
-  cp: ControlPlane,
-  name: string,
-  ready: boolean,
-  opts: { notReadyTaint?: boolean } = {},
-): Promise<void> {
+export async function setNodeReady(cp: ControlPlane, name: string, ready: boolean, opts: { notReadyTaint?: boolean } = {}): Promise<void> {
   const current = await kubectlJson<{ spec?: { taints?: Taint[] }; status?: { conditions?: { type: string }[] } }>(cp, [
     'get',
     'node',
     name,
   ]);
   const others = (current.spec?.taints ?? []).filter((t) => t.key !== NOT_READY_TAINT_KEY);
-  const taints = desiredTaints({ name, ready, taints: others, ...(opts.notReadyTaint === undefined ? {} : { notReadyTaint: opts.notReadyTaint }) });
+  const taints = desiredTaints({
+    name,
+    ready,
+    taints: others,
+    ...(opts.notReadyTaint === undefined ? {} : { notReadyTaint: opts.notReadyTaint }),
+  });
   await kubectlOk(cp, ['patch', 'node', name, '--type=merge', '-p', JSON.stringify({ spec: { taints } })]);
   const conditions = (current.status?.conditions ?? []).filter((c) => c.type !== 'Ready');
   conditions.push(readyCondition(ready) as { type: string });
-  await kubectlOk(cp, [
-    'patch',
-    'node',
-    name,
-    '--subresource=status',
-    '--type=merge',
-    '-p',
-    JSON.stringify({ status: { conditions } }),
-  ]);
+  await kubectlOk(cp, ['patch', 'node', name, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { conditions } })]);
 }

@@ -133,9 +133,7 @@ export class Component {
     const fd = openSync(logFile, 'a');
     try {
       writeSync(fd, `==> ${new Date().toISOString()} starting ${bin} ${args.join(' ')}\n`);
-      const [cmd, argv] = canUsePdeathsig()
-        ? ['setpriv', ['--pdeathsig', 'KILL', '--', bin, ...args]]
-        : [bin, args];
+      const [cmd, argv] = canUsePdeathsig() ? ['setpriv', ['--pdeathsig', 'KILL', '--', bin, ...args]] : [bin, args];
       this.child = spawn(cmd, argv, { stdio: ['ignore', fd, fd], detached: true, env: childEnv() });
     } finally {
       closeSync(fd);
@@ -174,9 +172,7 @@ export class Component {
 
   async failure(what: string): Promise<Error> {
     const tail = await tailFile(this.logFile);
-    return new Error(
-      `${this.name} ${what}; last ${LOG_TAIL_LINES} lines of ${this.logFile}:\n${tail === '' ? '(empty log)' : tail}`,
-    );
+    return new Error(`${this.name} ${what}; last ${LOG_TAIL_LINES} lines of ${this.logFile}:\n${tail === '' ? '(empty log)' : tail}`);
   }
 
   /** Sends `signal` to the process group (falls back to the process). */
@@ -231,4 +227,3 @@ export class Component {
     }
   }
 }
-

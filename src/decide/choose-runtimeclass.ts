@@ -9,9 +9,7 @@ import { classHasUsableNode } from './placement.js';
 import type { PodTarget, RuleContext, WasmIntent } from './types.js';
 import { isWasmClass, wasmClasses } from './wasm.js';
 
-export type Choice =
-  | { ok: true; runtimeClass: RuntimeClassInfo; reason: string }
-  | { ok: false; reason: string; fix: string };
+export type Choice = { ok: true; runtimeClass: RuntimeClassInfo; reason: string } | { ok: false; reason: string; fix: string };
 
 const AUTO = new Set(['', 'auto']);
 
@@ -72,7 +70,8 @@ function chooseForImages(target: PodTarget, configured: string, handlers: readon
   let skipped = '';
   if (configured !== '') {
     const rc = ctx.state.getRuntimeClass(configured);
-    if (rc !== undefined && handlers.includes(rc.handler)) return { ok: true, runtimeClass: rc, reason: `the RuntimeClass configured for these images` };
+    if (rc !== undefined && handlers.includes(rc.handler))
+      return { ok: true, runtimeClass: rc, reason: `the RuntimeClass configured for these images` };
     skipped =
       rc === undefined
         ? `the RuntimeClass configured for these images, ${configured}, does not exist`
@@ -110,7 +109,10 @@ function chooseAuto(target: PodTarget, ctx: RuleContext): Choice {
   if (usable.length > 1) {
     return {
       ok: false,
-      reason: `${defaultProblem}${usable.length} Wasm RuntimeClasses have usable nodes (${listNames(usable.map((rc) => rc.name), 5)}), so the choice is ambiguous`,
+      reason: `${defaultProblem}${usable.length} Wasm RuntimeClasses have usable nodes (${listNames(
+        usable.map((rc) => rc.name),
+        5,
+      )}), so the choice is ambiguous`,
       fix: `name one in the ${ctx.config.annotations.runtime} annotation, or set defaultRuntimeClass in wasmgate's config`,
     };
   }
@@ -130,4 +132,3 @@ function chooseAuto(target: PodTarget, ctx: RuleContext): Choice {
     fix: `label the nodes that have the shim with the RuntimeClass's nodeSelector, or name a RuntimeClass in ${ctx.config.annotations.runtime}`,
   };
 }
-

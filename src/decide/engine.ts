@@ -115,7 +115,13 @@ const STRICTNESS: Record<Mode, number> = { audit: 0, warn: 1, enforce: 2 };
  * of the rules that would have run, in the strictest of their modes (so by default it denies a Wasm
  * pod; with every such rule set to audit, it is only recorded).
  */
-function tooLarge(config: Config, subject: Subject, operation: AdmissionRequest['operation'], message: string, result: EngineResult): EngineResult {
+function tooLarge(
+  config: Config,
+  subject: Subject,
+  operation: AdmissionRequest['operation'],
+  message: string,
+  result: EngineResult,
+): EngineResult {
   let mode: Mode | undefined;
   for (const rule of RULES) {
     const table = rule.checks[subject] as Partial<Record<AdmissionRequest['operation'], unknown>> | undefined;
@@ -139,7 +145,8 @@ function settle(result: EngineResult): EngineResult {
     }
   }
   // every finding is already at most MESSAGE_LENGTH; all of them together are cut at TOTAL_LENGTH
-  const notListed = (n: number, what: string): string => `And ${count(n)} more ${what}, not listed: wasmgate's messages are limited to ${count(TOTAL_LENGTH)} characters.`;
+  const notListed = (n: number, what: string): string =>
+    `And ${count(n)} more ${what}, not listed: wasmgate's messages are limited to ${count(TOTAL_LENGTH)} characters.`;
   result.warnings.push(...fitItems(warnings, TOTAL_LENGTH, (n) => notListed(n, n === 1 ? 'warning' : 'warnings'), 0));
   if (denials.length > 0) {
     result.allowed = false;
@@ -241,7 +248,8 @@ export function validate(req: AdmissionRequest, state: ClusterState, config: Con
     // judged by its size: deleting an oversized class must stay possible
     const excess = op === 'DELETE' ? [] : runtimeClassExcess(req.object, config.limits);
     const name = nameOf(req.object);
-    if (excess.length > 0 && name !== undefined) return tooLarge(config, 'RuntimeClass', op, excessMessage({ runtimeClass: name }, excess), result);
+    if (excess.length > 0 && name !== undefined)
+      return tooLarge(config, 'RuntimeClass', op, excessMessage({ runtimeClass: name }, excess), result);
     // on DELETE the API server sends the old object; an old server may not: fall back to the cache
     const rc =
       op === 'DELETE'

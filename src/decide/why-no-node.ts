@@ -97,7 +97,12 @@ export function explainNoUsableNode(r: NoNodeReport, o: ExplainOptions): string 
   // (kubernetes.io/arch) or what the reserved-label-keys rule tells them to replace
   const labelCmd = (pairs: [string, string][]): string | undefined => {
     const labelable = pairs.filter(([k]) => !inReservedNamespace(k));
-    return labelable.length === 0 ? undefined : `kubectl label nodes <node> ${listSome(labelable.map(([k, v]) => `${k}=${v}`), ' ')}`;
+    return labelable.length === 0
+      ? undefined
+      : `kubectl label nodes <node> ${listSome(
+          labelable.map(([k, v]) => `${k}=${v}`),
+          ' ',
+        )}`;
   };
   const allCmd = labelCmd(sortedPairs(r.selector));
   if (r.nodeName !== undefined) return explainNodeName(r, o, labelCmd);

@@ -92,7 +92,12 @@ const bool = (description: string): object => ({ type: 'boolean', description })
 const obj = (description: string): object => ({ type: 'object', description });
 const arr = (description: string): object => ({ type: 'array', description });
 const duration = (description: string): object => ({ type: 'string', pattern: '^[0-9]+(s|m|h|d)$', description });
-const closed = (properties: Record<string, object>, extra: object = {}): object => ({ type: 'object', additionalProperties: false, properties, ...extra });
+const closed = (properties: Record<string, object>, extra: object = {}): object => ({
+  type: 'object',
+  additionalProperties: false,
+  properties,
+  ...extra,
+});
 
 /** values.schema.json */
 export function valuesSchema(): object {
@@ -107,7 +112,11 @@ export function valuesSchema(): object {
       nameOverride: str('replaces the chart name in object names'),
       fullnameOverride: str('replaces the release-chart name of all objects'),
       replicaCount: { type: 'integer', minimum: 1, description: 'replicas' },
-      image: closed({ repository: str('image repository'), tag: str('image tag; default: the chart appVersion'), pullPolicy: { enum: ['Always', 'IfNotPresent', 'Never'] } }),
+      image: closed({
+        repository: str('image repository'),
+        tag: str('image tag; default: the chart appVersion'),
+        pullPolicy: { enum: ['Always', 'IfNotPresent', 'Never'] },
+      }),
       imagePullSecrets: arr('pull secrets'),
       serviceAccount: closed({ annotations: obj('ServiceAccount annotations') }),
       podAnnotations: obj('pod annotations'),
@@ -118,7 +127,10 @@ export function valuesSchema(): object {
       containerPort: { type: 'integer', minimum: 1, maximum: 65535 },
       terminationGracePeriodSeconds: { type: 'integer', minimum: 1, description: 'above config.server.shutdownTimeoutSeconds' },
       resources: obj('container resources'),
-      topologySpread: closed({ topologyKey: str('node label to spread over'), whenUnsatisfiable: { enum: ['DoNotSchedule', 'ScheduleAnyway'] } }),
+      topologySpread: closed({
+        topologyKey: str('node label to spread over'),
+        whenUnsatisfiable: { enum: ['DoNotSchedule', 'ScheduleAnyway'] },
+      }),
       podDisruptionBudget: closed({ enabled: bool('render a PDB'), maxUnavailable: { type: ['integer', 'string'] } }),
       nodeSelector: obj('pod nodeSelector'),
       tolerations: arr('pod tolerations'),
@@ -136,12 +148,29 @@ export function valuesSchema(): object {
       }),
       certificates: closed({
         mode: { enum: ['self', 'cert-manager', 'secret'] },
-        self: closed({ validity: duration('serving certificate validity'), caValidity: duration('CA validity'), renewBefore: duration('renew this long before expiry'), checkInterval: duration('how often each replica checks') }),
-        certManager: closed({ issuerRef: obj('existing issuer; empty: a self-signed Issuer'), duration: str('Certificate duration'), renewBefore: str('Certificate renewBefore') }),
+        self: closed({
+          validity: duration('serving certificate validity'),
+          caValidity: duration('CA validity'),
+          renewBefore: duration('renew this long before expiry'),
+          checkInterval: duration('how often each replica checks'),
+        }),
+        certManager: closed({
+          issuerRef: obj('existing issuer; empty: a self-signed Issuer'),
+          duration: str('Certificate duration'),
+          renewBefore: str('Certificate renewBefore'),
+        }),
         secret: closed({ name: str('existing kubernetes.io/tls Secret'), caBundle: str('base64 CA bundle') }),
       }),
-      serviceMonitor: closed({ enabled: bool('render a ServiceMonitor'), interval: str('scrape interval'), labels: obj('labels'), tlsConfig: obj('tlsConfig') }),
-      networkPolicy: closed({ enabled: bool('render a NetworkPolicy'), ingressFrom: arr('peers allowed to reach the webhook port; empty: any') }),
+      serviceMonitor: closed({
+        enabled: bool('render a ServiceMonitor'),
+        interval: str('scrape interval'),
+        labels: obj('labels'),
+        tlsConfig: obj('tlsConfig'),
+      }),
+      networkPolicy: closed({
+        enabled: bool('render a NetworkPolicy'),
+        ingressFrom: arr('peers allowed to reach the webhook port; empty: any'),
+      }),
     },
   };
 }

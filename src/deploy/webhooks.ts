@@ -80,12 +80,18 @@ function templateConditions(kinds: KindRecord[], config: Config, detect = false)
   const guarded = (path: string): string => `(has(${path}) && (${templateCondition(path, config, detect)}))`;
   const branches = paths
     .filter((path) => path !== common)
-    .map((path) => `${byPath.get(path)!.map((kind) => `request.kind.kind == '${kind}'`).join(' || ')} ? ${guarded(path)} : `);
+    .map(
+      (path) =>
+        `${byPath
+          .get(path)!
+          .map((kind) => `request.kind.kind == '${kind}'`)
+          .join(' || ')} ? ${guarded(path)} : `,
+    );
   return `${branches.join('')}${guarded(common)}`;
 }
 
 const NODE_CHANGE =
-  "(has(object.metadata.labels) ? object.metadata.labels : {}) != (has(oldObject.metadata.labels) ? oldObject.metadata.labels : {}) || " +
+  '(has(object.metadata.labels) ? object.metadata.labels : {}) != (has(oldObject.metadata.labels) ? oldObject.metadata.labels : {}) || ' +
   '(has(object.spec.unschedulable) && object.spec.unschedulable) != (has(oldObject.spec.unschedulable) && oldObject.spec.unschedulable) || ' +
   '(has(object.spec.taints) ? object.spec.taints : []) != (has(oldObject.spec.taints) ? oldObject.spec.taints : [])';
 
@@ -94,7 +100,10 @@ function rulesOf(webhook: WebhookName, endpoint: Endpoint): object[] {
   const rules: { operations: string[]; apiGroups: string[]; apiVersions: string[]; resources: string[]; scope: string }[] = [];
   for (const k of kindsOf(webhook, endpoint)) {
     const operations = [...k.admission!.operations];
-    const same = rules.find((r) => r.apiGroups[0] === k.group && r.apiVersions[0] === k.version && r.scope === k.scope && r.operations.join() === operations.join());
+    const same = rules.find(
+      (r) =>
+        r.apiGroups[0] === k.group && r.apiVersions[0] === k.version && r.scope === k.scope && r.operations.join() === operations.join(),
+    );
     if (same !== undefined) same.resources.push(k.resource);
     else rules.push({ operations, apiGroups: [k.group], apiVersions: [k.version], resources: [k.resource], scope: k.scope });
   }
@@ -119,7 +128,9 @@ export function webhookConfigurations(config: Config, o: WebhookOptions): [objec
   const common = { sideEffects: 'None', admissionReviewVersions: ['v1'], timeoutSeconds: o.timeoutSeconds ?? 5, matchPolicy: 'Equivalent' };
   // image detection: mutating webhooks also get unmarked pods, and wait longer than the lookup budget
   const detect = config.imageDetection.enabled;
-  const mutatingCommon = detect ? { ...common, timeoutSeconds: Math.max(common.timeoutSeconds, Math.ceil(config.imageDetection.budgetMs / 1000) + 1) } : common;
+  const mutatingCommon = detect
+    ? { ...common, timeoutSeconds: Math.max(common.timeoutSeconds, Math.ceil(config.imageDetection.budgetMs / 1000) + 1) }
+    : common;
   const podsCondition = detect ? 'wasm-or-unnamed-pods' : 'wasm-pods-only';
   const templatesCondition = detect ? 'wasm-or-unnamed-templates' : 'wasm-templates-only';
   const mutating: object[] = [
@@ -184,8 +195,18 @@ export function webhookConfigurations(config: Config, o: WebhookOptions): [objec
     });
   }
   return [
-    { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', metadata: { name: 'wasmgate' }, webhooks: mutating },
-    { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', metadata: { name: 'wasmgate' }, webhooks: validating },
+    {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'MutatingWebhookConfiguration',
+      metadata: { name: 'wasmgate' },
+      webhooks: mutating,
+    },
+    {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingWebhookConfiguration',
+      metadata: { name: 'wasmgate' },
+      webhooks: validating,
+    },
   ];
 }
 

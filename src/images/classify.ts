@@ -68,7 +68,8 @@ function descriptor(v: unknown, where: string): Descriptor {
   }
   const d: Descriptor = { mediaType: v['mediaType'], digest: v['digest'], size: v['size'] };
   const p = v['platform'];
-  if (isObj(p) && typeof p['os'] === 'string' && typeof p['architecture'] === 'string') d.platform = { os: p['os'], architecture: p['architecture'] };
+  if (isObj(p) && typeof p['os'] === 'string' && typeof p['architecture'] === 'string')
+    d.platform = { os: p['os'], architecture: p['architecture'] };
   const a = v['annotations'];
   if (isObj(a)) d.annotations = Object.fromEntries(Object.entries(a).filter((e): e is [string, string] => typeof e[1] === 'string'));
   return d;
@@ -82,8 +83,11 @@ export function parseManifestBody(body: unknown, contentType: string | undefined
   if (!isObj(body)) throw new ManifestError('the manifest is not a JSON object');
   const declared = typeof body['mediaType'] === 'string' ? body['mediaType'] : (contentType ?? '').split(';')[0]!.trim();
   if (Array.isArray(body['manifests'])) {
-    if (declared !== '' && declared !== MEDIA.ociIndex && declared !== MEDIA.dockerList) throw new ManifestError(`an index with media type ${declared}`);
-    return { index: { mediaType: declared || MEDIA.ociIndex, manifests: body['manifests'].map((m, i) => descriptor(m, `manifests[${i}]`)) } };
+    if (declared !== '' && declared !== MEDIA.ociIndex && declared !== MEDIA.dockerList)
+      throw new ManifestError(`an index with media type ${declared}`);
+    return {
+      index: { mediaType: declared || MEDIA.ociIndex, manifests: body['manifests'].map((m, i) => descriptor(m, `manifests[${i}]`)) },
+    };
   }
   if (body['schemaVersion'] === 1) throw new ManifestError('a Docker schema 1 manifest (deprecated, not supported)');
   if (!Array.isArray(body['layers'])) throw new ManifestError('the manifest has neither layers nor manifests');
@@ -102,13 +106,19 @@ export function classifyByMediaTypes(m: Manifest): Classification | undefined {
   if (spinLayer || m.config.mediaType === MEDIA.spinApp) {
     const where = spinLayer ? 'a layer' : 'the config';
     const wasmLayers = m.layers.filter((l) => l.mediaType === MEDIA.wasmContentLayer || l.mediaType === MEDIA.wasmLayer).length;
-    return { kind: 'spin-app', evidence: `Spin application (${where} of media type ${MEDIA.spinApp}; ${wasmLayers} Wasm component layer${wasmLayers === 1 ? '' : 's'})` };
+    return {
+      kind: 'spin-app',
+      evidence: `Spin application (${where} of media type ${MEDIA.spinApp}; ${wasmLayers} Wasm component layer${wasmLayers === 1 ? '' : 's'})`,
+    };
   }
   if (m.config.mediaType === MEDIA.wasmConfig) {
     const wasm = m.layers.filter((l) => l.mediaType === MEDIA.wasmLayer || l.mediaType === MEDIA.wasmContentLayer);
     if (wasm.length === 0) return { kind: 'other', evidence: `config media type ${MEDIA.wasmConfig} but no application/wasm layer` };
     const types = [...new Set(wasm.map((l) => l.mediaType))].join(', ');
-    return { kind: 'wasm-artifact', evidence: `Wasm OCI artifact (config media type ${MEDIA.wasmConfig}, ${wasm.length} layer${wasm.length === 1 ? '' : 's'} ${types})` };
+    return {
+      kind: 'wasm-artifact',
+      evidence: `Wasm OCI artifact (config media type ${MEDIA.wasmConfig}, ${wasm.length} layer${wasm.length === 1 ? '' : 's'} ${types})`,
+    };
   }
   if (m.config.mediaType === MEDIA.ociConfig || m.config.mediaType === MEDIA.dockerConfig) return undefined;
   return { kind: 'other', evidence: `an OCI artifact with config media type ${m.config.mediaType}` };
@@ -143,7 +153,10 @@ export function classifyIndex(children: Classification[]): Classification {
   const rest = children.filter((c) => !WASM_KINDS.has(c.kind));
   if (wasm.length === 0) {
     const linux = rest.some((c) => c.kind === 'linux');
-    return { kind: linux ? 'linux' : 'other', evidence: `image index of ${children.length} manifest${children.length === 1 ? '' : 's'}, none Wasm` };
+    return {
+      kind: linux ? 'linux' : 'other',
+      evidence: `image index of ${children.length} manifest${children.length === 1 ? '' : 's'}, none Wasm`,
+    };
   }
   if (rest.length > 0) {
     const what = [...new Set(rest.map((c) => c.evidence.replace(/^config |^platform /, '')))].join('; ');
@@ -154,7 +167,13 @@ export function classifyIndex(children: Classification[]): Classification {
   }
   const kinds = [...new Set(wasm.map((c) => c.kind))];
   if (kinds.includes('spin-app') && kinds.length > 1) {
-    return { kind: 'mixed-index', evidence: `image index mixing a Spin application with other Wasm manifests: they need different handlers` };
+    return {
+      kind: 'mixed-index',
+      evidence: `image index mixing a Spin application with other Wasm manifests: they need different handlers`,
+    };
   }
-  return { kind: wasm[0]!.kind, evidence: `image index of ${wasm.length} Wasm manifest${wasm.length === 1 ? '' : 's'}: ${wasm[0]!.evidence}` };
+  return {
+    kind: wasm[0]!.kind,
+    evidence: `image index of ${wasm.length} Wasm manifest${wasm.length === 1 ? '' : 's'}: ${wasm[0]!.evidence}`,
+  };
 }

@@ -40,7 +40,8 @@ export function parseChallenge(value: string): Challenge | undefined {
   if (m === null) return undefined;
   const params: Record<string, string> = {};
   const re = /([A-Za-z_]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))\s*,?/g;
-  for (let p = re.exec(m[2]!); p !== null; p = re.exec(m[2]!)) params[p[1]!.toLowerCase()] = p[2] !== undefined ? p[2].replace(/\\(.)/g, '$1') : p[3]!;
+  for (let p = re.exec(m[2]!); p !== null; p = re.exec(m[2]!))
+    params[p[1]!.toLowerCase()] = p[2] !== undefined ? p[2].replace(/\\(.)/g, '$1') : p[3]!;
   return { scheme: m[1]!.toLowerCase(), params };
 }
 
@@ -88,7 +89,10 @@ export class RegistryClient {
       const alg = announced !== undefined && isDigest(announced) ? announced.split(':')[0]! : 'sha256';
       digest = digestOf(res.body, alg);
       if (announced !== undefined && isDigest(announced) && announced !== digest) {
-        throw new RegistryError('invalid', `${repo.registry}/${repo.repository}:${ref}: Docker-Content-Digest ${announced} does not match the content (${digest})`);
+        throw new RegistryError(
+          'invalid',
+          `${repo.registry}/${repo.repository}:${ref}: Docker-Content-Digest ${announced} does not match the content (${digest})`,
+        );
       }
     }
     let body: unknown;
@@ -111,14 +115,24 @@ export class RegistryClient {
   }
 
   /** GET with the auth dance and allowlisted redirects. */
-  private async get(url: URL, repo: Repo, headers: Record<string, string>, maxBytes: number, cred: Credential | undefined, signal: AbortSignal): Promise<Response> {
+  private async get(
+    url: URL,
+    repo: Repo,
+    headers: Record<string, string>,
+    maxBytes: number,
+    cred: Credential | undefined,
+    signal: AbortSignal,
+  ): Promise<Response> {
     const scope = `repository:${repo.repository}:pull`;
     const registryHost = url.host;
     let current = url;
     let retriedAuth = false;
-    for (let hop = 0; hop <= MAX_REDIRECTS; ) {
+    for (let hop = 0; hop <= MAX_REDIRECTS;) {
       if (!urlAllowed(current, this.opts.allowed)) {
-        throw new RegistryError('not-allowed', `${current.protocol === 'https:' ? current.host : current.origin} is not in imageDetection.registries (no request was sent)`);
+        throw new RegistryError(
+          'not-allowed',
+          `${current.protocol === 'https:' ? current.host : current.origin} is not in imageDetection.registries (no request was sent)`,
+        );
       }
       const sameHost = current.host === registryHost;
       const h: Record<string, string> = { 'User-Agent': 'wasmgate', ...headers };
@@ -133,7 +147,10 @@ export class RegistryClient {
         continue;
       }
       if (res.status === 401 || res.status === 403) {
-        throw new RegistryError('auth', `${registryHost} refused ${repo.repository} (HTTP ${res.status})${cred === undefined ? ': no credentials for this registry' : ': the credentials were not accepted'}`);
+        throw new RegistryError(
+          'auth',
+          `${registryHost} refused ${repo.repository} (HTTP ${res.status})${cred === undefined ? ': no credentials for this registry' : ': the credentials were not accepted'}`,
+        );
       }
       if ([301, 302, 303, 307, 308].includes(res.status)) {
         const location = header(res.headers, 'location');
@@ -154,7 +171,13 @@ export class RegistryClient {
     return undefined;
   }
 
-  private async answerChallenge(res: Response, host: string, scope: string, cred: Credential | undefined, signal: AbortSignal): Promise<void> {
+  private async answerChallenge(
+    res: Response,
+    host: string,
+    scope: string,
+    cred: Credential | undefined,
+    signal: AbortSignal,
+  ): Promise<void> {
     const raw = header(res.headers, 'www-authenticate');
     const challenge = raw === undefined ? undefined : parseChallenge(raw);
     if (challenge?.scheme === 'basic') {
@@ -172,14 +195,21 @@ export class RegistryClient {
       throw new RegistryError('auth', `${host} named an invalid token realm`);
     }
     if (!urlAllowed(realm, this.opts.allowed)) {
-      throw new RegistryError('not-allowed', `token realm ${realm.protocol === 'https:' ? realm.host : realm.origin} (named by ${host}) is not in imageDetection.registries (no request was sent)`);
+      throw new RegistryError(
+        'not-allowed',
+        `token realm ${realm.protocol === 'https:' ? realm.host : realm.origin} (named by ${host}) is not in imageDetection.registries (no request was sent)`,
+      );
     }
     if (challenge.params['service'] !== undefined) realm.searchParams.set('service', challenge.params['service']);
     realm.searchParams.set('scope', challenge.params['scope'] ?? scope);
     const headers: Record<string, string> = { 'User-Agent': 'wasmgate', Accept: 'application/json' };
     if (cred !== undefined) headers['Authorization'] = basic(cred);
     const tr = await httpsGet(realm, { headers, maxBytes: MAX_TOKEN_BYTES, signal, agent: this.opts.agent });
-    if (tr.status !== 200) throw new RegistryError('auth', `token realm ${realm.host} refused (HTTP ${tr.status})${cred === undefined ? ': no credentials for this registry' : ''}`);
+    if (tr.status !== 200)
+      throw new RegistryError(
+        'auth',
+        `token realm ${realm.host} refused (HTTP ${tr.status})${cred === undefined ? ': no credentials for this registry' : ''}`,
+      );
     let doc: unknown;
     try {
       doc = JSON.parse(tr.body.toString('utf8'));

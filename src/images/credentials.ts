@@ -24,7 +24,10 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 
 /** `https://index.docker.io/v1/` → docker.io; `Registry.Example:5000` → registry.example:5000 */
 export function registryKey(key: string): string {
-  let k = key.trim().toLowerCase().replace(/^[a-z]+:\/\//, '');
+  let k = key
+    .trim()
+    .toLowerCase()
+    .replace(/^[a-z]+:\/\//, '');
   k = k.split('/')[0] ?? '';
   if (k.endsWith(':443')) k = k.slice(0, -4);
   return k === 'index.docker.io' || k === 'registry-1.docker.io' ? DOCKER_HUB : k;
@@ -89,7 +92,10 @@ export function apiSecretReader(access: ApiAccess, maxBytes = 1024 * 1024): Secr
         req.end();
       });
       if (status === 404) return undefined;
-      if (status !== 200) throw new Error(`reading Secret ${namespace}/${name}: HTTP ${status}${status === 403 ? ' (RBAC: wasmgate needs get on this Secret)' : ''}`);
+      if (status !== 200)
+        throw new Error(
+          `reading Secret ${namespace}/${name}: HTTP ${status}${status === 403 ? ' (RBAC: wasmgate needs get on this Secret)' : ''}`,
+        );
       const doc: unknown = JSON.parse(body);
       const data = isObj(doc) ? doc['data'] : undefined;
       if (!isObj(data)) return {};
@@ -121,7 +127,11 @@ export class CredentialSource {
   }
 
   /** The first credential for `registry` among the secrets, in order (pod secrets before the configured one). */
-  async forRegistry(registry: string, secrets: ReadonlyArray<{ namespace: string; name: string }>, signal: AbortSignal): Promise<Credential | undefined> {
+  async forRegistry(
+    registry: string,
+    secrets: ReadonlyArray<{ namespace: string; name: string }>,
+    signal: AbortSignal,
+  ): Promise<Credential | undefined> {
     for (const s of secrets) {
       const c = (await this.fromSecret(s.namespace, s.name, signal)).get(registryKey(registry));
       if (c !== undefined) return c;

@@ -39,7 +39,12 @@ export function subjectOf(t: DetectionTarget): string {
  * ImageFacts for a target that needs detection, else undefined. Never throws; waits at most the
  * configured budget (and `signal`).
  */
-export async function detectImages(t: DetectionTarget, config: Config, resolver: ImageResolver, signal?: AbortSignal): Promise<ImageFacts | undefined> {
+export async function detectImages(
+  t: DetectionTarget,
+  config: Config,
+  resolver: ImageResolver,
+  signal?: AbortSignal,
+): Promise<ImageFacts | undefined> {
   if (!needsDetection(t, config)) return undefined;
   const images = containerImages(t.spec);
   if (images.length === 0) return undefined;

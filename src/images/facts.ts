@@ -50,7 +50,10 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 /** The images of a pod spec (init containers first, as they run), skipping entries without one. */
 export function containerImages(spec: Record<string, unknown>): ContainerImage[] {
   const out: ContainerImage[] = [];
-  for (const [field, init] of [['initContainers', true], ['containers', false]] as const) {
+  for (const [field, init] of [
+    ['initContainers', true],
+    ['containers', false],
+  ] as const) {
     const list = spec[field];
     if (!Array.isArray(list)) continue;
     for (const c of list) {

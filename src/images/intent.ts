@@ -59,7 +59,10 @@ export function imageIntent(facts: ImageFacts, config: Config): ImageIntent {
       return { family: 'none', audit: `${head}; not assigned a Wasm RuntimeClass: ${list(mixedIndex)}. To run it as Wasm, ${fix}.` };
     }
     if (unknown.length > 0) {
-      return { family: 'none', audit: `${head}; image detection could not check its images, so it is admitted unchanged: ${list(unknown)}.` };
+      return {
+        family: 'none',
+        audit: `${head}; image detection could not check its images, so it is admitted unchanged: ${list(unknown)}.`,
+      };
     }
     return { family: 'none' };
   }
@@ -79,7 +82,10 @@ export function imageIntent(facts: ImageFacts, config: Config): ImageIntent {
   }
   const families = new Set(wasm.map((f) => (f.kind === 'spin-app' ? 'spin' : 'wasmtime-compatible')));
   if (families.size > 1) {
-    return { family: 'none', audit: `${head}; not assigned a Wasm RuntimeClass: its containers need different Wasm runtimes: ${list(wasm)}. ${fix[0]!.toUpperCase()}${fix.slice(1)}.` };
+    return {
+      family: 'none',
+      audit: `${head}; not assigned a Wasm RuntimeClass: its containers need different Wasm runtimes: ${list(wasm)}. ${fix[0]!.toUpperCase()}${fix.slice(1)}.`,
+    };
   }
   const family = [...families][0] as 'spin' | 'wasmtime-compatible';
   const handlers = family === 'spin' ? d.handlers.spin : d.handlers.wasm;

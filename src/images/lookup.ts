@@ -38,10 +38,17 @@ function invalid(err: unknown): never {
   throw err;
 }
 
-async function classifyManifest(deps: LookupDeps, repo: Repo, m: Manifest, cred: Credential | undefined, signal: AbortSignal): Promise<Classification> {
+async function classifyManifest(
+  deps: LookupDeps,
+  repo: Repo,
+  m: Manifest,
+  cred: Credential | undefined,
+  signal: AbortSignal,
+): Promise<Classification> {
   const byTypes = classifyByMediaTypes(m);
   if (byTypes !== undefined) return byTypes;
-  if (m.config.size > MAX_CONFIG_BYTES) throw new RegistryError('too-large', `image config ${m.config.digest} is ${m.config.size} bytes, more than ${MAX_CONFIG_BYTES}`);
+  if (m.config.size > MAX_CONFIG_BYTES)
+    throw new RegistryError('too-large', `image config ${m.config.digest} is ${m.config.size} bytes, more than ${MAX_CONFIG_BYTES}`);
   const blob = await deps.client.blob(repo, m.config.digest, MAX_CONFIG_BYTES, cred, signal);
   try {
     return classifyConfig(JSON.parse(blob.toString('utf8')));
@@ -51,7 +58,13 @@ async function classifyManifest(deps: LookupDeps, repo: Repo, m: Manifest, cred:
   }
 }
 
-export async function lookup(deps: LookupDeps, repo: Repo, ref: string, cred: Credential | undefined, signal: AbortSignal): Promise<LookupResult> {
+export async function lookup(
+  deps: LookupDeps,
+  repo: Repo,
+  ref: string,
+  cred: Credential | undefined,
+  signal: AbortSignal,
+): Promise<LookupResult> {
   const top = await deps.client.manifest(repo, ref, cred, signal);
   const known = deps.byDigest(top.digest);
   if (known !== undefined) return { digest: top.digest, classification: known };
@@ -71,7 +84,8 @@ export async function lookup(deps: LookupDeps, repo: Repo, ref: string, cred: Cr
   const children = await Promise.all(
     entries.slice(0, MAX_INDEX_MANIFESTS).map(async (d): Promise<Classification> => {
       // a Linux platform is Linux whatever the manifest holds: no need to fetch it
-      if (d.platform !== undefined && d.platform.os === 'linux') return classifyPlatform(d.platform.os, d.platform.architecture, 'platform');
+      if (d.platform !== undefined && d.platform.os === 'linux')
+        return classifyPlatform(d.platform.os, d.platform.architecture, 'platform');
       const cached = deps.byDigest(d.digest);
       if (cached !== undefined) return cached;
       const child = await deps.client.manifest(repo, d.digest, cred, signal);
@@ -89,7 +103,9 @@ export async function lookup(deps: LookupDeps, repo: Repo, ref: string, cred: Cr
   );
   const c = classifyIndex(children);
   const result =
-    entries.length > MAX_INDEX_MANIFESTS ? { ...c, evidence: `${c.evidence} (first ${MAX_INDEX_MANIFESTS} of ${entries.length} entries)` } : c;
+    entries.length > MAX_INDEX_MANIFESTS
+      ? { ...c, evidence: `${c.evidence} (first ${MAX_INDEX_MANIFESTS} of ${entries.length} entries)` }
+      : c;
   deps.remember(top.digest, result);
   return { digest: top.digest, classification: result };
 }

@@ -92,7 +92,8 @@ export function parseReference(input: string): ImageReference {
     }
   }
   const name = `${registry}/${path}`;
-  if (name.length > MAX_NAME) throw new ReferenceError(`${JSON.stringify(input)}: the repository name is longer than ${MAX_NAME} characters`);
+  if (name.length > MAX_NAME)
+    throw new ReferenceError(`${JSON.stringify(input)}: the repository name is longer than ${MAX_NAME} characters`);
   if (tag === undefined && digest === undefined) tag = 'latest';
   const canonical = `${name}${tag === undefined ? '' : `:${tag}`}${digest === undefined ? '' : `@${digest}`}`;
   return { registry, repository: path, ...(tag === undefined ? {} : { tag }), ...(digest === undefined ? {} : { digest }), canonical };

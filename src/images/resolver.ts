@@ -58,21 +58,65 @@ interface ImageMetrics {
 function createImageMetrics(registry: Registry): ImageMetrics {
   const registers = [registry];
   return {
-    lookups: new Counter({ name: 'wasmgate_image_lookups_total', help: 'Registry lookups made (cache misses, once per single-flight group), by result (classified, error).', labelNames: ['result'] as const, registers }),
-    cacheHits: new Counter({ name: 'wasmgate_image_cache_hits_total', help: 'Image resolutions answered from the cache, by cache (digest, tag).', labelNames: ['cache'] as const, registers }),
-    joined: new Counter({ name: 'wasmgate_image_lookups_joined_total', help: 'Image resolutions that joined a lookup of the same reference already in flight.', registers }),
-    errors: new Counter({ name: 'wasmgate_image_lookup_errors_total', help: 'Failed image resolutions, by code (not-allowed, auth, not-found, network, timeout, too-large, invalid, http, reference, credentials).', labelNames: ['code'] as const, registers }),
-    budget: new Counter({ name: 'wasmgate_image_budget_exceeded_total', help: 'Admission requests whose image detection ran out of its time budget.', registers }),
-    duration: new Histogram({ name: 'wasmgate_image_lookup_duration_seconds', help: 'Time of one registry lookup (manifest, index children, config).', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers }),
+    lookups: new Counter({
+      name: 'wasmgate_image_lookups_total',
+      help: 'Registry lookups made (cache misses, once per single-flight group), by result (classified, error).',
+      labelNames: ['result'] as const,
+      registers,
+    }),
+    cacheHits: new Counter({
+      name: 'wasmgate_image_cache_hits_total',
+      help: 'Image resolutions answered from the cache, by cache (digest, tag).',
+      labelNames: ['cache'] as const,
+      registers,
+    }),
+    joined: new Counter({
+      name: 'wasmgate_image_lookups_joined_total',
+      help: 'Image resolutions that joined a lookup of the same reference already in flight.',
+      registers,
+    }),
+    errors: new Counter({
+      name: 'wasmgate_image_lookup_errors_total',
+      help: 'Failed image resolutions, by code (not-allowed, auth, not-found, network, timeout, too-large, invalid, http, reference, credentials).',
+      labelNames: ['code'] as const,
+      registers,
+    }),
+    budget: new Counter({
+      name: 'wasmgate_image_budget_exceeded_total',
+      help: 'Admission requests whose image detection ran out of its time budget.',
+      registers,
+    }),
+    duration: new Histogram({
+      name: 'wasmgate_image_lookup_duration_seconds',
+      help: 'Time of one registry lookup (manifest, index children, config).',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
   };
 }
 
 function toFact(img: ContainerImage, outcome: Outcome): ImageFact {
   if (!outcome.ok) {
-    return { status: 'unknown', container: img.container, init: img.init, image: img.image, ...(outcome.ref ? { reference: outcome.ref.canonical } : {}), reason: outcome.reason };
+    return {
+      status: 'unknown',
+      container: img.container,
+      init: img.init,
+      image: img.image,
+      ...(outcome.ref ? { reference: outcome.ref.canonical } : {}),
+      reason: outcome.reason,
+    };
   }
   const { classification, digest } = outcome.result;
-  return { status: 'classified', container: img.container, init: img.init, image: img.image, reference: outcome.ref.canonical, digest, kind: classification.kind, evidence: classification.evidence };
+  return {
+    status: 'classified',
+    container: img.container,
+    init: img.init,
+    image: img.image,
+    reference: outcome.ref.canonical,
+    digest,
+    kind: classification.kind,
+    evidence: classification.evidence,
+  };
 }
 
 type Outcome = { ok: true; ref: ImageReference; result: LookupResult } | { ok: false; ref?: ImageReference; reason: string };
@@ -118,7 +162,14 @@ export class ImageResolver {
         const outcome = await Promise.race([this.fetch(k.miss, pod), gaveUp]);
         if (outcome === undefined) {
           exceeded = true;
-          return { status: 'unknown', container: img.container, init: img.init, image: img.image, reference: k.miss.canonical, reason: BUDGET_EXCEEDED };
+          return {
+            status: 'unknown',
+            container: img.container,
+            init: img.init,
+            image: img.image,
+            reference: k.miss.canonical,
+            reason: BUDGET_EXCEEDED,
+          };
         }
         return toFact(img, outcome);
       }),
@@ -182,7 +233,10 @@ export class ImageResolver {
     try {
       let cred;
       try {
-        cred = this.credentials === undefined || secrets.length === 0 ? undefined : await this.credentials.forRegistry(ref.registry, secrets, signal);
+        cred =
+          this.credentials === undefined || secrets.length === 0
+            ? undefined
+            : await this.credentials.forRegistry(ref.registry, secrets, signal);
       } catch (err) {
         throw new RegistryError('auth', `registry credentials could not be read: ${(err as Error).message}`);
       }

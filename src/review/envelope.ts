@@ -77,7 +77,8 @@ export class EnvelopeError extends Error {
 function describe(err: ErrorObject | undefined): string {
   if (err === undefined) return 'it does not match the AdmissionReview schema';
   const where = err.instancePath === '' ? 'the body' : err.instancePath.slice(1).replaceAll('/', '.');
-  if (err.keyword === 'required') return `${where === 'the body' ? '' : `${where}.`}${(err.params as { missingProperty: string }).missingProperty} is missing`;
+  if (err.keyword === 'required')
+    return `${where === 'the body' ? '' : `${where}.`}${(err.params as { missingProperty: string }).missingProperty} is missing`;
   if (err.keyword === 'const') return `${where} must be ${JSON.stringify((err.params as { allowedValue: unknown }).allowedValue)}`;
   if (err.keyword === 'enum') return `${where} must be one of ${(err.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
   return `${where} ${err.message ?? 'is invalid'}`;

@@ -16,7 +16,9 @@ function affinityImplies(a: RequiredAffinity | undefined, key: string, value: st
   const terms = a?.terms.filter((t) => t.never === undefined) ?? [];
   return (
     terms.length > 0 &&
-    terms.every((t) => t.matchExpressions.some((r) => r.key === key && r.operator === 'In' && r.values.length > 0 && r.values.every((v) => v === value)))
+    terms.every((t) =>
+      t.matchExpressions.some((r) => r.key === key && r.operator === 'In' && r.values.length > 0 && r.values.every((v) => v === value)),
+    )
   );
 }
 
@@ -47,7 +49,7 @@ const podTemplate: PodTemplateCheck = (target, intent, ctx) => {
 
 export const daemonsetSelectsRuntimeNodes: Rule = {
   id: 'daemonset-selects-runtime-nodes',
-  summary: "A DaemonSet using a RuntimeClass with a node selector selects the same nodes in its template.",
+  summary: 'A DaemonSet using a RuntimeClass with a node selector selects the same nodes in its template.',
   defaultMode: 'warn',
   checks: { podTemplate: { CREATE: podTemplate, UPDATE: podTemplate } },
 };

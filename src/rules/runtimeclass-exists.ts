@@ -15,7 +15,9 @@ const podTemplate: PodTemplateCheck = (target, intent, ctx) => {
     known.length === 0
       ? `create RuntimeClass ${name} with the handler of your Wasm shim and a scheduling.nodeSelector`
       : `set ${field(target, 'runtimeClassName')} to one of them, or create RuntimeClass ${name}`;
-  return [`${describeTarget(target)} names RuntimeClass ${name} in ${field(target, 'runtimeClassName')}, which does not exist. ${existing} Fix: ${fix}.`];
+  return [
+    `${describeTarget(target)} names RuntimeClass ${name} in ${field(target, 'runtimeClassName')}, which does not exist. ${existing} Fix: ${fix}.`,
+  ];
 };
 
 export const runtimeclassExists: Rule = {

@@ -45,7 +45,10 @@ export interface BuiltApp {
 }
 
 function problem(reply: FastifyReply, statusCode: number, message: string): FastifyReply {
-  return reply.code(statusCode).type('application/json').send({ error: httpReason(statusCode), message });
+  return reply
+    .code(statusCode)
+    .type('application/json')
+    .send({ error: httpReason(statusCode), message });
 }
 
 function endpointOf(url: string): Endpoint | undefined {
@@ -55,8 +58,15 @@ function endpointOf(url: string): Endpoint | undefined {
 
 function httpReason(code: number): string {
   return (
-    { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 408: 'Request Timeout', 413: 'Payload Too Large', 415: 'Unsupported Media Type' }[code] ??
-    'Error'
+    {
+      400: 'Bad Request',
+      403: 'Forbidden',
+      404: 'Not Found',
+      405: 'Method Not Allowed',
+      408: 'Request Timeout',
+      413: 'Payload Too Large',
+      415: 'Unsupported Media Type',
+    }[code] ?? 'Error'
   );
 }
 
@@ -143,22 +153,36 @@ export function buildApp(opts: AppOptions): BuiltApp {
   });
 
   app.setNotFoundHandler((request, reply) =>
-    problem(reply, 404, `no route ${request.method} ${clip(request.url.split('?')[0] ?? '', 128)}; wasmgate serves POST /mutate, POST /validate, GET /healthz, /readyz, /metrics`),
+    problem(
+      reply,
+      404,
+      `no route ${request.method} ${clip(request.url.split('?')[0] ?? '', 128)}; wasmgate serves POST /mutate, POST /validate, GET /healthz, /readyz, /metrics`,
+    ),
   );
 
-  const handle = (endpoint: Endpoint) => async (request: { body: unknown; headers: Record<string, unknown>; log: FastifyInstance['log'] }, reply: FastifyReply) => {
-    const end = metrics.duration.startTimer({ endpoint });
-    try {
-      return await review(endpoint, request, reply);
-    } finally {
-      end();
-    }
-  };
+  const handle =
+    (endpoint: Endpoint) =>
+    async (request: { body: unknown; headers: Record<string, unknown>; log: FastifyInstance['log'] }, reply: FastifyReply) => {
+      const end = metrics.duration.startTimer({ endpoint });
+      try {
+        return await review(endpoint, request, reply);
+      } finally {
+        end();
+      }
+    };
 
-  const review = async (endpoint: Endpoint, request: { body: unknown; headers: Record<string, unknown>; log: FastifyInstance['log'] }, reply: FastifyReply) => {
+  const review = async (
+    endpoint: Endpoint,
+    request: { body: unknown; headers: Record<string, unknown>; log: FastifyInstance['log'] },
+    reply: FastifyReply,
+  ) => {
     if (typeof request.body !== 'string') {
       metrics.requests.inc({ endpoint, kind: '', result: 'invalid' });
-      return problem(reply, 415, `Content-Type must be application/json, got ${clip(String(request.headers['content-type'] ?? 'none'), 128)}`);
+      return problem(
+        reply,
+        415,
+        `Content-Type must be application/json, got ${clip(String(request.headers['content-type'] ?? 'none'), 128)}`,
+      );
     }
     // bounded work: JSON.parse's cost is in the items it builds; a body with too many is not parsed,
     // and answered as a review (denied by /validate) when its uid can be found, else with a 413
@@ -191,7 +215,8 @@ export function buildApp(opts: AppOptions): BuiltApp {
     let result: EngineResult;
     try {
       // bounded by imageDetection.budgetMs (and the request); never throws
-      const facts = endpoint === 'mutate' && opts.images !== undefined ? await imageFactsFor(req, config, opts.images, reply.raw) : undefined;
+      const facts =
+        endpoint === 'mutate' && opts.images !== undefined ? await imageFactsFor(req, config, opts.images, reply.raw) : undefined;
       result = endpoint === 'mutate' ? mutate(req, state, config, facts) : validate(req, state, config);
     } catch (err) {
       request.log.error({ err, uid: req.uid, kind: clip(kind, 64) }, 'decision failed');
@@ -227,10 +252,12 @@ export function buildApp(opts: AppOptions): BuiltApp {
   app.post('/validate', handle('validate'));
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
-    if (lifecycle.draining) return reply.code(503).send({ status: 'shutting down', detail: 'wasmgate received SIGTERM and is draining its connections' });
+    if (lifecycle.draining)
+      return reply.code(503).send({ status: 'shutting down', detail: 'wasmgate received SIGTERM and is draining its connections' });
     const s = state.status();
     // a refused list or watch (RBAC): 503, naming each verb and resource (src/cluster/access.ts)
-    if (s.problems !== undefined && s.problems.length > 0) return reply.code(503).send({ status: 'access denied', detail: s.detail, problems: s.problems });
+    if (s.problems !== undefined && s.problems.length > 0)
+      return reply.code(503).send({ status: 'access denied', detail: s.detail, problems: s.problems });
     return reply.code(s.synced ? 200 : 503).send({ status: s.synced ? 'ready' : 'not synced', detail: s.detail });
   });
   app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));

@@ -17,7 +17,10 @@ export function clip(text: string, limit: number): string {
 export function mediaProblem(headers: Record<string, string | string[] | undefined>): { status: number; message: string } | undefined {
   const encoding = headers['content-encoding'];
   if (encoding !== undefined && String(encoding).trim().toLowerCase() !== 'identity') {
-    return { status: 415, message: `Content-Encoding must be absent (identity), got ${clip(String(encoding), 64)}; send the AdmissionReview uncompressed` };
+    return {
+      status: 415,
+      message: `Content-Encoding must be absent (identity), got ${clip(String(encoding), 64)}; send the AdmissionReview uncompressed`,
+    };
   }
   const type = headers['content-type'];
   const charset = typeof type === 'string' ? /;\s*charset\s*=\s*"?([^";\s]*)"?/i.exec(type)?.[1] : undefined;
@@ -30,6 +33,9 @@ export function mediaProblem(headers: Record<string, string | string[] | undefin
 /** A refusal when client certificates are required and this connection did not present a valid one. */
 export function clientCertProblem(socket: TLSSocket | undefined, path: string): string | undefined {
   if (socket?.authorized === true) return undefined;
-  const why = socket?.getPeerCertificate !== undefined && Object.keys(socket.getPeerCertificate()).length > 0 ? `its certificate was not accepted (${String(socket.authorizationError)})` : 'it presented no certificate';
+  const why =
+    socket?.getPeerCertificate !== undefined && Object.keys(socket.getPeerCertificate()).length > 0
+      ? `its certificate was not accepted (${String(socket.authorizationError)})`
+      : 'it presented no certificate';
   return `${path} requires a client certificate signed by the configured client CA (server.tls.clientCAFile); this connection was refused because ${why}`;
 }

@@ -65,11 +65,14 @@ export async function drainAndClose(
   let forced = 0;
   let deadlineTimer: NodeJS.Timeout | undefined;
   const deadline = new Promise<void>((resolve) => {
-    deadlineTimer = setTimeout(() => {
-      forced = sockets.size;
-      for (const socket of sockets) socket.destroy();
-      resolve();
-    }, Math.max(0, deadlineAt - Date.now()));
+    deadlineTimer = setTimeout(
+      () => {
+        forced = sockets.size;
+        for (const socket of sockets) socket.destroy();
+        resolve();
+      },
+      Math.max(0, deadlineAt - Date.now()),
+    );
   });
   // a connection that finishes its request while we wait is closed by its response
   // (Connection: close); one that was idle is closed at once by close() and by this sweep

@@ -118,7 +118,10 @@ export function secureContextOptions(pair: { cert: Buffer; key: Buffer }, policy
  * the handshake, so kubelet's probes (which present none) still reach /healthz and /readyz; the
  * review routes check `socket.authorized` themselves (app.ts).
  */
-export function httpsServerOptions(pair: { cert: Buffer; key: Buffer }, policy: TlsPolicy): SecureContextOptions & { requestCert: boolean; rejectUnauthorized: boolean } {
+export function httpsServerOptions(
+  pair: { cert: Buffer; key: Buffer },
+  policy: TlsPolicy,
+): SecureContextOptions & { requestCert: boolean; rejectUnauthorized: boolean } {
   return { ...secureContextOptions(pair, policy), requestCert: policy.clientCa !== undefined, rejectUnauthorized: false };
 }
 

@@ -43,7 +43,8 @@ async function caBundles(c: ControlPlane): Promise<string[]> {
   return out;
 }
 
-const served = async (ca: string): Promise<number> => (await Promise.all(replicas.map((r) => r.requestsServed(ca)))).reduce((a, b) => a + b, 0);
+const served = async (ca: string): Promise<number> =>
+  (await Promise.all(replicas.map((r) => r.requestsServed(ca)))).reduce((a, b) => a + b, 0);
 
 beforeAll(async () => {
   const c = cp;
@@ -56,7 +57,11 @@ beforeAll(async () => {
     await createNode(c, {
       name: lean.name,
       labels: { ...lean.labels },
-      taints: lean.taints.map((t) => ({ key: t.key, ...(t.value === undefined ? {} : { value: t.value }), effect: t.effect as 'NoSchedule' })),
+      taints: lean.taints.map((t) => ({
+        key: t.key,
+        ...(t.value === undefined ? {} : { value: t.value }),
+        effect: t.effect as 'NoSchedule',
+      })),
       ready: lean.ready,
       unschedulable: lean.unschedulable,
     });
@@ -106,7 +111,10 @@ describe('helm install, then wasmgate as the chart runs it', () => {
       throw new Error(`${err.message}\nreplica logs:\n${replicas.map((r) => r.output()).join('\n---\n')}`);
     });
     for (const r of replicas) {
-      await waitFor(async () => (await r.get('/readyz', ca)).status === 200, { what: `replica ${r.port} ready\n${r.output()}`, timeoutMs: 60_000 });
+      await waitFor(async () => (await r.get('/readyz', ca)).status === 200, {
+        what: `replica ${r.port} ready\n${r.output()}`,
+        timeoutMs: 60_000,
+      });
     }
     const can = async (...args: string[]): Promise<string> => (await c.kubectl(['auth', 'can-i', ...args, `--as=${SA}`])).stdout.trim();
     expect(await can('watch', 'nodes')).toBe('yes');
@@ -128,10 +136,13 @@ describe('helm install, then wasmgate as the chart runs it', () => {
     expect(logs.match(/certificates: created Secret wasmgate\/wg-wasmgate-certs/g)).toHaveLength(1);
     for (const r of replicas) {
       // TLS verified against the Secret's CA; the leaf served is the Secret's
-      const { cert } = await waitFor(async () => {
-        const got = await r.get('/healthz', s.ca);
-        return got.cert.includes((await secret(c)).cert.split('\n')[1]!.slice(0, 40)) ? got : undefined;
-      }, { what: 'the replica to serve the Secret’s certificate' });
+      const { cert } = await waitFor(
+        async () => {
+          const got = await r.get('/healthz', s.ca);
+          return got.cert.includes((await secret(c)).cert.split('\n')[1]!.slice(0, 40)) ? got : undefined;
+        },
+        { what: 'the replica to serve the Secret’s certificate' },
+      );
       expect(cert).toContain('BEGIN CERTIFICATE');
     }
     const expected = Buffer.from(s.ca).toString('base64');
@@ -141,12 +152,20 @@ describe('helm install, then wasmgate as the chart runs it', () => {
   it('examples/manifests behave as in the other end-to-end tests', async () => {
     const c = cp;
     const { ca } = await secret(c);
-    const probe = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'probe', namespace: 'default', annotations: { 'wasmgate.dev/runtime': 'auto' } }, spec: { containers: [{ name: 'c', image: 'x/y:1' }] } };
+    const probe = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'probe', namespace: 'default', annotations: { 'wasmgate.dev/runtime': 'auto' } },
+      spec: { containers: [{ name: 'c', image: 'x/y:1' }] },
+    };
     const before = await served(ca);
-    await waitFor(async () => {
-      await c.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: JSON.stringify(probe) });
-      return (await served(ca)) > before;
-    }, { what: 'the API server to call wasmgate through webhook.url' });
+    await waitFor(
+      async () => {
+        await c.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: JSON.stringify(probe) });
+        return (await served(ca)) > before;
+      },
+      { what: 'the API server to call wasmgate through webhook.url' },
+    );
     const ex = (f: string): string => join(REPO, 'examples/manifests', f);
     const good = await c.kubectl(['apply', '-f', ex('good-pod.yaml')]);
     expect(good.code, good.stderr).toBe(0);
@@ -155,9 +174,13 @@ describe('helm install, then wasmgate as the chart runs it', () => {
     expect(bad.code).not.toBe(0);
     expect(bad.stderr.match(/denied the request/g)?.length).toBe(3);
     const deployment = await c.kubectl(['apply', '-f', ex('bad-deployment.yaml')]);
-    expect(deployment.stderr).toContain('[runtimeclass-exists] Deployment default/web names RuntimeClass wasm2 in spec.template.spec.runtimeClassName');
+    expect(deployment.stderr).toContain(
+      '[runtimeclass-exists] Deployment default/web names RuntimeClass wasm2 in spec.template.spec.runtimeClassName',
+    );
     const strand = await c.kubectl(['label', 'node', 'spin-1', 'spin-enabled-']);
-    expect(strand.stderr).toContain('Warning: [node-change-strands-runtimeclass] This change to Node spin-1 removes label spin-enabled=yes');
+    expect(strand.stderr).toContain(
+      'Warning: [node-change-strands-runtimeclass] This change to Node spin-1 removes label spin-enabled=yes',
+    );
   });
 
   it('rotation: two renewals under a steady stream of kubectl apply, and no request fails', async () => {
@@ -168,7 +191,12 @@ describe('helm install, then wasmgate as the chart runs it', () => {
     let applied = 0;
     const deadline = Date.now() + 240_000;
     for (let i = 0; ; i++) {
-      const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: `stream-${i}`, namespace: 'default', annotations: { 'wasmgate.dev/runtime': 'auto' } }, spec: { containers: [{ name: 'c', image: 'x/y:1' }] } };
+      const pod = {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: `stream-${i}`, namespace: 'default', annotations: { 'wasmgate.dev/runtime': 'auto' } },
+        spec: { containers: [{ name: 'c', image: 'x/y:1' }] },
+      };
       const res = await c.kubectl(['apply', '-o', 'jsonpath={.spec.runtimeClassName}', '-f', '-'], { input: JSON.stringify(pod) });
       applied++;
       // mutation fails open: a runtimeClassName set proves wasmgate answered over TLS
@@ -180,7 +208,8 @@ describe('helm install, then wasmgate as the chart runs it', () => {
         const both = await Promise.all(replicas.map(async (r) => (await r.get('/healthz', now.ca)).cert.includes(marker)));
         if (both.every(Boolean)) break;
       }
-      if (Date.now() > deadline) throw new Error(`only ${certs.size - 1} renewals in 240 s; logs:\n${replicas.map((r) => r.output()).join('\n')}`);
+      if (Date.now() > deadline)
+        throw new Error(`only ${certs.size - 1} renewals in 240 s; logs:\n${replicas.map((r) => r.output()).join('\n')}`);
     }
     expect(failures).toEqual([]);
     expect(applied).toBeGreaterThan(5);
@@ -204,12 +233,16 @@ describe('helm install, then wasmgate as the chart runs it', () => {
     const c = cp;
     const res = await helm(['uninstall', 'wg', '--namespace', NS, '--wait']);
     expect(res.code, res.stderr).toBe(0);
-    const names = async (): Promise<string> => (await c.kubectl(['get', 'mutatingwebhookconfigurations,validatingwebhookconfigurations', '-o', 'name'])).stdout;
+    const names = async (): Promise<string> =>
+      (await c.kubectl(['get', 'mutatingwebhookconfigurations,validatingwebhookconfigurations', '-o', 'name'])).stdout;
     expect(await names()).not.toContain(NAME);
     // the replicas keep running (as pods would while terminating) and keep checking: wait for
     // a later round in each (their RBAC is gone with the release, so it fails), then look again
     const marks = replicas.map((r) => r.output().length);
-    await waitFor(() => replicas.every((r, i) => r.output().slice(marks[i]).includes('certificates:')), { what: 'a later certificate round in each replica', timeoutMs: 60_000 });
+    await waitFor(() => replicas.every((r, i) => r.output().slice(marks[i]).includes('certificates:')), {
+      what: 'a later certificate round in each replica',
+      timeoutMs: 60_000,
+    });
     expect(await names()).not.toContain(NAME);
   });
 });

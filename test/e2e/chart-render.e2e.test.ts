@@ -22,7 +22,11 @@ const SETS: Record<string, () => object> = {
   secret: () => ({ certificates: { mode: 'secret', secret: { name: 'wasmgate-tls', caBundle: secretCa } } }),
   '3 replicas': () => ({ replicaCount: 3 }),
   'node checks off': () => ({ webhook: { nodeChecks: false } }),
-  'dev url, optional objects': () => ({ webhook: { url: 'https://127.0.0.1:9443' }, networkPolicy: { enabled: true }, config: { defaultRuntimeClass: 'wasm1' } }),
+  'dev url, optional objects': () => ({
+    webhook: { url: 'https://127.0.0.1:9443' },
+    networkPolicy: { enabled: true },
+    config: { defaultRuntimeClass: 'wasm1' },
+  }),
 };
 
 async function render(values: object): Promise<any[]> {
@@ -38,7 +42,13 @@ beforeAll(async () => {
   expect(ns.code, ns.stderr).toBe(0);
   const crds = await cp.kubectl(['apply', '--server-side', '-f', '-'], { input: await certManagerCrds() });
   expect(crds.code, crds.stderr).toBe(0);
-  const est = await cp.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/certificates.cert-manager.io', 'crd/issuers.cert-manager.io']);
+  const est = await cp.kubectl([
+    'wait',
+    '--for=condition=Established',
+    '--timeout=60s',
+    'crd/certificates.cert-manager.io',
+    'crd/issuers.cert-manager.io',
+  ]);
   expect(est.code, est.stderr).toBe(0);
 }, 600_000);
 
@@ -49,7 +59,9 @@ describe('helm lint and template', () => {
       expect(lint.code, lint.stdout + lint.stderr).toBe(0);
       const objects = await render(values());
       expect(objects.length).toBeGreaterThan(8);
-      const res = await cp.kubectl(['apply', '--dry-run=server', '-n', NS, '-f', '-'], { input: objects.map((o) => stringify(o)).join('---\n') });
+      const res = await cp.kubectl(['apply', '--dry-run=server', '-n', NS, '-f', '-'], {
+        input: objects.map((o) => stringify(o)).join('---\n'),
+      });
       expect(res.code, res.stderr).toBe(0);
       expect(res.stdout.trim().split('\n')).toHaveLength(objects.length);
     });
@@ -74,10 +86,17 @@ describe('the rendered objects', () => {
     for (const [values, opts] of [
       [{}, { client: { service: { name: 'wg-wasmgate', namespace: NS } } }],
       [{ webhook: { url: 'https://127.0.0.1:9443/', nodeChecks: false } }, { client: { url: 'https://127.0.0.1:9443' }, nodes: false }],
-      [{ webhook: { workloads: false, excludeNamespaces: ['tools'] } }, { client: { service: { name: 'wg-wasmgate', namespace: NS } }, workloads: false, excludeNamespaces: [NS, 'tools'] }],
+      [
+        { webhook: { workloads: false, excludeNamespaces: ['tools'] } },
+        { client: { service: { name: 'wg-wasmgate', namespace: NS } }, workloads: false, excludeNamespaces: [NS, 'tools'] },
+      ],
     ] as const) {
       const objects = await render(values);
-      const expected = webhookConfigurations(parseConfig({}), { excludeNamespaces: [NS], optOutLabel: 'wasmgate.dev/ignore', ...opts } as never) as any[];
+      const expected = webhookConfigurations(parseConfig({}), {
+        excludeNamespaces: [NS],
+        optOutLabel: 'wasmgate.dev/ignore',
+        ...opts,
+      } as never) as any[];
       for (const kind of ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']) {
         const got = objects.find((o) => o.kind === kind);
         expect(got.metadata.name).toBe('wg-wasmgate');
@@ -88,7 +107,9 @@ describe('the rendered objects', () => {
 
   it('validation failurePolicy is a value; mutation stays fail-open', async () => {
     const objects = await render({ webhook: { failurePolicy: 'Ignore' } });
-    const policies = objects.filter((o) => o.kind.endsWith('WebhookConfiguration')).flatMap((o) => o.webhooks.map((w: any) => w.failurePolicy));
+    const policies = objects
+      .filter((o) => o.kind.endsWith('WebhookConfiguration'))
+      .flatMap((o) => o.webhooks.map((w: any) => w.failurePolicy));
     expect(new Set(policies)).toEqual(new Set(['Ignore']));
   });
 
@@ -127,7 +148,8 @@ describe('the rendered objects', () => {
     const sec = await render(SETS['secret']!());
     const d = sec.find((o) => o.kind === 'Deployment');
     expect(d.spec.template.spec.volumes.find((v: any) => v.name === 'certs').secret.secretName).toBe('wasmgate-tls');
-    for (const w of sec.filter((o) => o.kind.endsWith('WebhookConfiguration')).flatMap((o) => o.webhooks)) expect(w.clientConfig.caBundle).toBe(secretCa);
+    for (const w of sec.filter((o) => o.kind.endsWith('WebhookConfiguration')).flatMap((o) => o.webhooks))
+      expect(w.clientConfig.caBundle).toBe(secretCa);
     expect(sec.find((o) => o.kind === 'Role')).toBeUndefined();
   });
 
@@ -139,7 +161,14 @@ describe('the rendered objects', () => {
       const writes = r.verbs.filter((v: string) => !['get', 'list', 'watch'].includes(v));
       if (writes.length > 0 && !(writes.length === 1 && writes[0] === 'create')) expect(r.resourceNames, JSON.stringify(r)).toBeDefined();
     }
-    expect(cr.rules).toContainEqual(expect.objectContaining({ resources: ['mutatingwebhookconfigurations', 'validatingwebhookconfigurations'], resourceNames: ['wg-wasmgate'] }));
-    expect(role.rules).toContainEqual(expect.objectContaining({ resources: ['secrets'], verbs: ['get', 'update'], resourceNames: ['wg-wasmgate-certs'] }));
+    expect(cr.rules).toContainEqual(
+      expect.objectContaining({
+        resources: ['mutatingwebhookconfigurations', 'validatingwebhookconfigurations'],
+        resourceNames: ['wg-wasmgate'],
+      }),
+    );
+    expect(role.rules).toContainEqual(
+      expect.objectContaining({ resources: ['secrets'], verbs: ['get', 'update'], resourceNames: ['wg-wasmgate-certs'] }),
+    );
   });
 });

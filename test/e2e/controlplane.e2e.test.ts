@@ -59,9 +59,7 @@ describe('control plane (etcd + kube-apiserver + kube-scheduler)', () => {
     expect(cp.caCert).toContain('BEGIN CERTIFICATE');
     for (const p of cp.processes()) expect(isAlive(p.pid), `${p.name} alive`).toBe(true);
 
-    const v = await kubectlJson<{ serverVersion: { gitVersion: string }; clientVersion: { gitVersion: string } }>(cp, [
-      'version',
-    ]);
+    const v = await kubectlJson<{ serverVersion: { gitVersion: string }; clientVersion: { gitVersion: string } }>(cp, ['version']);
     expect(v.serverVersion.gitVersion).toBe('v1.35.4');
     expect(v.clientVersion.gitVersion).toBe('v1.35.4');
 
@@ -92,51 +90,59 @@ describe('control plane (etcd + kube-apiserver + kube-scheduler)', () => {
     expect(notReady.spec.taints).toEqual([{ key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' }]);
   });
 
-  it('schedules a plain Pod onto the node selected by its nodeSelector', async () => {
-    await kubectlOk(cp, ['create', 'namespace', 'cp-e2e']);
-    await applyObjects(cp, {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'plain', namespace: 'cp-e2e' },
-      spec: {
-        nodeSelector: { 'wasmgate.test/pool': 'ready' },
-        containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.10' }],
-      },
-    });
-    const nodeName = await waitFor(
-      async () => {
-        const pod = await kubectlJson<{ spec: { nodeName?: string } }>(cp, ['get', 'pod', 'plain', '-n', 'cp-e2e']);
-        return pod.spec.nodeName;
-      },
-      { timeoutMs: CONTROLLER_WAIT_MS, what: 'pod cp-e2e/plain to be bound' },
-    );
-    expect(nodeName).toBe('node-ready');
+  it(
+    'schedules a plain Pod onto the node selected by its nodeSelector',
+    async () => {
+      await kubectlOk(cp, ['create', 'namespace', 'cp-e2e']);
+      await applyObjects(cp, {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'plain', namespace: 'cp-e2e' },
+        spec: {
+          nodeSelector: { 'wasmgate.test/pool': 'ready' },
+          containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.10' }],
+        },
+      });
+      const nodeName = await waitFor(
+        async () => {
+          const pod = await kubectlJson<{ spec: { nodeName?: string } }>(cp, ['get', 'pod', 'plain', '-n', 'cp-e2e']);
+          return pod.spec.nodeName;
+        },
+        { timeoutMs: CONTROLLER_WAIT_MS, what: 'pod cp-e2e/plain to be bound' },
+      );
+      expect(nodeName).toBe('node-ready');
 
-    const events = await kubectlJson<{ items: { reason: string; involvedObject: { name: string } }[] }>(cp, [
-      'get',
-      'events',
-      '-n',
-      'cp-e2e',
-    ]);
-    expect(events.items.some((e) => e.reason === 'Scheduled' && e.involvedObject.name === 'plain')).toBe(true);
-  }, CONTROLLER_TEST_TIMEOUT_MS);
+      const events = await kubectlJson<{ items: { reason: string; involvedObject: { name: string } }[] }>(cp, [
+        'get',
+        'events',
+        '-n',
+        'cp-e2e',
+      ]);
+      expect(events.items.some((e) => e.reason === 'Scheduled' && e.involvedObject.name === 'plain')).toBe(true);
+    },
+    CONTROLLER_TEST_TIMEOUT_MS,
+  );
 
-  it('restarts kube-apiserver on the same port, keeping the data in etcd', async () => {
-    const apiserver = (): ComponentProcess => cp.processes().find((p) => p.name === 'kube-apiserver')!;
-    const etcdPid = cp.processes().find((p) => p.name === 'etcd')!.pid;
-    const before = apiserver();
-    retired.push(before);
-    await cp.restartApiServer();
-    const after = apiserver();
-    expect(after.pid).not.toBe(before.pid);
-    expect(after.running).toBe(true);
-    expect(isAlive(before.pid)).toBe(false);
-    expect(cp.processes().find((p) => p.name === 'etcd')!.pid).toBe(etcdPid);
+  it(
+    'restarts kube-apiserver on the same port, keeping the data in etcd',
+    async () => {
+      const apiserver = (): ComponentProcess => cp.processes().find((p) => p.name === 'kube-apiserver')!;
+      const etcdPid = cp.processes().find((p) => p.name === 'etcd')!.pid;
+      const before = apiserver();
+      retired.push(before);
+      await cp.restartApiServer();
+      const after = apiserver();
+      expect(after.pid).not.toBe(before.pid);
+      expect(after.running).toBe(true);
+      expect(isAlive(before.pid)).toBe(false);
+      expect(cp.processes().find((p) => p.name === 'etcd')!.pid).toBe(etcdPid);
 
-    // Same server URL (same port) in the kubeconfig, and the objects are still there.
-    const pod = await kubectlJson<{ spec: { nodeName?: string } }>(cp, ['get', 'pod', 'plain', '-n', 'cp-e2e']);
-    expect(pod.spec.nodeName).toBe('node-ready');
-    const nodes = await kubectlJson<{ items: NodeJson[] }>(cp, ['get', 'nodes']);
-    expect(nodes.items.map((n) => n.metadata.name).sort()).toEqual(['node-notready', 'node-ready']);
-  }, RESTART_TEST_TIMEOUT_MS);
+      // Same server URL (same port) in the kubeconfig, and the objects are still there.
+      const pod = await kubectlJson<{ spec: { nodeName?: string } }>(cp, ['get', 'pod', 'plain', '-n', 'cp-e2e']);
+      expect(pod.spec.nodeName).toBe('node-ready');
+      const nodes = await kubectlJson<{ items: NodeJson[] }>(cp, ['get', 'nodes']);
+      expect(nodes.items.map((n) => n.metadata.name).sort()).toEqual(['node-notready', 'node-ready']);
+    },
+    RESTART_TEST_TIMEOUT_MS,
+  );
 });

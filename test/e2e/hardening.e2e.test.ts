@@ -41,7 +41,11 @@ await writeFile(
     users: [{ name: `127.0.0.1:${port}`, user: { 'client-certificate': join(dir, 'client.crt'), 'client-key': join(dir, 'client.key') } }],
   }),
 );
-const pluginConfig = { apiVersion: 'apiserver.config.k8s.io/v1', kind: 'WebhookAdmissionConfiguration', kubeConfigFile: join(dir, 'webhook-kubeconfig.yaml') };
+const pluginConfig = {
+  apiVersion: 'apiserver.config.k8s.io/v1',
+  kind: 'WebhookAdmissionConfiguration',
+  kubeConfigFile: join(dir, 'webhook-kubeconfig.yaml'),
+};
 await writeFile(
   join(dir, 'admission.yaml'),
   stringify({
@@ -54,7 +58,10 @@ await writeFile(
   }),
 );
 
-const controlPlane = useControlPlane({ scheduler: false, apiServerArgs: [`--admission-control-config-file=${join(dir, 'admission.yaml')}`] });
+const controlPlane = useControlPlane({
+  scheduler: false,
+  apiServerArgs: [`--admission-control-config-file=${join(dir, 'admission.yaml')}`],
+});
 
 let cp: ControlPlane;
 let child: ChildProcess;
@@ -124,8 +131,22 @@ beforeAll(async () => {
   child = spawn(
     process.execPath,
     [
-      join(REPO, 'bin/wasmgate.js'), 'serve', '--kubeconfig', cp.kubeconfig, '--cert-dir', join(dir, 'certs'), '--port', String(port),
-      '--host', '127.0.0.1', '--client-ca-file', join(dir, 'client-ca.crt'), '--drain-seconds', '0', '--log-level', 'warn',
+      join(REPO, 'bin/wasmgate.js'),
+      'serve',
+      '--kubeconfig',
+      cp.kubeconfig,
+      '--cert-dir',
+      join(dir, 'certs'),
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+      '--client-ca-file',
+      join(dir, 'client-ca.crt'),
+      '--drain-seconds',
+      '0',
+      '--log-level',
+      'warn',
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -160,13 +181,19 @@ describe('client certificate verification', () => {
     const stored = await kubectlJson(cp, ['get', 'pod', 'cert-ok', '-n', 'default']);
     expect(stored.spec.runtimeClassName).toBe('wasm1');
     // and the validating webhook denies through the same authenticated path
-    const bad = await cp.kubectl(['apply', '-f', '-'], { input: JSON.stringify(wasmPod('cert-deny', { nodeSelector: { zone: 'nowhere' } })) });
+    const bad = await cp.kubectl(['apply', '-f', '-'], {
+      input: JSON.stringify(wasmPod('cert-deny', { nodeSelector: { zone: 'nowhere' } })),
+    });
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain('[nodes-available] Pod default/cert-deny (RuntimeClass wasm1) has no node to run on');
   });
 
   it('refuses a plain client without a certificate, and one with a certificate of another CA', async () => {
-    const body = { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'u-1', kind: { group: '', version: 'v1', kind: 'Pod' }, operation: 'CREATE', object: wasmPod('x') } };
+    const body = {
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      request: { uid: 'u-1', kind: { group: '', version: 'v1', kind: 'Pod' }, operation: 'CREATE', object: wasmPod('x') },
+    };
     const none = await call('/validate', { body });
     expect(none.status).toBe(403);
     expect(JSON.parse(none.text).message).toBe(
@@ -192,7 +219,9 @@ describe('faults under steady kubectl apply load', () => {
         const deny = i % 4 === 3;
         const name = `${deny ? 'fault-deny' : 'fault-ok'}-${i}`;
         const pod = deny ? wasmPod(name, { nodeSelector: { zone: 'nowhere' } }) : wasmPod(name);
-        const r = await cp.kubectl(['apply', '--request-timeout=30s', '-f', '-'], { input: JSON.stringify(pod), timeoutMs: 60_000 }).catch((err: Error) => ({ code: -1, stdout: '', stderr: err.message }));
+        const r = await cp
+          .kubectl(['apply', '--request-timeout=30s', '-f', '-'], { input: JSON.stringify(pod), timeoutMs: 60_000 })
+          .catch((err: Error) => ({ code: -1, stdout: '', stderr: err.message }));
         results.push({ name, expectAllowed: !deny, code: r.code, stderr: r.stderr });
         if (r.code !== 0) await new Promise((res) => setTimeout(res, 200));
       }
@@ -232,7 +261,10 @@ describe('faults under steady kubectl apply load', () => {
     });
     await phase('recovery', async () => {
       const at = results.length;
-      await waitFor(() => results.slice(at).filter((r) => r.code === 0).length >= 4, { timeoutMs: 120_000, what: 'applies to succeed again' });
+      await waitFor(() => results.slice(at).filter((r) => r.code === 0).length >= 4, {
+        timeoutMs: 120_000,
+        what: 'applies to succeed again',
+      });
     });
     running = false;
     await Promise.all(loops);

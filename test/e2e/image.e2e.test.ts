@@ -53,7 +53,18 @@ describe('the image built from the Dockerfile', () => {
     const [uid, gid] = tree.user.split(':');
     const inImage = (a: string): string => (a.startsWith('/app/') ? join(tree.root, a) : a);
     const args = [...tree.entrypoint.map(inImage), ...tree.cmd];
-    args.push('--cluster-state', join(REPO, 'examples/cluster'), '--config', join(REPO, 'examples/config.yaml'), '--cert-dir', join(dir, 'certs'), '--port', String(port), '--host', '127.0.0.1');
+    args.push(
+      '--cluster-state',
+      join(REPO, 'examples/cluster'),
+      '--config',
+      join(REPO, 'examples/config.yaml'),
+      '--cert-dir',
+      join(dir, 'certs'),
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+    );
     const child = spawn('setpriv', [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--', ...args], {
       cwd: join(tree.root, 'app'),
       env: { PATH: process.env['PATH'] ?? '', ...tree.env },
@@ -65,11 +76,15 @@ describe('the image built from the Dockerfile', () => {
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     const post = (): Promise<string> =>
       new Promise((resolve, reject) => {
-        const req = request(`https://127.0.0.1:${port}/mutate`, { method: 'POST', ca: certs.ca.cert, headers: { 'Content-Type': 'application/json' } }, (res) => {
-          let b = '';
-          res.on('data', (d: Buffer) => (b += d.toString()));
-          res.on('end', () => resolve(b));
-        });
+        const req = request(
+          `https://127.0.0.1:${port}/mutate`,
+          { method: 'POST', ca: certs.ca.cert, headers: { 'Content-Type': 'application/json' } },
+          (res) => {
+            let b = '';
+            res.on('data', (d: Buffer) => (b += d.toString()));
+            res.on('end', () => resolve(b));
+          },
+        );
         req.on('error', reject);
         req.end(readFileSync(join(REPO, 'examples/admission-review.json')));
       });
@@ -82,7 +97,9 @@ describe('the image built from the Dockerfile', () => {
       }
       const review = JSON.parse(answer);
       expect(review.response.allowed).toBe(true);
-      expect(JSON.parse(Buffer.from(review.response.patch, 'base64').toString())).toEqual([{ op: 'add', path: '/spec/runtimeClassName', value: 'wasm1' }]);
+      expect(JSON.parse(Buffer.from(review.response.patch, 'base64').toString())).toEqual([
+        { op: 'add', path: '/spec/runtimeClassName', value: 'wasm1' },
+      ]);
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
       expect(/^Uid:\s+(\d+)/m.exec(status)?.[1]).toBe(uid);
     } finally {

@@ -6,7 +6,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startLiveState, loadKubeConfig, type LiveState } from '../../src/cluster/live.js';
 import { parseConfig } from '../../src/config/config.js';
 import { validate } from '../../src/decide/engine.js';
-import { applyObjects, createNode, kubectlOk, RESTART_TEST_TIMEOUT_MS, setNodeReady, useControlPlane, waitFor } from '../harness/controlplane.js';
+import {
+  applyObjects,
+  createNode,
+  kubectlOk,
+  RESTART_TEST_TIMEOUT_MS,
+  setNodeReady,
+  useControlPlane,
+  waitFor,
+} from '../harness/controlplane.js';
 import { podObject, request } from '../harness/fixtures.js';
 
 let live: LiveState;
@@ -78,20 +86,30 @@ describe('live cache', () => {
   it('creating and deleting RuntimeClasses change decisions promptly (latencies printed)', async () => {
     expect(admitted('spin')).toBe(false);
     await createNode(cp, { name: 'spin-1', labels: { 'spin-enabled': 'yes' } });
-    await applyObjects(cp, { apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: 'spin' }, handler: 'spin', scheduling: { nodeSelector: { 'spin-enabled': 'yes' } } });
+    await applyObjects(cp, {
+      apiVersion: 'node.k8s.io/v1',
+      kind: 'RuntimeClass',
+      metadata: { name: 'spin' },
+      handler: 'spin',
+      scheduling: { nodeSelector: { 'spin-enabled': 'yes' } },
+    });
     latencies.push(await flipsWithin(true, 'spin', FLIP_DEADLINE_MS));
     await kubectlOk(cp, ['delete', 'runtimeclass', 'spin']);
     latencies.push(await flipsWithin(false, 'spin', FLIP_DEADLINE_MS));
   });
 
-  it('recovers after the API server restarts, and decisions stay right', async () => {
-    await cp.restartApiServer();
-    // a change made after the restart must reach the cache through the resumed watch
-    await kubectlOk(cp, ['label', 'node', 'wasm-1', 'wasmtime-enabled-']);
-    await flipsWithin(false, 'wasm1', 60_000);
-    await kubectlOk(cp, ['label', 'node', 'wasm-1', 'wasmtime-enabled=yes']);
-    latencies.push(await flipsWithin(true, 'wasm1', FLIP_DEADLINE_MS));
-    expect(live.state.nodeCount()).toBe(3);
-    expect(live.state.status().synced).toBe(true);
-  }, RESTART_TEST_TIMEOUT_MS);
+  it(
+    'recovers after the API server restarts, and decisions stay right',
+    async () => {
+      await cp.restartApiServer();
+      // a change made after the restart must reach the cache through the resumed watch
+      await kubectlOk(cp, ['label', 'node', 'wasm-1', 'wasmtime-enabled-']);
+      await flipsWithin(false, 'wasm1', 60_000);
+      await kubectlOk(cp, ['label', 'node', 'wasm-1', 'wasmtime-enabled=yes']);
+      latencies.push(await flipsWithin(true, 'wasm1', FLIP_DEADLINE_MS));
+      expect(live.state.nodeCount()).toBe(3);
+      expect(live.state.status().synced).toBe(true);
+    },
+    RESTART_TEST_TIMEOUT_MS,
+  );
 });

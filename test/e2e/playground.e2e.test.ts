@@ -103,10 +103,14 @@ describe('npm start (wasmgate playground)', () => {
         expect(bad.code).not.toBe(0);
         expect(bad.out.match(/denied the request/g)?.length).toBe(3);
         const deployment = await run('kubectl', ['apply', '-f', 'examples/manifests/bad-deployment.yaml'], env);
-        expect(deployment.out).toContain('[runtimeclass-exists] Deployment default/web names RuntimeClass wasm2 in spec.template.spec.runtimeClassName');
+        expect(deployment.out).toContain(
+          '[runtimeclass-exists] Deployment default/web names RuntimeClass wasm2 in spec.template.spec.runtimeClassName',
+        );
         // the live state, not the snapshot: the change reaches wasmgate's decision
         const strand = await run('kubectl', ['label', 'node', 'spin-1', 'spin-enabled-'], env);
-        expect(strand.out).toContain('Warning: [node-change-strands-runtimeclass] This change to Node spin-1 removes label spin-enabled=yes');
+        expect(strand.out).toContain(
+          'Warning: [node-change-strands-runtimeclass] This change to Node spin-1 removes label spin-enabled=yes',
+        );
       } finally {
         p.child.kill('SIGINT');
       }
@@ -141,7 +145,10 @@ describe('npm start (wasmgate playground)', () => {
       expect(p.out()).not.toContain('could not start');
       // the build (build.sh and its go commands) is gone, and so is its temp dir
       await waitFor(async () => !(await processesMentioning(cache)), { timeoutMs: 60_000, what: `no process using ${cache}` });
-      await waitFor(async () => (await readdir(cache)).every((e) => !e.startsWith('.tmp-')), { timeoutMs: 30_000, what: `build temp dirs in ${cache} removed` });
+      await waitFor(async () => (await readdir(cache)).every((e) => !e.startsWith('.tmp-')), {
+        timeoutMs: 30_000,
+        what: `build temp dirs in ${cache} removed`,
+      });
     },
     CONTROLLER_TEST_TIMEOUT_MS,
   );

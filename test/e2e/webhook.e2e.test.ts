@@ -4,7 +4,17 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { applyObjects, CONTROLLER_TEST_TIMEOUT_MS, CONTROLLER_WAIT_MS, createNode, kubectlJson, kubectlOk, useControlPlane, waitFor, type ControlPlane } from '../harness/controlplane.js';
+import {
+  applyObjects,
+  CONTROLLER_TEST_TIMEOUT_MS,
+  CONTROLLER_WAIT_MS,
+  createNode,
+  kubectlJson,
+  kubectlOk,
+  useControlPlane,
+  waitFor,
+  type ControlPlane,
+} from '../harness/controlplane.js';
 import { registerWebhooks, startWasmgate, type Wasmgate } from '../harness/wasmgate.js';
 
 const WASM_TAINT = { key: 'wasm', value: 'true', effect: 'NoSchedule' as const };
@@ -42,7 +52,13 @@ const cp = useControlPlane({ scheduler: true }, async (cp) => {
       handler: 'wasmtime',
       scheduling: { nodeSelector: { 'wasmtime-enabled': 'yes' }, tolerations: [{ ...WASM_TAINT, operator: 'Equal' }] },
     },
-    { apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: 'spin' }, handler: 'spin', scheduling: { nodeSelector: { 'spin-enabled': 'yes' } } },
+    {
+      apiVersion: 'node.k8s.io/v1',
+      kind: 'RuntimeClass',
+      metadata: { name: 'spin' },
+      handler: 'spin',
+      scheduling: { nodeSelector: { 'spin-enabled': 'yes' } },
+    },
   ]);
   wg = await startWasmgate(cp);
   await registerWebhooks(cp, wg);
@@ -62,21 +78,27 @@ describe('mutation through kube-apiserver', () => {
     expect(stored.spec.tolerations).toContainEqual({ key: 'wasm', operator: 'Equal', value: 'true', effect: 'NoSchedule' });
   });
 
-  it('the scheduler binds annotated pods only to nodes labelled for their runtime', async () => {
-    const names = ['sched-1', 'sched-2', 'sched-3', 'sched-4'];
-    for (const n of names) {
-      const res = await apply(cp, pod(n, { annotations: { 'wasmgate.dev/runtime': 'auto' } }));
-      expect(res.code, res.stderr).toBe(0);
-    }
-    const placed = await waitFor(
-      async () => {
-        const nodes = await Promise.all(names.map(async (n) => (await kubectlJson(cp, ['get', 'pod', n, '-n', 'default'])).spec.nodeName as string | undefined));
-        return nodes.every((x) => x !== undefined) ? nodes : undefined;
-      },
-      { timeoutMs: CONTROLLER_WAIT_MS, what: 'the scheduler to bind the Wasm pods' },
-    );
-    for (const nodeName of placed) expect(['wasm-1', 'wasm-2']).toContain(nodeName);
-  }, CONTROLLER_TEST_TIMEOUT_MS);
+  it(
+    'the scheduler binds annotated pods only to nodes labelled for their runtime',
+    async () => {
+      const names = ['sched-1', 'sched-2', 'sched-3', 'sched-4'];
+      for (const n of names) {
+        const res = await apply(cp, pod(n, { annotations: { 'wasmgate.dev/runtime': 'auto' } }));
+        expect(res.code, res.stderr).toBe(0);
+      }
+      const placed = await waitFor(
+        async () => {
+          const nodes = await Promise.all(
+            names.map(async (n) => (await kubectlJson(cp, ['get', 'pod', n, '-n', 'default'])).spec.nodeName as string | undefined),
+          );
+          return nodes.every((x) => x !== undefined) ? nodes : undefined;
+        },
+        { timeoutMs: CONTROLLER_WAIT_MS, what: 'the scheduler to bind the Wasm pods' },
+      );
+      for (const nodeName of placed) expect(['wasm-1', 'wasm-2']).toContain(nodeName);
+    },
+    CONTROLLER_TEST_TIMEOUT_MS,
+  );
 
   it('a pod that is not Wasm is untouched and never reaches the webhook', async () => {
     const before = await wg.requestsServed();
@@ -89,7 +111,10 @@ describe('mutation through kube-apiserver', () => {
 
   it('nothing in kube-system is sent to the webhook', async () => {
     const before = await wg.requestsServed();
-    const res = await apply(cp, pod('annotated-system-pod', { namespace: 'kube-system', annotations: { 'wasmgate.dev/runtime': 'wasmtime' } }));
+    const res = await apply(
+      cp,
+      pod('annotated-system-pod', { namespace: 'kube-system', annotations: { 'wasmgate.dev/runtime': 'wasmtime' } }),
+    );
     expect(res.code, res.stderr).toBe(0);
     const stored = await kubectlJson(cp, ['get', 'pod', 'annotated-system-pod', '-n', 'kube-system']);
     expect(stored.spec.runtimeClassName).toBeUndefined();
@@ -127,7 +152,10 @@ describe('denials at kubectl apply, with wasmgate’s message verbatim', () => {
   });
 
   it('a selector that matches no node', async () => {
-    const res = await apply(cp, pod('nowhere', { annotations: { 'wasmgate.dev/runtime': 'wasm1' }, spec: { nodeSelector: { zone: 'mars' } } }));
+    const res = await apply(
+      cp,
+      pod('nowhere', { annotations: { 'wasmgate.dev/runtime': 'wasm1' }, spec: { nodeSelector: { zone: 'mars' } } }),
+    );
     expect(res.code).not.toBe(0);
     expect(res.stderr).toContain(
       '[nodes-available] Pod default/nowhere (RuntimeClass wasm1) has no node to run on: no node matches the node selector ' +
@@ -137,7 +165,13 @@ describe('denials at kubectl apply, with wasmgate’s message verbatim', () => {
   });
 
   it('a node selector key in a reserved namespace', async () => {
-    const res = await apply(cp, pod('reserved', { annotations: { 'wasmgate.dev/runtime': 'wasm1' }, spec: { nodeSelector: { 'node-role.kubernetes.io/wasm': 'true' } } }));
+    const res = await apply(
+      cp,
+      pod('reserved', {
+        annotations: { 'wasmgate.dev/runtime': 'wasm1' },
+        spec: { nodeSelector: { 'node-role.kubernetes.io/wasm': 'true' } },
+      }),
+    );
     expect(res.code).not.toBe(0);
     expect(res.stderr).toContain(
       '[reserved-label-keys] Pod default/reserved selects nodes in spec.nodeSelector by label node-role.kubernetes.io/wasm ' +
@@ -166,7 +200,12 @@ describe('denials at kubectl apply, with wasmgate’s message verbatim', () => {
 describe('warn mode', () => {
   it('a warn-mode rule prints Warning: with wasmgate’s text and the object is created', async () => {
     // runtimeclass-has-selector is a warn rule by default: k3s-style classes have no scheduling block
-    const res = await apply(cp, { apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: 'wasmedge' }, handler: 'wasmedge' });
+    const res = await apply(cp, {
+      apiVersion: 'node.k8s.io/v1',
+      kind: 'RuntimeClass',
+      metadata: { name: 'wasmedge' },
+      handler: 'wasmedge',
+    });
     expect(res.code, res.stderr).toBe(0);
     expect(res.stderr).toContain(
       'Warning: [runtimeclass-has-selector] RuntimeClass wasmedge (handler wasmedge) has no scheduling.nodeSelector: in a mixed cluster its pods may land on nodes without the wasmedge shim',

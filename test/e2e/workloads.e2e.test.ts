@@ -5,7 +5,16 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { applyObjects, CONTROLLER_TEST_TIMEOUT_MS, CONTROLLER_WAIT_MS, createNode, kubectlJson, kubectlOk, useControlPlane, waitFor } from '../harness/controlplane.js';
+import {
+  applyObjects,
+  CONTROLLER_TEST_TIMEOUT_MS,
+  CONTROLLER_WAIT_MS,
+  createNode,
+  kubectlJson,
+  kubectlOk,
+  useControlPlane,
+  waitFor,
+} from '../harness/controlplane.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
@@ -33,14 +42,89 @@ const selector = (name: string) => ({ matchLabels: { app: name } });
 
 /** kind → [manifest maker, field path of runtimeClassName in messages, resource for kubectl] */
 const WORKLOADS: Record<string, { make: Maker; field: string; resource: string; createsPods: boolean }> = {
-  Deployment: { make: (n, t) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: n, namespace: NS }, spec: { replicas: 2, selector: selector(n), template: t } }), field: 'spec.template.spec.runtimeClassName', resource: 'deployment', createsPods: true },
-  StatefulSet: { make: (n, t) => ({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: n, namespace: NS }, spec: { replicas: 1, serviceName: n, selector: selector(n), template: t } }), field: 'spec.template.spec.runtimeClassName', resource: 'statefulset', createsPods: true },
-  DaemonSet: { make: (n, t) => ({ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: n, namespace: NS }, spec: { selector: selector(n), template: { ...t, spec: { ...t.spec, nodeSelector: { 'wasmtime-enabled': 'yes' } } } } }), field: 'spec.template.spec.runtimeClassName', resource: 'daemonset', createsPods: true },
-  ReplicaSet: { make: (n, t) => ({ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: n, namespace: NS }, spec: { replicas: 1, selector: selector(n), template: t } }), field: 'spec.template.spec.runtimeClassName', resource: 'replicaset', createsPods: true },
-  ReplicationController: { make: (n, t) => ({ apiVersion: 'v1', kind: 'ReplicationController', metadata: { name: n, namespace: NS }, spec: { replicas: 1, selector: { app: n }, template: t } }), field: 'spec.template.spec.runtimeClassName', resource: 'replicationcontroller', createsPods: true },
-  Job: { make: (n, t) => ({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: n, namespace: NS }, spec: { template: { ...t, spec: { ...t.spec, restartPolicy: 'Never' } } } }), field: 'spec.template.spec.runtimeClassName', resource: 'job', createsPods: true },
-  CronJob: { make: (n, t) => ({ apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: n, namespace: NS }, spec: { schedule: '0 0 1 1 *', jobTemplate: { spec: { template: { ...t, spec: { ...t.spec, restartPolicy: 'Never' } } } } } }), field: 'spec.jobTemplate.spec.template.spec.runtimeClassName', resource: 'cronjob', createsPods: false },
-  PodTemplate: { make: (n, t) => ({ apiVersion: 'v1', kind: 'PodTemplate', metadata: { name: n, namespace: NS }, template: t }), field: 'template.spec.runtimeClassName', resource: 'podtemplate', createsPods: false },
+  Deployment: {
+    make: (n, t) => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: n, namespace: NS },
+      spec: { replicas: 2, selector: selector(n), template: t },
+    }),
+    field: 'spec.template.spec.runtimeClassName',
+    resource: 'deployment',
+    createsPods: true,
+  },
+  StatefulSet: {
+    make: (n, t) => ({
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: n, namespace: NS },
+      spec: { replicas: 1, serviceName: n, selector: selector(n), template: t },
+    }),
+    field: 'spec.template.spec.runtimeClassName',
+    resource: 'statefulset',
+    createsPods: true,
+  },
+  DaemonSet: {
+    make: (n, t) => ({
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: n, namespace: NS },
+      spec: { selector: selector(n), template: { ...t, spec: { ...t.spec, nodeSelector: { 'wasmtime-enabled': 'yes' } } } },
+    }),
+    field: 'spec.template.spec.runtimeClassName',
+    resource: 'daemonset',
+    createsPods: true,
+  },
+  ReplicaSet: {
+    make: (n, t) => ({
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: { name: n, namespace: NS },
+      spec: { replicas: 1, selector: selector(n), template: t },
+    }),
+    field: 'spec.template.spec.runtimeClassName',
+    resource: 'replicaset',
+    createsPods: true,
+  },
+  ReplicationController: {
+    make: (n, t) => ({
+      apiVersion: 'v1',
+      kind: 'ReplicationController',
+      metadata: { name: n, namespace: NS },
+      spec: { replicas: 1, selector: { app: n }, template: t },
+    }),
+    field: 'spec.template.spec.runtimeClassName',
+    resource: 'replicationcontroller',
+    createsPods: true,
+  },
+  Job: {
+    make: (n, t) => ({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: n, namespace: NS },
+      spec: { template: { ...t, spec: { ...t.spec, restartPolicy: 'Never' } } },
+    }),
+    field: 'spec.template.spec.runtimeClassName',
+    resource: 'job',
+    createsPods: true,
+  },
+  CronJob: {
+    make: (n, t) => ({
+      apiVersion: 'batch/v1',
+      kind: 'CronJob',
+      metadata: { name: n, namespace: NS },
+      spec: { schedule: '0 0 1 1 *', jobTemplate: { spec: { template: { ...t, spec: { ...t.spec, restartPolicy: 'Never' } } } } },
+    }),
+    field: 'spec.jobTemplate.spec.template.spec.runtimeClassName',
+    resource: 'cronjob',
+    createsPods: false,
+  },
+  PodTemplate: {
+    make: (n, t) => ({ apiVersion: 'v1', kind: 'PodTemplate', metadata: { name: n, namespace: NS }, template: t }),
+    field: 'template.spec.runtimeClassName',
+    resource: 'podtemplate',
+    createsPods: false,
+  },
 };
 
 const cp = useControlPlane({ scheduler: true, controllerManager: true }, async (cp) => {
@@ -49,7 +133,13 @@ const cp = useControlPlane({ scheduler: true, controllerManager: true }, async (
   await createNode(cp, { name: 'wasm-2', labels: { 'wasmtime-enabled': 'yes' } });
   await applyObjects(cp, [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } },
-    { apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: 'wasm1' }, handler: 'wasmtime', scheduling: { nodeSelector: { 'wasmtime-enabled': 'yes' } } },
+    {
+      apiVersion: 'node.k8s.io/v1',
+      kind: 'RuntimeClass',
+      metadata: { name: 'wasm1' },
+      handler: 'wasmtime',
+      scheduling: { nodeSelector: { 'wasmtime-enabled': 'yes' } },
+    },
   ]);
   wg = await startWasmgate(cp);
   await registerWebhooks(cp, wg);
@@ -72,28 +162,32 @@ describe.each(Object.entries(WORKLOADS))('%s', (kind, w) => {
     );
   });
 
-  it('a good template gets runtimeClassName, and so do the Pods it creates', async () => {
-    const name = `${base}-good`;
-    const res = await apply(w.make(name, template(name, { 'wasmgate.dev/runtime': 'wasmtime' })));
-    expect(res.code, res.stderr).toBe(0);
-    const stored = await kubectlJson(cp, ['get', w.resource, name, '-n', NS]);
-    const path = w.field.split('.').slice(0, -1);
-    let spec: Record<string, unknown> = stored;
-    for (const p of path) spec = spec[p] as Record<string, unknown>;
-    expect(spec['runtimeClassName']).toBe('wasm1');
-    if (!w.createsPods) return;
-    const pods = await waitFor(
-      async () => {
-        const list = await kubectlJson(cp, ['get', 'pods', '-n', NS, '-l', `app=${name}`]);
-        return list.items.length > 0 ? list.items : undefined;
-      },
-      { timeoutMs: CONTROLLER_WAIT_MS, what: `pods of ${kind} ${name}` },
-    );
-    for (const p of pods) {
-      expect(p.spec.runtimeClassName).toBe('wasm1');
-      expect(p.spec.nodeSelector).toMatchObject({ 'wasmtime-enabled': 'yes' });
-    }
-  }, CONTROLLER_TEST_TIMEOUT_MS);
+  it(
+    'a good template gets runtimeClassName, and so do the Pods it creates',
+    async () => {
+      const name = `${base}-good`;
+      const res = await apply(w.make(name, template(name, { 'wasmgate.dev/runtime': 'wasmtime' })));
+      expect(res.code, res.stderr).toBe(0);
+      const stored = await kubectlJson(cp, ['get', w.resource, name, '-n', NS]);
+      const path = w.field.split('.').slice(0, -1);
+      let spec: Record<string, unknown> = stored;
+      for (const p of path) spec = spec[p] as Record<string, unknown>;
+      expect(spec['runtimeClassName']).toBe('wasm1');
+      if (!w.createsPods) return;
+      const pods = await waitFor(
+        async () => {
+          const list = await kubectlJson(cp, ['get', 'pods', '-n', NS, '-l', `app=${name}`]);
+          return list.items.length > 0 ? list.items : undefined;
+        },
+        { timeoutMs: CONTROLLER_WAIT_MS, what: `pods of ${kind} ${name}` },
+      );
+      for (const p of pods) {
+        expect(p.spec.runtimeClassName).toBe('wasm1');
+        expect(p.spec.nodeSelector).toMatchObject({ 'wasmtime-enabled': 'yes' });
+      }
+    },
+    CONTROLLER_TEST_TIMEOUT_MS,
+  );
 });
 
 describe('a DaemonSet that does not select its RuntimeClass’s nodes', () => {
@@ -116,17 +210,21 @@ describe('a DaemonSet that does not select its RuntimeClass’s nodes', () => {
 });
 
 describe('a CronJob’s Jobs and Pods', () => {
-  it('a Job created from the CronJob runs Pods with the runtime class', async () => {
-    await kubectlOk(cp, ['create', 'job', '--from=cronjob/cronjob-good', 'cron-run', '-n', NS]);
-    const pods = await waitFor(
-      async () => {
-        const list = await kubectlJson(cp, ['get', 'pods', '-n', NS, '-l', 'job-name=cron-run']);
-        return list.items.length > 0 ? list.items : undefined;
-      },
-      { timeoutMs: CONTROLLER_WAIT_MS, what: 'pods of the job created from the CronJob' },
-    );
-    expect(pods[0].spec.runtimeClassName).toBe('wasm1');
-  }, CONTROLLER_TEST_TIMEOUT_MS);
+  it(
+    'a Job created from the CronJob runs Pods with the runtime class',
+    async () => {
+      await kubectlOk(cp, ['create', 'job', '--from=cronjob/cronjob-good', 'cron-run', '-n', NS]);
+      const pods = await waitFor(
+        async () => {
+          const list = await kubectlJson(cp, ['get', 'pods', '-n', NS, '-l', 'job-name=cron-run']);
+          return list.items.length > 0 ? list.items : undefined;
+        },
+        { timeoutMs: CONTROLLER_WAIT_MS, what: 'pods of the job created from the CronJob' },
+      );
+      expect(pods[0].spec.runtimeClassName).toBe('wasm1');
+    },
+    CONTROLLER_TEST_TIMEOUT_MS,
+  );
 });
 
 describe('node changes that strand Wasm pods', () => {
@@ -137,7 +235,9 @@ describe('node changes that strand Wasm pods', () => {
     // wasmgate's cache must see wasm-1's change before the next decision
     await waitFor(async () => (await kubectlJson(cp, ['get', 'node', 'wasm-1'])).metadata.labels['wasmtime-enabled'] === undefined);
     await new Promise((r) => setTimeout(r, 300));
-    const pods = (await kubectlJson(cp, ['get', 'pods', '-A'])).items.filter((p: { spec: { runtimeClassName?: string } }) => p.spec.runtimeClassName === 'wasm1');
+    const pods = (await kubectlJson(cp, ['get', 'pods', '-A'])).items.filter(
+      (p: { spec: { runtimeClassName?: string } }) => p.spec.runtimeClassName === 'wasm1',
+    );
     expect(pods.length).toBeGreaterThan(0);
     const last = await cp.kubectl(['label', 'node', 'wasm-2', 'wasmtime-enabled-']);
     expect(last.code, last.stderr).toBe(0);
@@ -156,7 +256,9 @@ describe('node changes that strand Wasm pods', () => {
     await new Promise((r) => setTimeout(r, 300));
     const res = await cp.kubectl(['cordon', 'wasm-2']);
     expect(res.code, res.stderr).toBe(0);
-    expect(res.stderr).toContain('Warning: [node-change-strands-runtimeclass] This change to Node wasm-2 cordons it, which leaves RuntimeClass wasm1');
+    expect(res.stderr).toContain(
+      'Warning: [node-change-strands-runtimeclass] This change to Node wasm-2 cordons it, which leaves RuntimeClass wasm1',
+    );
     await kubectlOk(cp, ['uncordon', 'wasm-1']);
     await kubectlOk(cp, ['uncordon', 'wasm-2']);
   });
@@ -164,14 +266,24 @@ describe('node changes that strand Wasm pods', () => {
   it('node status updates and annotation changes never reach the webhook', async () => {
     const before = await wg.requestsServed('validate');
     await kubectlOk(cp, ['annotate', 'node', 'wasm-1', 'example.com/note=hello']);
-    await kubectlOk(cp, ['patch', 'node', 'wasm-1', '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { capacity: { pods: '111' } } })]);
+    await kubectlOk(cp, [
+      'patch',
+      'node',
+      'wasm-1',
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ status: { capacity: { pods: '111' } } }),
+    ]);
     expect(await wg.requestsServed('validate')).toBe(before);
   });
 
   it('deleting a RuntimeClass that pods use warns', async () => {
     const res = await cp.kubectl(['delete', 'runtimeclass', 'wasm1']);
     expect(res.code, res.stderr).toBe(0);
-    expect(res.stderr).toMatch(/Warning: \[runtimeclass-delete-in-use\] RuntimeClass wasm1 \(handler wasmtime\) is used by \d+ pods that have not finished/);
+    expect(res.stderr).toMatch(
+      /Warning: \[runtimeclass-delete-in-use\] RuntimeClass wasm1 \(handler wasmtime\) is used by \d+ pods that have not finished/,
+    );
   });
 });
 
@@ -179,8 +291,21 @@ describe('audit of what already runs', () => {
   it('reports a broken workload once, on its owner, not on its ReplicaSets and Pods', async () => {
     // wasm1 was deleted above: everything that uses it is now broken
     const run = promisify(execFile);
-    const res = await run(process.execPath, [join(REPO, 'bin/wasmgate.js'), 'audit', '--kubeconfig', cp.kubeconfig, '-o', 'json', '--fail-on', 'never']);
-    const report = JSON.parse(res.stdout) as { audited: number; deduplicated: number; findings: { kind: string; namespace?: string; name: string; rule: string }[] };
+    const res = await run(process.execPath, [
+      join(REPO, 'bin/wasmgate.js'),
+      'audit',
+      '--kubeconfig',
+      cp.kubeconfig,
+      '-o',
+      'json',
+      '--fail-on',
+      'never',
+    ]);
+    const report = JSON.parse(res.stdout) as {
+      audited: number;
+      deduplicated: number;
+      findings: { kind: string; namespace?: string; name: string; rule: string }[];
+    };
     const missing = report.findings.filter((f) => f.rule === 'runtimeclass-exists');
     const names = missing.map((f) => `${f.kind} ${f.namespace}/${f.name}`);
     expect(names).toContain(`Deployment ${NS}/deployment-good`);

@@ -29,7 +29,13 @@ function included(rel: string, patterns: string[]): boolean {
   for (const p of patterns) {
     const negate = p.startsWith('!');
     const glob = negate ? p.slice(1) : p;
-    const re = new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\uE000').replace(/\*/g, '[^/]*').replace(/\uE000/g, '.*')}$`);
+    const re = new RegExp(
+      `^${glob
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*\*/g, '\uE000')
+        .replace(/\*/g, '[^/]*')
+        .replace(/\uE000/g, '.*')}$`,
+    );
     if (re.test(rel)) keep = negate;
   }
   return keep;
@@ -53,7 +59,10 @@ function words(json: string): string[] {
 
 export function buildTree(context: string, out: string, log: (line: string) => void = () => {}): Tree {
   const lines = readFileSync(join(context, 'Dockerfile'), 'utf8').replace(/\\\n/g, ' ').split('\n');
-  const ignore = readFileSync(join(context, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  const ignore = readFileSync(join(context, '.dockerignore'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
   const files = contextFiles(context, ignore);
   const stages = new Map<string, string>();
   const args: Record<string, string> = {};
@@ -121,7 +130,12 @@ export function buildTree(context: string, out: string, log: (line: string) => v
       }
       case 'RUN':
         log(`stage ${stage}: RUN ${rest}`);
-        execFileSync('sh', ['-c', rest], { cwd: join(root, workdir), env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+        execFileSync('sh', ['-c', rest], {
+          cwd: join(root, workdir),
+          env: { ...process.env, ...env },
+          stdio: ['ignore', 'pipe', 'pipe'],
+          maxBuffer: 64 << 20,
+        });
         break;
       case 'USER':
         user = rest;

@@ -50,7 +50,12 @@ export function runtimeClassObject(
   };
 }
 
-export function runtimeClass(name: string, handler: string, nodeSelector?: Record<string, string>, tolerations?: Toleration[]): RuntimeClassInfo {
+export function runtimeClass(
+  name: string,
+  handler: string,
+  nodeSelector?: Record<string, string>,
+  tolerations?: Toleration[],
+): RuntimeClassInfo {
   return leanRuntimeClass(runtimeClassObject(name, handler, nodeSelector, tolerations))!;
 }
 
@@ -77,7 +82,9 @@ export function seedCluster(): MemoryState {
       node('spin-1', { 'spin-enabled': 'yes' }),
     ],
     [
-      runtimeClass('wasm1', 'wasmtime', { 'wasmtime-enabled': 'yes' }, [{ key: 'wasm', operator: 'Equal', value: 'true', effect: 'NoSchedule' }]),
+      runtimeClass('wasm1', 'wasmtime', { 'wasmtime-enabled': 'yes' }, [
+        { key: 'wasm', operator: 'Equal', value: 'true', effect: 'NoSchedule' },
+      ]),
       runtimeClass('wasmtime-spin-v2', 'spin', { 'spin-enabled': 'yes' }),
     ],
   );
@@ -112,11 +119,13 @@ export function deploymentObject(o: PodOpts = {}): Record<string, unknown> {
     spec: {
       replicas: 1,
       selector: { matchLabels: { app: o.name ?? 'app' } },
-      template: { metadata: { labels: { app: o.name ?? 'app' }, ...(o.annotations ? { annotations: o.annotations } : {}) }, spec: pod['spec'] },
+      template: {
+        metadata: { labels: { app: o.name ?? 'app' }, ...(o.annotations ? { annotations: o.annotations } : {}) },
+        spec: pod['spec'],
+      },
     },
   };
 }
-
 
 let uidCounter = 0;
 

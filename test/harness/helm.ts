@@ -31,7 +31,13 @@ export interface Helm {
 /** helm with its own config/cache dirs and the control plane's admin kubeconfig. */
 export async function useHelm(cp: ControlPlane, bin: string): Promise<Helm> {
   const home = await mkdtemp(join(tmpdir(), 'wasmgate-helm-'));
-  const env = { ...process.env, HELM_CONFIG_HOME: join(home, 'config'), HELM_CACHE_HOME: join(home, 'cache'), HELM_DATA_HOME: join(home, 'data'), KUBECONFIG: cp.kubeconfig };
+  const env = {
+    ...process.env,
+    HELM_CONFIG_HOME: join(home, 'config'),
+    HELM_CACHE_HOME: join(home, 'cache'),
+    HELM_DATA_HOME: join(home, 'data'),
+    KUBECONFIG: cp.kubeconfig,
+  };
   return (args, input) =>
     new Promise((resolve) => {
       const child = spawn(bin, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -78,7 +84,12 @@ export interface InClusterWasmgate {
  * config from the chart's ConfigMap, as ServiceAccount `sa` (a token from `kubectl create token`).
  * Only --config, --cert-dir and --port are replaced, by local paths and a free port.
  */
-export async function runAsChart(cp: ControlPlane, deployment: any, configYaml: string, sa: { name: string; namespace: string }): Promise<InClusterWasmgate> {
+export async function runAsChart(
+  cp: ControlPlane,
+  deployment: any,
+  configYaml: string,
+  sa: { name: string; namespace: string },
+): Promise<InClusterWasmgate> {
   ensureBuilt();
   const dir = await mkdtemp(join(tmpdir(), 'wasmgate-incluster-'));
   const token = await cp.kubectl(['create', 'token', sa.name, '-n', sa.namespace, '--duration=2h']);
@@ -91,9 +102,19 @@ export async function runAsChart(cp: ControlPlane, deployment: any, configYaml: 
   const port = await freePort();
   const container = deployment.spec.template.spec.containers[0];
   const args = (container.args as string[]).map((a) =>
-    a.startsWith('--config=') ? `--config=${join(dir, 'config.yaml')}` : a.startsWith('--cert-dir=') ? `--cert-dir=${join(dir, 'certs')}` : a.startsWith('--port=') ? `--port=${port}` : a,
+    a.startsWith('--config=')
+      ? `--config=${join(dir, 'config.yaml')}`
+      : a.startsWith('--cert-dir=')
+        ? `--cert-dir=${join(dir, 'certs')}`
+        : a.startsWith('--port=')
+          ? `--port=${port}`
+          : a,
   );
-  const env: Record<string, string> = { PATH: process.env['PATH'] ?? '', KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(cp.ports.apiServer) };
+  const env: Record<string, string> = {
+    PATH: process.env['PATH'] ?? '',
+    KUBERNETES_SERVICE_HOST: '127.0.0.1',
+    KUBERNETES_SERVICE_PORT: String(cp.ports.apiServer),
+  };
   for (const e of container.env as { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[]) {
     if (e.value !== undefined) env[e.name] = e.value;
     else if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace') env[e.name] = sa.namespace;
@@ -103,7 +124,19 @@ export async function runAsChart(cp: ControlPlane, deployment: any, configYaml: 
   let out = '';
   const child: ChildProcess = spawn(
     'unshare',
-    ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', process.execPath, join(REPO, 'bin/wasmgate.js'), ...args, '--host=127.0.0.1'],
+    [
+      '--mount',
+      '--propagation',
+      'private',
+      'sh',
+      '-c',
+      script,
+      'sh',
+      process.execPath,
+      join(REPO, 'bin/wasmgate.js'),
+      ...args,
+      '--host=127.0.0.1',
+    ],
     { env: { ...env, SA_FILES: join(dir, 'sa') }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -129,7 +162,8 @@ export async function runAsChart(cp: ControlPlane, deployment: any, configYaml: 
     async requestsServed(ca) {
       const { body } = await get('/metrics', ca);
       let sum = 0;
-      for (const line of body.split('\n')) if (line.startsWith('wasmgate_admission_requests_total{')) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+      for (const line of body.split('\n'))
+        if (line.startsWith('wasmgate_admission_requests_total{')) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
       return sum;
     },
     async stop() {

@@ -12,10 +12,7 @@ export interface WaitForOptions {
  * Polls `fn` until it returns something other than undefined/false and returns that value.
  * Errors thrown by `fn` are retried; the last one is quoted if the deadline passes.
  */
-export async function waitFor<T>(
-  fn: () => Promise<T | undefined | false> | T | undefined | false,
-  opts: WaitForOptions = {},
-): Promise<T> {
+export async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, opts: WaitForOptions = {}): Promise<T> {
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const intervalMs = opts.intervalMs ?? 250;
   const deadline = Date.now() + timeoutMs;

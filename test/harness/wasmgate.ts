@@ -48,7 +48,24 @@ export async function startWasmgate(cp: ControlPlane, config: Record<string, unk
   let out = '';
   const child: ChildProcess = spawn(
     process.execPath,
-    [join(REPO, 'bin/wasmgate.js'), 'serve', '--kubeconfig', cp.kubeconfig, '--cert-dir', dir, '--port', String(port), '--host', '127.0.0.1', '--config', join(dir, 'config.yaml'), '--log-level', 'warn', '--drain-seconds', '0'],
+    [
+      join(REPO, 'bin/wasmgate.js'),
+      'serve',
+      '--kubeconfig',
+      cp.kubeconfig,
+      '--cert-dir',
+      dir,
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+      '--config',
+      join(dir, 'config.yaml'),
+      '--log-level',
+      'warn',
+      '--drain-seconds',
+      '0',
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -89,10 +106,11 @@ export async function startWasmgate(cp: ControlPlane, config: Record<string, unk
   // ready = listening and the live cache has synced (or the process gave up: fail at once)
   let ready: 'ready' | 'exited';
   try {
-    ready = await waitFor(
-      async () => (child.exitCode !== null ? 'exited' : (await get('/readyz')).status === 200 && 'ready'),
-      { timeoutMs: 60_000, intervalMs: 200, what: 'wasmgate to be ready' },
-    );
+    ready = await waitFor(async () => (child.exitCode !== null ? 'exited' : (await get('/readyz')).status === 200 && 'ready'), {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+      what: 'wasmgate to be ready',
+    });
   } catch (err) {
     await wg.stop();
     throw new Error(`wasmgate did not become ready: ${err instanceof Error ? err.message : String(err)}\n${out}`, { cause: err });

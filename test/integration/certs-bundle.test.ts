@@ -125,7 +125,13 @@ describe('certificates for CA rotation', () => {
   });
 
   it('verifies leaves of both CAs against the bundle in OpenSSL', async () => {
-    const { stdout } = await run('openssl', ['verify', '-CAfile', join(dir, 'bundle.crt'), join(dir, 'old/tls.crt'), join(dir, 'new/tls.crt')]);
+    const { stdout } = await run('openssl', [
+      'verify',
+      '-CAfile',
+      join(dir, 'bundle.crt'),
+      join(dir, 'old/tls.crt'),
+      join(dir, 'new/tls.crt'),
+    ]);
     expect(stdout).toBe(`${join(dir, 'old/tls.crt')}: OK\n${join(dir, 'new/tls.crt')}: OK\n`);
   });
 

@@ -15,7 +15,11 @@ import { decodePatch, freePort, getUrl, postJson, type ReviewResponse } from './
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'bin', 'wasmgate.js');
-const VERSION = (JSON.parse(execFileSync('node', ['-p', 'JSON.stringify(require("./package.json"))'], { cwd: ROOT, encoding: 'utf8' })) as { version: string }).version;
+const VERSION = (
+  JSON.parse(execFileSync('node', ['-p', 'JSON.stringify(require("./package.json"))'], { cwd: ROOT, encoding: 'utf8' })) as {
+    version: string;
+  }
+).version;
 
 interface Run {
   code: number | null;
@@ -115,7 +119,21 @@ describe('wasmgate serve', () => {
     const port = await freePort();
     const proc = spawn(
       process.execPath,
-      [BIN, 'serve', '--cluster-state', 'examples/cluster', '--cert-dir', certDir, '--dev-certs', '--drain-seconds', '0', '--port', String(port), '--host', '127.0.0.1'],
+      [
+        BIN,
+        'serve',
+        '--cluster-state',
+        'examples/cluster',
+        '--cert-dir',
+        certDir,
+        '--dev-certs',
+        '--drain-seconds',
+        '0',
+        '--port',
+        String(port),
+        '--host',
+        '127.0.0.1',
+      ],
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child = proc;
@@ -155,10 +173,7 @@ describe('wasmgate serve', () => {
 
     const sentAt = Date.now();
     expect(proc.kill('SIGTERM')).toBe(true);
-    const result = await Promise.race([
-      exited,
-      new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 5_000)),
-    ]);
+    const result = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 5_000))]);
     expect(result, `serve did not exit within 5 s of SIGTERM; stderr: ${stderr}`).not.toBe('timeout');
     expect(result).toEqual({ code: 0, signal: null });
     expect(Date.now() - sentAt).toBeLessThan(5_000);
@@ -169,7 +184,19 @@ describe('wasmgate serve', () => {
     const bad = join(tmp, 'bad.yaml');
     await writeFile(bad, 'bogusField: 1\nunsynced: maybe\n');
     const certDir = join(tmp, 'bad-config-certs');
-    const r = await run(['serve', '--config', bad, '--cluster-state', 'examples/cluster', '--cert-dir', certDir, '--port', '0', '--host', '127.0.0.1']);
+    const r = await run([
+      'serve',
+      '--config',
+      bad,
+      '--cluster-state',
+      'examples/cluster',
+      '--cert-dir',
+      certDir,
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+    ]);
     expect(r.code).not.toBe(0);
     expect(r.code).not.toBeNull();
     expect(r.stderr).toContain(bad);
@@ -221,11 +248,18 @@ describe('wasmgate check', () => {
     );
     const r = await run(['check', '--cluster-state', 'examples/cluster', file]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('RuntimeClass made-up: DENIED: [reserved-label-keys] RuntimeClass made-up selects nodes in scheduling.nodeSelector by label node.kubernetes.io/wasmtime');
+    expect(r.stdout).toContain(
+      'RuntimeClass made-up: DENIED: [reserved-label-keys] RuntimeClass made-up selects nodes in scheduling.nodeSelector by label node.kubernetes.io/wasmtime',
+    );
   });
 
   it('-o json and -o sarif: the golden files, same exit code', async () => {
-    const files = ['examples/manifests/good-pod.yaml', 'examples/manifests/bad-pods.yaml', 'examples/manifests/good-deployment.yaml', 'examples/manifests/bad-deployment.yaml'];
+    const files = [
+      'examples/manifests/good-pod.yaml',
+      'examples/manifests/bad-pods.yaml',
+      'examples/manifests/good-deployment.yaml',
+      'examples/manifests/bad-deployment.yaml',
+    ];
     for (const [format, golden] of [
       ['json', 'test/golden/check-output.json'],
       ['sarif', 'test/golden/check-output.sarif.json'],
@@ -234,7 +268,13 @@ describe('wasmgate check', () => {
       const r = await run(['check', '--cluster-state', 'examples/cluster', '-o', format, ...files]);
       expect(r.code, r.stderr).toBe(1);
       const want = await readFile(resolve(ROOT, golden), 'utf8');
-      expect(r.stdout).toBe(format === 'sarif' ? want.replace('"version": "0.1.0"', `"version": "${VERSION}"`).replace('"semanticVersion": "0.1.0"', `"semanticVersion": "${VERSION}"`) : want);
+      expect(r.stdout).toBe(
+        format === 'sarif'
+          ? want
+              .replace('"version": "0.1.0"', `"version": "${VERSION}"`)
+              .replace('"semanticVersion": "0.1.0"', `"semanticVersion": "${VERSION}"`)
+          : want,
+      );
     }
   });
 
@@ -247,9 +287,17 @@ describe('wasmgate check', () => {
   });
 
   it.each([
-    ['a missing manifest', ['check', '--cluster-state', 'examples/cluster', 'nope.yaml'], 'wasmgate check: nope.yaml cannot be read: ENOENT'],
+    [
+      'a missing manifest',
+      ['check', '--cluster-state', 'examples/cluster', 'nope.yaml'],
+      'wasmgate check: nope.yaml cannot be read: ENOENT',
+    ],
     ['no --cluster-state', ['check', 'examples/manifests/good-pod.yaml'], "required option '--cluster-state <path>' not specified"],
-    ['a bad -o', ['check', '--cluster-state', 'examples/cluster', '-o', 'xml', 'examples/manifests/good-pod.yaml'], "argument 'xml' is invalid"],
+    [
+      'a bad -o',
+      ['check', '--cluster-state', 'examples/cluster', '-o', 'xml', 'examples/manifests/good-pod.yaml'],
+      "argument 'xml' is invalid",
+    ],
   ])('exit 2 when nothing could be checked: %s', async (_name, args, message) => {
     const r = await run(args);
     expect(r.code).toBe(2);
@@ -275,13 +323,19 @@ describe('wasmgate manifests --opt-out-label', () => {
   /** the namespaceSelector of every webhook on namespaced kinds (Node and RuntimeClass webhooks have none) */
   const selectors = (yaml: string): Selector[] =>
     parseAllDocuments(yaml).flatMap((d) =>
-      (d.toJS() as { webhooks: { namespaceSelector?: Selector }[] }).webhooks.flatMap((w) => (w.namespaceSelector === undefined ? [] : [w.namespaceSelector])),
+      (d.toJS() as { webhooks: { namespaceSelector?: Selector }[] }).webhooks.flatMap((w) =>
+        w.namespaceSelector === undefined ? [] : [w.namespaceSelector],
+      ),
     );
 
   it('excludes namespaces carrying the label from every webhook, besides kube-system and the namespace', async () => {
     const r = await run(['manifests', '--namespace', 'wg', '--opt-out-label', 'wasmgate.dev/ignore']);
     expect(r.code, r.stderr).toBe(0);
-    const expected = webhookConfigurations(parseConfig({}), { client: { service: { name: 'wasmgate', namespace: 'wg' } }, excludeNamespaces: ['wg'], optOutLabel: 'wasmgate.dev/ignore' });
+    const expected = webhookConfigurations(parseConfig({}), {
+      client: { service: { name: 'wasmgate', namespace: 'wg' } },
+      excludeNamespaces: ['wg'],
+      optOutLabel: 'wasmgate.dev/ignore',
+    });
     expect(parseAllDocuments(r.stdout).map((d) => d.toJS())).toEqual(expected);
     const all = selectors(r.stdout);
     expect(all.length).toBeGreaterThan(1);
@@ -342,7 +396,9 @@ describe('wasmgate playground --offline', () => {
         rawBody: await readFile(resolve(ROOT, bodyPath!)),
       });
       expect(res.status).toBe(200);
-      expect(decodePatch((res.json as ReviewResponse).response.patch)).toEqual([{ op: 'add', path: '/spec/runtimeClassName', value: 'wasm1' }]);
+      expect(decodePatch((res.json as ReviewResponse).response.patch)).toEqual([
+        { op: 'add', path: '/spec/runtimeClassName', value: 'wasm1' },
+      ]);
     } finally {
       child.kill('SIGINT');
     }

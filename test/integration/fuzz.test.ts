@@ -26,12 +26,24 @@ const TLS_RUNS = Number(process.env['FUZZ_TLS_RUNS'] ?? 1_000);
 // ---- generators -------------------------------------------------------------------------------
 
 const labelKey = fc.oneof(
-  fc.constantFrom('kubernetes.io/arch', 'kubernetes.io/os', 'wasm', 'wasmtime-enabled', 'spin', 'zone', 'node.kubernetes.io/instance-type', 'example.k8s.io/x'),
+  fc.constantFrom(
+    'kubernetes.io/arch',
+    'kubernetes.io/os',
+    'wasm',
+    'wasmtime-enabled',
+    'spin',
+    'zone',
+    'node.kubernetes.io/instance-type',
+    'example.k8s.io/x',
+  ),
   fc.string({ maxLength: 40 }),
 );
 const labelValue = fc.oneof(fc.constantFrom('yes', 'true', 'amd64', 'arm64', 'linux', ''), fc.string({ maxLength: 20 }));
 const labels = fc.dictionary(labelKey, labelValue, { maxKeys: 12 });
-const runtimeName = fc.oneof(fc.constantFrom('auto', 'wasm1', 'wasmtime', 'spin', 'wasmtime-spin-v2', 'crun', 'runc', ''), fc.string({ maxLength: 30 }));
+const runtimeName = fc.oneof(
+  fc.constantFrom('auto', 'wasm1', 'wasmtime', 'spin', 'wasmtime-spin-v2', 'crun', 'runc', ''),
+  fc.string({ maxLength: 30 }),
+);
 
 const toleration = fc.record(
   {
@@ -53,7 +65,10 @@ const affinity = fc.record(
       {
         requiredDuringSchedulingIgnoredDuringExecution: fc.record({
           nodeSelectorTerms: fc.array(
-            fc.record({ matchExpressions: fc.array(expression, { maxLength: 4 }), matchFields: fc.array(expression, { maxLength: 2 }) }, { requiredKeys: [] }),
+            fc.record(
+              { matchExpressions: fc.array(expression, { maxLength: 4 }), matchFields: fc.array(expression, { maxLength: 2 }) },
+              { requiredKeys: [] },
+            ),
             { maxLength: 4 },
           ),
         }),
@@ -89,15 +104,22 @@ const meta = fc.record(
   { requiredKeys: [] },
 );
 const pod = fc.record({ apiVersion: fc.constant('v1'), kind: fc.constant('Pod'), metadata: meta, spec: podSpec });
-const workload = fc.tuple(fc.constantFrom('Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job', 'PodTemplate', 'ReplicationController'), meta, meta, podSpec).map(
-  ([kind, m, tm, spec]) => ({
+const workload = fc
+  .tuple(
+    fc.constantFrom('Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job', 'PodTemplate', 'ReplicationController'),
+    meta,
+    meta,
+    podSpec,
+  )
+  .map(([kind, m, tm, spec]) => ({
     apiVersion: kind === 'Job' ? 'batch/v1' : kind === 'PodTemplate' || kind === 'ReplicationController' ? 'v1' : 'apps/v1',
     kind,
     metadata: m,
     ...(kind === 'PodTemplate' ? { template: { metadata: tm, spec } } : { spec: { template: { metadata: tm, spec } } }),
-  }),
-);
-const cronJob = fc.tuple(meta, podSpec).map(([m, spec]) => ({ apiVersion: 'batch/v1', kind: 'CronJob', metadata: m, spec: { jobTemplate: { spec: { template: { spec } } } } }));
+  }));
+const cronJob = fc
+  .tuple(meta, podSpec)
+  .map(([m, spec]) => ({ apiVersion: 'batch/v1', kind: 'CronJob', metadata: m, spec: { jobTemplate: { spec: { template: { spec } } } } }));
 const runtimeClass = fc.record(
   {
     apiVersion: fc.constant('node.k8s.io/v1'),
@@ -114,7 +136,11 @@ const nodeObj = fc.record(
     kind: fc.constant('Node'),
     metadata: meta,
     spec: fc.record({ unschedulable: fc.boolean(), taints: fc.array(toleration, { maxLength: 3 }) }, { requiredKeys: [] }),
-    status: fc.record({ conditions: fc.array(fc.record({ type: fc.constantFrom('Ready', 'Other'), status: fc.constantFrom('True', 'False', 'Unknown') }), { maxLength: 2 }) }),
+    status: fc.record({
+      conditions: fc.array(fc.record({ type: fc.constantFrom('Ready', 'Other'), status: fc.constantFrom('True', 'False', 'Unknown') }), {
+        maxLength: 2,
+      }),
+    }),
   },
   { requiredKeys: ['kind'] },
 );
@@ -163,12 +189,35 @@ const mutations: Mutation[] = [
   (t) => fc.nat(t.length).map((i) => t.slice(0, i)),
   (t) => fc.tuple(fc.nat(t.length), fc.string({ maxLength: 3 })).map(([i, s]) => t.slice(0, i) + s + t.slice(i)),
   (t) => fc.tuple(fc.nat(t.length), fc.nat(8)).map(([i, n]) => t.slice(0, i) + t.slice(i + n)),
-  (t) => fc.tuple(fc.nat(t.length), fc.integer({ min: 0, max: 255 })).map(([i, b]) => { const buf = Buffer.from(t); buf[Math.min(i, buf.length - 1)] = b; return buf; }),
-  (t) => fc.constantFrom('{}', '[]', 'null', '"x"', '1e999', '', '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{}}').map((x) => (x === '' ? t.replace(/"request"/, '"requesT"') : x)),
+  (t) =>
+    fc.tuple(fc.nat(t.length), fc.integer({ min: 0, max: 255 })).map(([i, b]) => {
+      const buf = Buffer.from(t);
+      buf[Math.min(i, buf.length - 1)] = b;
+      return buf;
+    }),
+  (t) =>
+    fc
+      .constantFrom('{}', '[]', 'null', '"x"', '1e999', '', '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{}}')
+      .map((x) => (x === '' ? t.replace(/"request"/, '"requesT"') : x)),
 ];
 /** Edits of the parsed review: a random path replaced by anything. */
 function treeEdit(r: Record<string, unknown>): fc.Arbitrary<string> {
-  const paths: string[][] = [['apiVersion'], ['kind'], ['request'], ['request', 'uid'], ['request', 'kind'], ['request', 'kind', 'kind'], ['request', 'operation'], ['request', 'object'], ['request', 'object', 'spec'], ['request', 'object', 'metadata'], ['request', 'oldObject'], ['request', 'name'], ['request', 'namespace'], ['request', 'dryRun']];
+  const paths: string[][] = [
+    ['apiVersion'],
+    ['kind'],
+    ['request'],
+    ['request', 'uid'],
+    ['request', 'kind'],
+    ['request', 'kind', 'kind'],
+    ['request', 'operation'],
+    ['request', 'object'],
+    ['request', 'object', 'spec'],
+    ['request', 'object', 'metadata'],
+    ['request', 'oldObject'],
+    ['request', 'name'],
+    ['request', 'namespace'],
+    ['request', 'dryRun'],
+  ];
   return fc.tuple(fc.constantFrom(...paths), fc.anything({ maxDepth: 2 }), fc.boolean()).map(([path, value, remove]) => {
     const copy = structuredClone(r);
     let at: Record<string, unknown> = copy;
@@ -185,14 +234,24 @@ function treeEdit(r: Record<string, unknown>): fc.Arbitrary<string> {
 
 const headerArb = fc.oneof(
   { weight: 20, arbitrary: fc.constant({ 'content-type': 'application/json' }) },
-  { weight: 1, arbitrary: fc.constantFrom({ 'content-type': 'application/json; charset=utf-16' }, { 'content-type': 'text/plain' }, { 'content-type': 'application/json', 'content-encoding': 'gzip' }, {}) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      { 'content-type': 'application/json; charset=utf-16' },
+      { 'content-type': 'text/plain' },
+      { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      {},
+    ),
+  },
 );
 
-const caseArb = fc.tuple(reviewArb, fc.constantFrom<'mutate' | 'validate'>('mutate', 'validate'), headerArb, fc.nat(mutations.length + 1)).chain(([r, endpoint, headers, m]) => {
-  const text = JSON.stringify(r);
-  const payload = m < mutations.length ? mutations[m]!(text) : treeEdit(r as unknown as Record<string, unknown>);
-  return payload.map((body) => ({ endpoint, headers, body }));
-});
+const caseArb = fc
+  .tuple(reviewArb, fc.constantFrom<'mutate' | 'validate'>('mutate', 'validate'), headerArb, fc.nat(mutations.length + 1))
+  .chain(([r, endpoint, headers, m]) => {
+    const text = JSON.stringify(r);
+    const payload = m < mutations.length ? mutations[m]!(text) : treeEdit(r as unknown as Record<string, unknown>);
+    return payload.map((body) => ({ endpoint, headers, body }));
+  });
 
 // ---- the property -----------------------------------------------------------------------------
 
@@ -212,7 +271,14 @@ function checkAnswer(status: number, text: string, body: string | Buffer): void 
   if (status === 200) {
     assert.equal(json['apiVersion'], 'admission.k8s.io/v1');
     assert.equal(json['kind'], 'AdmissionReview');
-    const response = json['response'] as { uid: unknown; allowed: unknown; status?: { code: number; message: string }; patch?: string; patchType?: string; warnings?: unknown[] };
+    const response = json['response'] as {
+      uid: unknown;
+      allowed: unknown;
+      status?: { code: number; message: string };
+      patch?: string;
+      patchType?: string;
+      warnings?: unknown[];
+    };
     assert.equal(response.uid, sentUid(body), 'the answer carries the request uid');
     assert.equal(typeof response.allowed, 'boolean');
     if (response.allowed === false) {

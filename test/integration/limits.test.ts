@@ -24,7 +24,11 @@ interface Started {
 
 async function start(server: Record<string, unknown>): Promise<Started> {
   const certs = await generateWebhookCerts('wasmgate', 'wasmgate');
-  const { app } = buildApp({ config: config({ server }), state: seedCluster(), https: { cert: certs.serving.cert, key: certs.serving.key } });
+  const { app } = buildApp({
+    config: config({ server }),
+    state: seedCluster(),
+    https: { cert: certs.serving.cert, key: certs.serving.key },
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const port = (app.server.address() as { port: number }).port;
   return {
@@ -127,7 +131,8 @@ describe('connection timeouts and cap', () => {
       let received = '';
       s.on('data', (d: Buffer) => (received += d.toString()));
       const answers = async (count: number): Promise<void> => {
-        for (let i = 0; i < 200 && (received.match(/HTTP\/1\.1 200 /g) ?? []).length < count; i++) await new Promise((r) => setTimeout(r, 25));
+        for (let i = 0; i < 200 && (received.match(/HTTP\/1\.1 200 /g) ?? []).length < count; i++)
+          await new Promise((r) => setTimeout(r, 25));
       };
       s.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n');
       await answers(1);

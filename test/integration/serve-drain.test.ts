@@ -52,14 +52,31 @@ async function serve(server: Record<string, unknown>): Promise<Proc> {
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    [BIN, 'serve', '--cluster-state', 'examples/cluster', '--cert-dir', dir, '--config', cfg, '--port', String(port), '--host', '127.0.0.1', '--log-level', 'warn'],
+    [
+      BIN,
+      'serve',
+      '--cluster-state',
+      'examples/cluster',
+      '--cert-dir',
+      dir,
+      '--config',
+      cfg,
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+      '--log-level',
+      'warn',
+    ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   procs.push(child);
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    child.once('exit', (code, signal) => r({ code, signal })),
+  );
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`serve exited: ${out}`);
     try {
@@ -85,7 +102,16 @@ function post(port: number, agent: Agent | false, uid: string, slowChunksMs?: nu
   const body = Buffer.from(JSON.stringify(r));
   return new Promise((resolveOutcome) => {
     const req = httpsRequest(
-      { host: '127.0.0.1', port, path: '/validate', method: 'POST', ca: certs.ca.cert, servername: 'localhost', agent, headers: { 'content-type': 'application/json', 'content-length': body.length } },
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/validate',
+        method: 'POST',
+        ca: certs.ca.cert,
+        servername: 'localhost',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': body.length },
+      },
       (res) => {
         let text = '';
         res.on('data', (d: Buffer) => (text += d.toString()));
@@ -158,7 +184,9 @@ describe('graceful shutdown of wasmgate serve', () => {
 
     const exit = await Promise.race([p.exited, new Promise<'still running'>((r) => setTimeout(() => r('still running'), 60_000))]);
     const failed = outcomes.filter((o) => !o.ok);
-    console.log(`shutdown under load: ${outcomes.length} requests, ${failed.length} failed, ${servedAfterNotReady} served after /readyz turned 503`);
+    console.log(
+      `shutdown under load: ${outcomes.length} requests, ${failed.length} failed, ${servedAfterNotReady} served after /readyz turned 503`,
+    );
     expect(failed.map((o) => o.detail)).toEqual([]);
     expect(servedAfterNotReady).toBeGreaterThan(0);
     expect(exit, p.output()).toEqual({ code: 0, signal: null });

@@ -62,14 +62,18 @@ describe('serving certificate at start-up', () => {
     const dir = join(tmp, 'nokey');
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, 'tls.crt'), certs.serving.cert);
-    expect(await startFails(base(dir))).toMatch(new RegExp(`^cannot read the serving key ${join(dir, 'tls.key')}: the file does not exist;`));
+    expect(await startFails(base(dir))).toMatch(
+      new RegExp(`^cannot read the serving key ${join(dir, 'tls.key')}: the file does not exist;`),
+    );
   });
 
   it('names a certificate path that is a directory', async () => {
     const dir = join(tmp, 'isdir');
     await mkdir(join(dir, 'tls.crt'), { recursive: true });
     await writeFile(join(dir, 'tls.key'), certs.serving.key);
-    expect(await startFails(base(dir))).toMatch(new RegExp(`^cannot read the serving certificate ${join(dir, 'tls.crt')}: it is a directory, not a file;`));
+    expect(await startFails(base(dir))).toMatch(
+      new RegExp(`^cannot read the serving certificate ${join(dir, 'tls.crt')}: it is a directory, not a file;`),
+    );
   });
 
   it('names a file that is not PEM', async () => {
@@ -86,14 +90,18 @@ describe('serving certificate at start-up', () => {
     const dir = join(tmp, 'mismatch');
     await writeWebhookCerts(dir, certs);
     await writeFile(join(dir, 'tls.key'), other.serving.key);
-    expect(await startFails(base(dir))).toBe(`the serving key ${join(dir, 'tls.key')} does not match the certificate ${join(dir, 'tls.crt')}`);
+    expect(await startFails(base(dir))).toBe(
+      `the serving key ${join(dir, 'tls.key')} does not match the certificate ${join(dir, 'tls.crt')}`,
+    );
   });
 
   it('names an expired certificate', async () => {
     const dir = join(tmp, 'expired');
     const expired = await signLeaf(certs.ca, { commonName: 'old', sans: ['localhost'], days: -1 });
     await writeWebhookCerts(dir, { ca: certs.ca, serving: expired });
-    expect(await startFails(base(dir))).toMatch(new RegExp(`^the serving certificate ${join(dir, 'tls.crt')} expired on \\d{4}-\\d\\d-\\d\\dT`));
+    expect(await startFails(base(dir))).toMatch(
+      new RegExp(`^the serving certificate ${join(dir, 'tls.crt')} expired on \\d{4}-\\d\\d-\\d\\dT`),
+    );
   });
 
   it('generates development certificates with --dev-certs', async () => {
@@ -106,7 +114,11 @@ describe('serving certificate at start-up', () => {
 
   it('prints one line naming the file through the CLI, and exits 1', async () => {
     const dir = join(tmp, 'cli-missing');
-    const r = await run(process.execPath, [BIN, 'serve', '--cluster-state', 'examples/cluster', '--cert-dir', dir, '--port', '0', '--host', '127.0.0.1'], { cwd: ROOT }).then(
+    const r = await run(
+      process.execPath,
+      [BIN, 'serve', '--cluster-state', 'examples/cluster', '--cert-dir', dir, '--port', '0', '--host', '127.0.0.1'],
+      { cwd: ROOT },
+    ).then(
       () => ({ code: 0, stderr: '' }),
       (err: { code: number; stderr: string }) => ({ code: err.code, stderr: err.stderr }),
     );

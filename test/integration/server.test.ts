@@ -251,9 +251,11 @@ describe('webhook server over TLS (default config, seed cluster)', () => {
       // without the fault the same pod is allowed
       expect(asReview(await postJson(url('/validate'), body, { ca })).response.allowed).toBe(true);
 
-      const spy = vi.spyOn(nodesAvailable.checks.podTemplate as Required<NonNullable<Rule['checks']['podTemplate']>>, 'CREATE').mockImplementation(() => {
-        throw new Error('simulated nodes-available failure');
-      });
+      const spy = vi
+        .spyOn(nodesAvailable.checks.podTemplate as Required<NonNullable<Rule['checks']['podTemplate']>>, 'CREATE')
+        .mockImplementation(() => {
+          throw new Error('simulated nodes-available failure');
+        });
       const again = review(podObject({ spec: { runtimeClassName: 'wasm1' } }));
       const out = asReview(await postJson(url('/validate'), again, { ca }));
       expect(spy).toHaveBeenCalled();

@@ -23,7 +23,11 @@ interface Started {
 
 async function start(server: Record<string, unknown> = {}): Promise<Started> {
   const certs = await generateWebhookCerts('wasmgate', 'wasmgate');
-  const { app } = buildApp({ config: config({ server }), state: seedCluster(), https: { cert: certs.serving.cert, key: certs.serving.key } });
+  const { app } = buildApp({
+    config: config({ server }),
+    state: seedCluster(),
+    https: { cert: certs.serving.cert, key: certs.serving.key },
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const port = (app.server.address() as { port: number }).port;
   return { url: `https://127.0.0.1:${port}`, port, certs, close: () => app.close() };
@@ -42,17 +46,29 @@ describe('strict input', () => {
     await srv?.close();
   });
   const post = (body: string | Buffer, headers: Record<string, string>) =>
-    httpsCall(`${srv.url}/validate`, { method: 'POST', ca: srv.certs.ca.cert, body, headers: { 'content-length': Buffer.byteLength(body), ...headers } });
+    httpsCall(`${srv.url}/validate`, {
+      method: 'POST',
+      ca: srv.certs.ca.cert,
+      body,
+      headers: { 'content-length': Buffer.byteLength(body), ...headers },
+    });
 
   it('accepts charset=utf-8 (any case) and no charset', async () => {
     const body = JSON.stringify(review(podObject()));
-    for (const type of ['application/json', 'application/json; charset=utf-8', 'application/json;charset=UTF-8', 'application/json; charset="utf-8"']) {
+    for (const type of [
+      'application/json',
+      'application/json; charset=utf-8',
+      'application/json;charset=UTF-8',
+      'application/json; charset="utf-8"',
+    ]) {
       expect((await post(body, { 'content-type': type })).status, type).toBe(200);
     }
   });
 
   it('answers 415 to a charset other than UTF-8', async () => {
-    const r = await post(Buffer.from(JSON.stringify(review(podObject())), 'utf16le'), { 'content-type': 'application/json; charset=utf-16' });
+    const r = await post(Buffer.from(JSON.stringify(review(podObject())), 'utf16le'), {
+      'content-type': 'application/json; charset=utf-16',
+    });
     expect(r.status).toBe(415);
     expect(problemOf(r)).toEqual({ error: 'Unsupported Media Type', message: 'Content-Type charset must be utf-8, got utf-16' });
   });
@@ -63,7 +79,9 @@ describe('strict input', () => {
       expect(r.status, enc).toBe(415);
       expect(problemOf(r).message).toBe(`Content-Encoding must be absent (identity), got ${enc}; send the AdmissionReview uncompressed`);
     }
-    expect((await post(JSON.stringify(review(podObject())), { 'content-type': 'application/json', 'content-encoding': 'identity' })).status).toBe(200);
+    expect(
+      (await post(JSON.stringify(review(podObject())), { 'content-type': 'application/json', 'content-encoding': 'identity' })).status,
+    ).toBe(200);
   });
 
   it('answers 400 to invalid UTF-8', async () => {
@@ -107,7 +125,11 @@ describe('strict input', () => {
 });
 
 /** The negotiated protocol and cipher of a handshake, or the error. */
-function handshake(port: number, ca: string, opts: { maxVersion?: 'TLSv1.2' | 'TLSv1.3'; ciphers?: string }): Promise<{ protocol: string | null; cipher: string } | { error: string }> {
+function handshake(
+  port: number,
+  ca: string,
+  opts: { maxVersion?: 'TLSv1.2' | 'TLSv1.3'; ciphers?: string },
+): Promise<{ protocol: string | null; cipher: string } | { error: string }> {
   return new Promise((resolve) => {
     const s = tlsConnect({ host: '127.0.0.1', port, ca, servername: 'localhost', ...opts }, () => {
       const result = { protocol: s.getProtocol(), cipher: s.getCipher().name };
@@ -132,11 +154,20 @@ describe('TLS policy', () => {
   it('with minVersion TLSv1.2, accepts ECDHE with AEAD only: no CBC, no SHA-1, no static RSA', async () => {
     const srv = await start({ tls: { minVersion: 'TLSv1.2' } });
     try {
-      expect(await handshake(srv.port, srv.certs.ca.cert, { maxVersion: 'TLSv1.2' })).toMatchObject({ protocol: 'TLSv1.2', cipher: expect.stringMatching(/^ECDHE-ECDSA-(AES\d+-GCM|CHACHA20-POLY1305)/) });
+      expect(await handshake(srv.port, srv.certs.ca.cert, { maxVersion: 'TLSv1.2' })).toMatchObject({
+        protocol: 'TLSv1.2',
+        cipher: expect.stringMatching(/^ECDHE-ECDSA-(AES\d+-GCM|CHACHA20-POLY1305)/),
+      });
       for (const cipher of ['ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-ECDSA-CHACHA20-POLY1305']) {
         expect(await handshake(srv.port, srv.certs.ca.cert, { maxVersion: 'TLSv1.2', ciphers: cipher }), cipher).toMatchObject({ cipher });
       }
-      for (const cipher of ['ECDHE-ECDSA-AES128-SHA', 'ECDHE-ECDSA-AES128-SHA256', 'ECDHE-ECDSA-AES256-SHA384', 'AES128-GCM-SHA256', 'AES128-SHA']) {
+      for (const cipher of [
+        'ECDHE-ECDSA-AES128-SHA',
+        'ECDHE-ECDSA-AES128-SHA256',
+        'ECDHE-ECDSA-AES256-SHA384',
+        'AES128-GCM-SHA256',
+        'AES128-SHA',
+      ]) {
         expect(await handshake(srv.port, srv.certs.ca.cert, { maxVersion: 'TLSv1.2', ciphers: cipher }), cipher).toHaveProperty('error');
       }
       expect(await handshake(srv.port, srv.certs.ca.cert, {})).toMatchObject({ protocol: 'TLSv1.3' });
@@ -182,7 +213,14 @@ describe('client certificates (server.tls.clientCAFile)', () => {
         (res) => {
           let text = '';
           res.on('data', (d: Buffer) => (text += d.toString()));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: text.startsWith('{') ? (JSON.parse(text) as unknown) : undefined }));
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              text,
+              json: text.startsWith('{') ? (JSON.parse(text) as unknown) : undefined,
+            }),
+          );
         },
       );
       req.on('error', reject);
@@ -203,7 +241,9 @@ describe('client certificates (server.tls.clientCAFile)', () => {
     );
     const other = await call('/mutate', stranger);
     expect(other.status).toBe(403);
-    expect(problemOf(other).message).toMatch(/^\/mutate requires a client certificate .*its certificate was not accepted \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\)$/);
+    expect(problemOf(other).message).toMatch(
+      /^\/mutate requires a client certificate .*its certificate was not accepted \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\)$/,
+    );
   });
 
   it('keeps probes and metrics open to clients without certificates (kubelet presents none)', async () => {
@@ -214,7 +254,9 @@ describe('client certificates (server.tls.clientCAFile)', () => {
 
   it('reads the CA file at start-up and names it when it is not a certificate', async () => {
     await writeFile(join(dir, 'junk.crt'), 'not a certificate\n');
-    await expect(start({ tls: { clientCAFile: join(dir, 'junk.crt') } })).rejects.toThrow(`the client CA file ${join(dir, 'junk.crt')} is not a PEM certificate`);
+    await expect(start({ tls: { clientCAFile: join(dir, 'junk.crt') } })).rejects.toThrow(
+      `the client CA file ${join(dir, 'junk.crt')} is not a PEM certificate`,
+    );
     await expect(start({ tls: { clientCAFile: join(dir, 'missing.crt') } })).rejects.toThrow(
       `cannot read the client CA file ${join(dir, 'missing.crt')}: the file does not exist (server.tls.clientCAFile / --client-ca-file)`,
     );

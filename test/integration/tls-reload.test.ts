@@ -75,40 +75,44 @@ describe('serving certificate reload', () => {
     await expect(peerFingerprint('127.0.0.1', port)).rejects.toThrow(/ECONNREFUSED/);
   });
 
-  it('keeps the previous certificate while tls.crt and tls.key do not match, then takes the complete pair', { timeout: 120_000 }, async () => {
-    const dir2 = await mkdtemp(join(tmpdir(), 'wasmgate-tls-half-'));
-    const initial = await generateWebhookCerts('wasmgate', 'wasmgate');
-    await writeWebhookCerts(dir2, initial);
-    const out: string[] = [];
-    const server = await startServer(
-      { certDir: dir2, devCerts: true, clusterState: [resolve('examples/cluster')], port: 0, host: '127.0.0.1', logLevel: 'error' },
-      (l) => out.push(l),
-    );
-    try {
-      // existing certificates are reused, not regenerated
-      expect(out.some((l) => l.startsWith('generated development certificates'))).toBe(false);
-      const port = Number(new URL(server.url).port);
-      const oldFp = new X509Certificate(initial.serving.cert).fingerprint256;
-      expect(await peerFingerprint('127.0.0.1', port)).toBe(oldFp);
+  it(
+    'keeps the previous certificate while tls.crt and tls.key do not match, then takes the complete pair',
+    { timeout: 120_000 },
+    async () => {
+      const dir2 = await mkdtemp(join(tmpdir(), 'wasmgate-tls-half-'));
+      const initial = await generateWebhookCerts('wasmgate', 'wasmgate');
+      await writeWebhookCerts(dir2, initial);
+      const out: string[] = [];
+      const server = await startServer(
+        { certDir: dir2, devCerts: true, clusterState: [resolve('examples/cluster')], port: 0, host: '127.0.0.1', logLevel: 'error' },
+        (l) => out.push(l),
+      );
+      try {
+        // existing certificates are reused, not regenerated
+        expect(out.some((l) => l.startsWith('generated development certificates'))).toBe(false);
+        const port = Number(new URL(server.url).port);
+        const oldFp = new X509Certificate(initial.serving.cert).fingerprint256;
+        expect(await peerFingerprint('127.0.0.1', port)).toBe(oldFp);
 
-      // half a rotation: a new certificate next to the old key
-      const fresh = await generateWebhookCerts('wasmgate', 'wasmgate');
-      await writeFile(join(dir2, 'tls.crt'), fresh.serving.cert);
-      await new Promise((r) => setTimeout(r, 6_500)); // longer than the 5 s poll
-      expect(await peerFingerprint('127.0.0.1', port)).toBe(oldFp);
-      expect((await getUrl(`${server.url}/healthz`, initial.ca.cert)).status).toBe(200);
+        // half a rotation: a new certificate next to the old key
+        const fresh = await generateWebhookCerts('wasmgate', 'wasmgate');
+        await writeFile(join(dir2, 'tls.crt'), fresh.serving.cert);
+        await new Promise((r) => setTimeout(r, 6_500)); // longer than the 5 s poll
+        expect(await peerFingerprint('127.0.0.1', port)).toBe(oldFp);
+        expect((await getUrl(`${server.url}/healthz`, initial.ca.cert)).status).toBe(200);
 
-      // the rest of the rotation
-      await writeFile(join(dir2, 'tls.key'), fresh.serving.key);
-      const newFp = new X509Certificate(fresh.serving.cert).fingerprint256;
-      await waitFor(async () => (await peerFingerprint('127.0.0.1', port)) === newFp, {
-        what: 'the server to present the completed rotation',
-        timeoutMs: 60_000,
-      });
-      expect((await getUrl(`${server.url}/healthz`, fresh.ca.cert)).status).toBe(200);
-    } finally {
-      await server.close();
-      await rm(dir2, { recursive: true, force: true });
-    }
-  });
+        // the rest of the rotation
+        await writeFile(join(dir2, 'tls.key'), fresh.serving.key);
+        const newFp = new X509Certificate(fresh.serving.cert).fingerprint256;
+        await waitFor(async () => (await peerFingerprint('127.0.0.1', port)) === newFp, {
+          what: 'the server to present the completed rotation',
+          timeoutMs: 60_000,
+        });
+        expect((await getUrl(`${server.url}/healthz`, fresh.ca.cert)).status).toBe(200);
+      } finally {
+        await server.close();
+        await rm(dir2, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -91,7 +91,13 @@ async function waitReady(host: string, ca: string, proc: ChildProcess, logs: () 
   }
 }
 
-export async function startRegistry(opts: { bin: string; storage: string; pki: TestPki; auth: AuthMode; workDir: string }): Promise<RunningRegistry> {
+export async function startRegistry(opts: {
+  bin: string;
+  storage: string;
+  pki: TestPki;
+  auth: AuthMode;
+  workDir: string;
+}): Promise<RunningRegistry> {
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
   await mkdir(opts.workDir, { recursive: true });
@@ -155,7 +161,8 @@ export async function startRegistry(opts: { bin: string; storage: string; pki: T
 /** `oras ARGS` with the test CA; returns stdout. */
 export async function oras(bin: string, cwd: string, pki: TestPki, args: string[]): Promise<string> {
   const [cmd, ...rest] = args;
-  const withCa = cmd === 'manifest' ? [cmd, rest[0]!, rest[1]!, '--ca-file', pki.caFile, ...rest.slice(2)] : [cmd!, '--ca-file', pki.caFile, ...rest];
+  const withCa =
+    cmd === 'manifest' ? [cmd, rest[0]!, rest[1]!, '--ca-file', pki.caFile, ...rest.slice(2)] : [cmd!, '--ca-file', pki.caFile, ...rest];
   try {
     const { stdout } = await run(join(bin, 'oras'), withCa, { cwd, env: { PATH: process.env['PATH'] ?? '', HOME: cwd }, timeout: 120_000 });
     return stdout;

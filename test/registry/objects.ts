@@ -16,11 +16,42 @@ const sha256 = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).
 
 /** A valid WebAssembly module exporting a `_start` that does nothing (WASI command shape). */
 export const WASM_MODULE = Buffer.from([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
-  0x01, 0x04, 0x01, 0x60, 0x00, 0x00, // type section: () -> ()
-  0x03, 0x02, 0x01, 0x00, // function section: one function of type 0
-  0x07, 0x0a, 0x01, 0x06, 0x5f, 0x73, 0x74, 0x61, 0x72, 0x74, 0x00, 0x00, // export "_start" func 0
-  0x0a, 0x04, 0x01, 0x02, 0x00, 0x0b, // code: empty body
+  0x00,
+  0x61,
+  0x73,
+  0x6d,
+  0x01,
+  0x00,
+  0x00,
+  0x00, // magic, version
+  0x01,
+  0x04,
+  0x01,
+  0x60,
+  0x00,
+  0x00, // type section: () -> ()
+  0x03,
+  0x02,
+  0x01,
+  0x00, // function section: one function of type 0
+  0x07,
+  0x0a,
+  0x01,
+  0x06,
+  0x5f,
+  0x73,
+  0x74,
+  0x61,
+  0x72,
+  0x74,
+  0x00,
+  0x00, // export "_start" func 0
+  0x0a,
+  0x04,
+  0x01,
+  0x02,
+  0x00,
+  0x0b, // code: empty body
 ]);
 
 export const REPOS = {
@@ -61,7 +92,10 @@ export async function pushAll(orasBin: string, registry: string, pki: TestPki, w
   // plain linux image
   await writeFile(join(dir, 'linux-config.json'), imageConfig('linux', 'amd64', linuxTar.diffId, { Cmd: ['/hello.sh'] }));
   // Wasm OCI artifact (runwasi / wkg / oras): wasm config media type, one application/wasm layer
-  await writeFile(join(dir, 'wasm-config.json'), JSON.stringify({ created: '2026-01-01T00:00:00Z', architecture: 'wasm', os: 'wasip1', layerDigests: [sha256(WASM_MODULE)] }));
+  await writeFile(
+    join(dir, 'wasm-config.json'),
+    JSON.stringify({ created: '2026-01-01T00:00:00Z', architecture: 'wasm', os: 'wasip1', layerDigests: [sha256(WASM_MODULE)] }),
+  );
   // Spin app, as `spin registry push` (Spin 2+) builds it: wasip1/wasm image config labelled with the
   // locked app's digest, the component as a wasm content layer, the locked app as the last layer
   const locked = JSON.stringify({
@@ -73,15 +107,30 @@ export async function pushAll(orasBin: string, registry: string, pki: TestPki, w
   await writeFile(join(dir, 'locked.json'), locked);
   await writeFile(
     join(dir, 'spin-config.json'),
-    JSON.stringify({ architecture: 'wasm', os: 'wasip1', config: { Labels: { 'com.fermyon.spin.lockedAppDigest': sha256(locked) } }, rootfs: { type: 'layers', diff_ids: [] } }),
+    JSON.stringify({
+      architecture: 'wasm',
+      os: 'wasip1',
+      config: { Labels: { 'com.fermyon.spin.lockedAppDigest': sha256(locked) } },
+      rootfs: { type: 'layers', diff_ids: [] },
+    }),
   );
 
   const r = (name: string) => `${registry}/${name}`;
   const push = (ref: string, config: string, files: string[]) => oras(orasBin, dir, pki, ['push', r(ref), '--config', config, ...files]);
   const out: Partial<Record<ObjectName, string>> = {};
-  out.wasiImage = pushedDigest(await push(REPOS.wasiImage, 'wasi-config.json:application/vnd.oci.image.config.v1+json', [`${wasmTar.file}:application/vnd.oci.image.layer.v1.tar+gzip`]));
-  out.linux = pushedDigest(await push(REPOS.linux, 'linux-config.json:application/vnd.oci.image.config.v1+json', [`${linuxTar.file}:application/vnd.oci.image.layer.v1.tar+gzip`]));
-  out.wasmArtifact = pushedDigest(await push(REPOS.wasmArtifact, 'wasm-config.json:application/vnd.wasm.config.v0+json', ['hello.wasm:application/wasm']));
+  out.wasiImage = pushedDigest(
+    await push(REPOS.wasiImage, 'wasi-config.json:application/vnd.oci.image.config.v1+json', [
+      `${wasmTar.file}:application/vnd.oci.image.layer.v1.tar+gzip`,
+    ]),
+  );
+  out.linux = pushedDigest(
+    await push(REPOS.linux, 'linux-config.json:application/vnd.oci.image.config.v1+json', [
+      `${linuxTar.file}:application/vnd.oci.image.layer.v1.tar+gzip`,
+    ]),
+  );
+  out.wasmArtifact = pushedDigest(
+    await push(REPOS.wasmArtifact, 'wasm-config.json:application/vnd.wasm.config.v0+json', ['hello.wasm:application/wasm']),
+  );
   out.spinApp = pushedDigest(
     await push(REPOS.spinApp, 'spin-config.json:application/vnd.oci.image.config.v1+json', [
       'hello.wasm:application/vnd.wasm.content.layer.v1+wasm',
@@ -90,8 +139,12 @@ export async function pushAll(orasBin: string, registry: string, pki: TestPki, w
   );
   // a multi-platform index: the same two images in one repository, then `oras manifest index create`
   // (which takes each entry's platform from its config)
-  await push('multi/hello:linux', 'linux-config.json:application/vnd.oci.image.config.v1+json', [`${linuxTar.file}:application/vnd.oci.image.layer.v1.tar+gzip`]);
-  await push('multi/hello:wasi', 'wasi-config.json:application/vnd.oci.image.config.v1+json', [`${wasmTar.file}:application/vnd.oci.image.layer.v1.tar+gzip`]);
+  await push('multi/hello:linux', 'linux-config.json:application/vnd.oci.image.config.v1+json', [
+    `${linuxTar.file}:application/vnd.oci.image.layer.v1.tar+gzip`,
+  ]);
+  await push('multi/hello:wasi', 'wasi-config.json:application/vnd.oci.image.config.v1+json', [
+    `${wasmTar.file}:application/vnd.oci.image.layer.v1.tar+gzip`,
+  ]);
   out.mixedIndex = pushedDigest(await oras(orasBin, dir, pki, ['manifest', 'index', 'create', r(REPOS.mixedIndex), 'linux', 'wasi']));
   out.wasmIndex = pushedDigest(await oras(orasBin, dir, pki, ['manifest', 'index', 'create', r(REPOS.wasmIndex), 'wasi']));
   return out as Record<ObjectName, string>;

@@ -48,13 +48,25 @@ beforeAll(async () => {
   storage = join(work.dir, 'storage');
   anon = await startRegistry({ bin: registryBin, storage, pki, auth: { kind: 'anonymous' }, workDir: join(work.dir, 'anon') });
   digests = await pushAll(orasBin, anon.host, pki, work.dir);
-  basic = await startRegistry({ bin: registryBin, storage, pki, auth: { kind: 'basic', users: BASIC_USER }, workDir: join(work.dir, 'basic') });
+  basic = await startRegistry({
+    bin: registryBin,
+    storage,
+    pki,
+    auth: { kind: 'basic', users: BASIC_USER },
+    workDir: join(work.dir, 'basic'),
+  });
   const tokenPort = await freePort();
   const jwksFile = join(work.dir, 'jwks.json');
   const service = 'wasmgate-test-registry';
   const issuer = 'wasmgate-test-token-server';
   tokens = await startTokenServer({ pki, port: tokenPort, service, issuer, jwksFile, users: TOKEN_USER });
-  token = await startRegistry({ bin: registryBin, storage, pki, auth: { kind: 'token', realm: tokens.url, service, issuer, jwksFile }, workDir: join(work.dir, 'token') });
+  token = await startRegistry({
+    bin: registryBin,
+    storage,
+    pki,
+    auth: { kind: 'token', realm: tokens.url, service, issuer, jwksFile },
+    workDir: join(work.dir, 'token'),
+  });
 }, 600_000);
 
 afterAll(async () => {
@@ -76,14 +88,22 @@ function secrets(auths: Record<string, { username: string; password: string }>):
 }
 
 function detection(registries: string[], over: Partial<ImageDetectionConfig> = {}): ImageDetectionConfig {
-  const base = parseConfig({ imageDetection: { enabled: true, registries, credentialsSecret: { namespace: 'wasmgate', name: 'creds' } } }).imageDetection;
+  const base = parseConfig({
+    imageDetection: { enabled: true, registries, credentialsSecret: { namespace: 'wasmgate', name: 'creds' } },
+  }).imageDetection;
   // tests that are not about the budget must not depend on machine speed: a generous one
   return { ...base, budgetMs: 120_000, ...over };
 }
 
 function resolver(registries: string[], reader?: SecretReader, over: Partial<ImageDetectionConfig> = {}, lookupTimeoutMs = 60_000) {
   const metrics = new Registry();
-  const r = new ImageResolver({ config: detection(registries, over), metrics, ca: pki.ca.cert, ...(reader ? { secrets: reader } : {}), lookupTimeoutMs });
+  const r = new ImageResolver({
+    config: detection(registries, over),
+    metrics,
+    ca: pki.ca.cert,
+    ...(reader ? { secrets: reader } : {}),
+    lookupTimeoutMs,
+  });
   return { r, metrics };
 }
 
@@ -101,8 +121,22 @@ const img = (host: string, name: ObjectName, byDigest = false) => {
 
 describe.each([
   ['anonymous', () => ({ host: anon.host, registries: [anon.host], reader: undefined })],
-  ['basic auth', () => ({ host: basic.host, registries: [basic.host], reader: secrets({ [basic.host]: { username: 'wasmgate', password: BASIC_USER.wasmgate } }) })],
-  ['token auth', () => ({ host: token.host, registries: [token.host, tokens.host], reader: secrets({ [token.host]: { username: 'puller', password: TOKEN_USER.puller } }) })],
+  [
+    'basic auth',
+    () => ({
+      host: basic.host,
+      registries: [basic.host],
+      reader: secrets({ [basic.host]: { username: 'wasmgate', password: BASIC_USER.wasmgate } }),
+    }),
+  ],
+  [
+    'token auth',
+    () => ({
+      host: token.host,
+      registries: [token.host, tokens.host],
+      reader: secrets({ [token.host]: { username: 'puller', password: TOKEN_USER.puller } }),
+    }),
+  ],
 ])('classification over TLS, %s', (_mode, setup) => {
   it('each kind by tag, with the digest oras pushed', async () => {
     const { host, registries, reader } = setup();
@@ -130,20 +164,31 @@ describe.each([
     const facts = await r.resolve(containerImages(spec), POD);
     const config = parseConfig({ imageDetection: { enabled: true, registries } });
     expect(imageIntent({ subject: 'Pod apps/hello', specPath: 'spec', images: facts }, config).family).toBe('wasmtime-compatible');
-    const mixed = await r.resolve(containerImages({ ...spec, containers: [...spec.containers, { name: 'sidecar', image: img(host, 'linux') }] }), POD);
+    const mixed = await r.resolve(
+      containerImages({ ...spec, containers: [...spec.containers, { name: 'sidecar', image: img(host, 'linux') }] }),
+      POD,
+    );
     const intent = imageIntent({ subject: 'Pod apps/hello', specPath: 'spec', images: mixed }, config);
     expect(intent.family).toBe('mixed-denial');
-    expect(intent.family === 'mixed-denial' && intent.denial).toContain(`container sidecar: ${img(host, 'linux')} (${digests.linux}) is a Linux image (config os linux, architecture amd64)`);
+    expect(intent.family === 'mixed-denial' && intent.denial).toContain(
+      `container sidecar: ${img(host, 'linux')} (${digests.linux}) is a Linux image (config os linux, architecture amd64)`,
+    );
   });
 });
 
 describe('credentials and the allowlist', () => {
   it('basic auth without credentials, or with a wrong password: unknown, saying why', async () => {
     const none = await resolver([basic.host]).r.resolve([{ container: 'app', init: false, image: img(basic.host, 'wasiImage') }], POD);
-    expect(none[0]).toMatchObject({ status: 'unknown', reason: `${basic.host} requires credentials (Basic) and none are configured for it` });
+    expect(none[0]).toMatchObject({
+      status: 'unknown',
+      reason: `${basic.host} requires credentials (Basic) and none are configured for it`,
+    });
     const wrong = resolver([basic.host], secrets({ [basic.host]: { username: 'wasmgate', password: 'nope' } }));
     const [fact] = await wrong.r.resolve([{ container: 'app', init: false, image: img(basic.host, 'wasiImage') }], POD);
-    expect(fact).toMatchObject({ status: 'unknown', reason: `${basic.host} refused wasm/image (HTTP 401): the credentials were not accepted` });
+    expect(fact).toMatchObject({
+      status: 'unknown',
+      reason: `${basic.host} refused wasm/image (HTTP 401): the credentials were not accepted`,
+    });
     expect(await counter(wrong.metrics, 'wasmgate_image_lookup_errors_total', { code: 'auth' })).toBe(1);
   });
 
@@ -153,16 +198,27 @@ describe('credentials and the allowlist', () => {
     for (const name of NAMES) await r.resolve([{ container: 'app', init: false, image: img(token.host, name, true) }], POD);
     const got = tokens.requests.slice(before);
     expect(got.every((q) => q.granted && q.user === 'puller')).toBe(true);
-    expect(got.map((q) => q.scope).sort()).toEqual(['multi/hello', 'plain/linux', 'spin/hello', 'wasm/artifact', 'wasm/image'].map((n) => `repository:${n}:pull`));
-    const anonymous = await resolver([token.host, tokens.host]).r.resolve([{ container: 'app', init: false, image: img(token.host, 'spinApp') }], POD);
-    expect(anonymous[0]).toMatchObject({ status: 'unknown', reason: `token realm ${tokens.host} refused (HTTP 401): no credentials for this registry` });
+    expect(got.map((q) => q.scope).sort()).toEqual(
+      ['multi/hello', 'plain/linux', 'spin/hello', 'wasm/artifact', 'wasm/image'].map((n) => `repository:${n}:pull`),
+    );
+    const anonymous = await resolver([token.host, tokens.host]).r.resolve(
+      [{ container: 'app', init: false, image: img(token.host, 'spinApp') }],
+      POD,
+    );
+    expect(anonymous[0]).toMatchObject({
+      status: 'unknown',
+      reason: `token realm ${tokens.host} refused (HTTP 401): no credentials for this registry`,
+    });
   });
 
   it('a token realm on a host that is not allowlisted is never contacted', async () => {
     const before = tokens.requests.length;
     const { r, metrics } = resolver([token.host], secrets({ [token.host]: { username: 'puller', password: TOKEN_USER.puller } }));
     const [fact] = await r.resolve([{ container: 'app', init: false, image: img(token.host, 'wasiImage') }], POD);
-    expect(fact).toMatchObject({ status: 'unknown', reason: `token realm ${tokens.host} (named by ${token.host}) is not in imageDetection.registries (no request was sent)` });
+    expect(fact).toMatchObject({
+      status: 'unknown',
+      reason: `token realm ${tokens.host} (named by ${token.host}) is not in imageDetection.registries (no request was sent)`,
+    });
     expect(tokens.requests.length).toBe(before);
     expect(await counter(metrics, 'wasmgate_image_lookup_errors_total', { code: 'not-allowed' })).toBe(1);
   });
@@ -173,11 +229,16 @@ describe('credentials and the allowlist', () => {
       connections++;
       s.destroy();
     });
-    const port = await new Promise<number>((resolve) => trap.listen(0, '127.0.0.1', () => resolve((trap.address() as { port: number }).port)));
+    const port = await new Promise<number>((resolve) =>
+      trap.listen(0, '127.0.0.1', () => resolve((trap.address() as { port: number }).port)),
+    );
     try {
       const { r } = resolver([anon.host]);
       const [fact] = await r.resolve([{ container: 'app', init: false, image: `127.0.0.1:${port}/internal/metadata:latest` }], POD);
-      expect(fact).toMatchObject({ status: 'unknown', reason: `registry 127.0.0.1:${port} is not in imageDetection.registries (no request was sent)` });
+      expect(fact).toMatchObject({
+        status: 'unknown',
+        reason: `registry 127.0.0.1:${port} is not in imageDetection.registries (no request was sent)`,
+      });
       expect(connections).toBe(0);
     } finally {
       trap.close();
@@ -189,7 +250,9 @@ describe("the pod's own imagePullSecrets", () => {
   const podSecrets: SecretReader = {
     async getSecret(ns, name) {
       if (`${ns}/${name}` !== 'apps/pull') return undefined;
-      return { '.dockerconfigjson': b64(JSON.stringify({ auths: { [basic.host]: { username: 'wasmgate', password: BASIC_USER.wasmgate } } })) };
+      return {
+        '.dockerconfigjson': b64(JSON.stringify({ auths: { [basic.host]: { username: 'wasmgate', password: BASIC_USER.wasmgate } } })),
+      };
     },
   };
   const image = () => [{ container: 'app', init: false, image: img(basic.host, 'wasmArtifact') }];
@@ -200,9 +263,12 @@ describe("the pod's own imagePullSecrets", () => {
     expect(fact).toMatchObject({ status: 'unknown', reason: `${basic.host} requires credentials (Basic) and none are configured for it` });
   });
 
-  it('are used when allowed, from the pod\'s namespace', async () => {
+  it("are used when allowed, from the pod's namespace", async () => {
     const { r } = resolver([basic.host], podSecrets, { allowPodPullSecrets: true });
-    expect((await r.resolve(image(), { namespace: 'apps', pullSecrets: ['pull'] }))[0]).toMatchObject({ status: 'classified', kind: 'wasm-artifact' });
+    expect((await r.resolve(image(), { namespace: 'apps', pullSecrets: ['pull'] }))[0]).toMatchObject({
+      status: 'classified',
+      kind: 'wasm-artifact',
+    });
     const other = resolver([basic.host], podSecrets, { allowPodPullSecrets: true });
     expect((await other.r.resolve(image(), { namespace: 'elsewhere', pullSecrets: ['pull'] }))[0]).toMatchObject({ status: 'unknown' });
   });

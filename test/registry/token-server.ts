@@ -84,7 +84,9 @@ export async function startTokenServer(opts: {
       access,
     });
     requests.push({ user, scope: url.searchParams.getAll('scope').join(' '), granted: true });
-    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ token, access_token: token, expires_in: 300, issued_at: new Date().toISOString() }));
+    res
+      .writeHead(200, { 'Content-Type': 'application/json' })
+      .end(JSON.stringify({ token, access_token: token, expires_in: 300, issued_at: new Date().toISOString() }));
   });
   await new Promise<void>((resolve) => server.listen(opts.port, '127.0.0.1', resolve));
   const host = `127.0.0.1:${opts.port}`;

@@ -64,13 +64,29 @@ describe('certificate bundle', () => {
 });
 
 describe('serve --cert-mode self settings', () => {
-  const base: CertCliOptions = { certMode: 'self', certService: 'wasmgate', certValidity: 10 * HOUR, certCaValidity: 100 * HOUR, certRenewBefore: 2 * HOUR, certCheckInterval: 60_000 };
+  const base: CertCliOptions = {
+    certMode: 'self',
+    certService: 'wasmgate',
+    certValidity: 10 * HOUR,
+    certCaValidity: 100 * HOUR,
+    certRenewBefore: 2 * HOUR,
+    certCheckInterval: 60_000,
+  };
   it('files mode needs nothing; self needs the Secret, the webhook configuration name and a namespace', () => {
     expect(selfCertSettings({ ...base, certMode: 'files' })).toBeUndefined();
     expect(() => selfCertSettings(base)).toThrow('--cert-mode self needs --cert-secret and --webhook-config');
-    expect(() => selfCertSettings({ ...base, certSecret: 's', webhookConfig: 'w', certRenewBefore: 10 * HOUR })).toThrow('--cert-renew-before must be shorter than --cert-validity');
+    expect(() => selfCertSettings({ ...base, certSecret: 's', webhookConfig: 'w', certRenewBefore: 10 * HOUR })).toThrow(
+      '--cert-renew-before must be shorter than --cert-validity',
+    );
     expect(selfCertSettings({ ...base, certSecret: 's', webhookConfig: 'w', namespace: 'ns' })).toEqual({
-      namespace: 'ns', secretName: 's', webhookConfigName: 'w', service: 'wasmgate', servingMs: 10 * HOUR, caMs: 100 * HOUR, renewBeforeMs: 2 * HOUR, checkIntervalMs: 60_000,
+      namespace: 'ns',
+      secretName: 's',
+      webhookConfigName: 'w',
+      service: 'wasmgate',
+      servingMs: 10 * HOUR,
+      caMs: 100 * HOUR,
+      renewBeforeMs: 2 * HOUR,
+      checkIntervalMs: 60_000,
     });
   });
 });

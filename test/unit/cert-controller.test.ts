@@ -35,16 +35,27 @@ beforeAll(async () => {
     let text = '';
     req.on('data', (d: Buffer) => (text += d.toString()));
     req.on('end', () => {
-      const call = { method: req.method!, path: req.url!, body: text === '' ? undefined : JSON.parse(text), type: req.headers['content-type'] };
+      const call = {
+        method: req.method!,
+        path: req.url!,
+        body: text === '' ? undefined : JSON.parse(text),
+        type: req.headers['content-type'],
+      };
       calls.push(call);
       const out = handler(call);
-      res.writeHead(out.status, { 'Content-Type': 'application/json' }).end(JSON.stringify(out.body ?? { kind: 'Status', message: `status ${out.status}` }));
+      res
+        .writeHead(out.status, { 'Content-Type': 'application/json' })
+        .end(JSON.stringify(out.body ?? { kind: 'Status', message: `status ${out.status}` }));
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
   const agent = new Agent({ ca: tls.ca.cert, keepAlive: true });
-  api = { server: `https://127.0.0.1:${port}`, source: 'fake', requestOptions: async () => ({ method: 'GET', headers: { Accept: 'application/json' }, agent }) };
+  api = {
+    server: `https://127.0.0.1:${port}`,
+    source: 'fake',
+    requestOptions: async () => ({ method: 'GET', headers: { Accept: 'application/json' }, agent }),
+  };
 });
 
 afterAll(() => {
@@ -54,7 +65,17 @@ afterAll(() => {
 async function controller(): Promise<{ c: CertController; dir: string; logs: string[] }> {
   const dir = await mkdtemp(join(tmpdir(), 'wasmgate-certctl-'));
   const logs: string[] = [];
-  const c = new CertController({ api, namespace: 'wg', secretName: 'wg-certs', webhookConfigName: 'wg', service: 'wasmgate', certDir: dir, validity: V, checkIntervalMs: 60_000, log: (l) => logs.push(l) });
+  const c = new CertController({
+    api,
+    namespace: 'wg',
+    secretName: 'wg-certs',
+    webhookConfigName: 'wg',
+    service: 'wasmgate',
+    certDir: dir,
+    validity: V,
+    checkIntervalMs: 60_000,
+    log: (l) => logs.push(l),
+  });
   return { c, dir, logs };
 }
 
@@ -109,7 +130,15 @@ describe('certificate controller', () => {
     calls = [];
     handler = (call) => {
       if (call.method === 'GET' && call.path.includes('/mutatingwebhookconfigurations/wg')) {
-        return { status: 200, body: { webhooks: [{ name: 'a', clientConfig: { caBundle: bundle } }, { name: 'b', clientConfig: {} }] } };
+        return {
+          status: 200,
+          body: {
+            webhooks: [
+              { name: 'a', clientConfig: { caBundle: bundle } },
+              { name: 'b', clientConfig: {} },
+            ],
+          },
+        };
       }
       if (call.method === 'GET') return { status: 404 };
       if (call.method === 'PATCH') return { status: 200, body: {} };
@@ -127,7 +156,10 @@ describe('certificate controller', () => {
   });
 
   it('a refused read is an error naming the Secret and the status (the loop logs it and retries)', async () => {
-    handler = () => ({ status: 403, body: { kind: 'Status', message: 'secrets "wg-certs" is forbidden: User "system:serviceaccount:wg:x" cannot get resource "secrets"' } });
+    handler = () => ({
+      status: 403,
+      body: { kind: 'Status', message: 'secrets "wg-certs" is forbidden: User "system:serviceaccount:wg:x" cannot get resource "secrets"' },
+    });
     const { c, logs } = await controller();
     await expect(c.ensure()).rejects.toThrow('Secret wg/wg-certs: read failed: HTTP 403: secrets "wg-certs" is forbidden');
     await c.tick();

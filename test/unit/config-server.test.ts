@@ -37,7 +37,9 @@ describe('config.server', () => {
 
   it('rejects unknown fields, wrong types and out-of-range figures, naming each', () => {
     const msg = errorOf(() =>
-      parseConfig({ server: { idleSeconds: 1, requestTimeoutSeconds: '10', maxConnections: 1.5, tls: { minVersion: 'TLSv1.0', ciphers: 'ALL' } } }),
+      parseConfig({
+        server: { idleSeconds: 1, requestTimeoutSeconds: '10', maxConnections: 1.5, tls: { minVersion: 'TLSv1.0', ciphers: 'ALL' } },
+      }),
     );
     expect(msg).toContain('server.idleSeconds: unknown field');
     expect(msg).toContain('server.requestTimeoutSeconds: must be number');
@@ -56,7 +58,10 @@ describe('config.server', () => {
   });
 
   it('applies the serve flags over the config, and checks the result', () => {
-    const c = withServerOverrides(parseConfig({ server: { drainSeconds: 10, shutdownTimeoutSeconds: 40 } }), { drainSeconds: 1, clientCAFile: '/x.crt' });
+    const c = withServerOverrides(parseConfig({ server: { drainSeconds: 10, shutdownTimeoutSeconds: 40 } }), {
+      drainSeconds: 1,
+      clientCAFile: '/x.crt',
+    });
     expect(c.server.drainSeconds).toBe(1);
     expect(c.server.shutdownTimeoutSeconds).toBe(40);
     expect(c.server.tls.clientCAFile).toBe('/x.crt');

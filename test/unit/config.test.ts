@@ -162,7 +162,13 @@ describe('files', () => {
   });
 
   it('limits merge over the defaults: raising one cap keeps the others', () => {
-    expect(parseConfig({ limits: { tolerations: 512 } }).limits).toEqual({ nodeSelectorEntries: 128, tolerations: 512, affinityTerms: 512, containers: 256, jsonItems: 50000 });
+    expect(parseConfig({ limits: { tolerations: 512 } }).limits).toEqual({
+      nodeSelectorEntries: 128,
+      tolerations: 512,
+      affinityTerms: 512,
+      containers: 256,
+      jsonItems: 50000,
+    });
   });
 });
 

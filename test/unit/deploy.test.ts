@@ -11,24 +11,37 @@ const REPO = new URL('../..', import.meta.url).pathname;
 
 describe('webhook manifests', () => {
   it('deploy/webhooks.yaml is what `wasmgate manifests` prints for the default config', () => {
-    const file = readFileSync(`${REPO}deploy/webhooks.yaml`, 'utf8').split('\n').filter((l) => !l.startsWith('#')).join('\n');
-    const generated = webhookYaml(parseConfig({}), { client: { service: { name: 'wasmgate', namespace: 'wasmgate' } }, excludeNamespaces: ['wasmgate'] });
+    const file = readFileSync(`${REPO}deploy/webhooks.yaml`, 'utf8')
+      .split('\n')
+      .filter((l) => !l.startsWith('#'))
+      .join('\n');
+    const generated = webhookYaml(parseConfig({}), {
+      client: { service: { name: 'wasmgate', namespace: 'wasmgate' } },
+      excludeNamespaces: ['wasmgate'],
+    });
     expect(file).toBe(generated);
   });
 
   it('match conditions name the configured annotations', () => {
-    const [mutating] = webhookConfigurations(parseConfig({ annotations: { runtime: 'example.com/wasm', wasmVariant: [] } }), { client: { url: 'https://127.0.0.1:1' } }) as [
-      { webhooks: { matchConditions: { expression: string }[] }[] },
-      unknown,
-    ];
+    const [mutating] = webhookConfigurations(parseConfig({ annotations: { runtime: 'example.com/wasm', wasmVariant: [] } }), {
+      client: { url: 'https://127.0.0.1:1' },
+    }) as [{ webhooks: { matchConditions: { expression: string }[] }[] }, unknown];
     const expr = mutating.webhooks[0]!.matchConditions[0]!.expression;
     expect(expr).toContain("'example.com/wasm' in object.metadata.annotations");
     expect(expr).not.toContain('wasmgate.dev/runtime');
   });
 
   it('never sends kube-system or wasmgate’s own namespace, and mutation fails open', () => {
-    const [mutating, validating] = webhookConfigurations(parseConfig({}), { client: { url: 'https://127.0.0.1:1' }, excludeNamespaces: ['wasmgate'] }) as {
-      webhooks: { name: string; failurePolicy: string; namespaceSelector?: { matchExpressions: { values: string[] }[] }; rules: { resources: string[] }[] }[];
+    const [mutating, validating] = webhookConfigurations(parseConfig({}), {
+      client: { url: 'https://127.0.0.1:1' },
+      excludeNamespaces: ['wasmgate'],
+    }) as {
+      webhooks: {
+        name: string;
+        failurePolicy: string;
+        namespaceSelector?: { matchExpressions: { values: string[] }[] };
+        rules: { resources: string[] }[];
+      }[];
     }[];
     for (const w of mutating!.webhooks) {
       expect(w.failurePolicy).toBe('Ignore');
@@ -48,7 +61,11 @@ describe('webhook manifests', () => {
   });
 
   it('the CLI prints the same manifests', () => {
-    const out = execFileSync(process.execPath, [`${REPO}bin/wasmgate.js`, 'manifests', '--url', 'https://127.0.0.1:9443', '--ca-bundle', 'Q0E='], { encoding: 'utf8' });
+    const out = execFileSync(
+      process.execPath,
+      [`${REPO}bin/wasmgate.js`, 'manifests', '--url', 'https://127.0.0.1:9443', '--ca-bundle', 'Q0E='],
+      { encoding: 'utf8' },
+    );
     expect(out).toContain('url: https://127.0.0.1:9443/mutate');
     expect(out).toContain('caBundle: Q0E=');
   });
@@ -83,7 +100,10 @@ describe('with image detection enabled', () => {
 
   it('mutating timeoutSeconds stays above the lookup budget; validating keeps the default', () => {
     const timeouts = (budgetMs: number, timeoutSeconds?: number) => {
-      const [m, v] = webhookConfigurations(detectOn(budgetMs), { ...client, ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }) }) as [Doc, Doc];
+      const [m, v] = webhookConfigurations(detectOn(budgetMs), {
+        ...client,
+        ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }),
+      }) as [Doc, Doc];
       return { m: m.webhooks.map((w) => w.timeoutSeconds), v: [...new Set(v.webhooks.map((w) => w.timeoutSeconds))] };
     };
     expect(timeouts(1000)).toEqual({ m: [5, 5], v: [5] });
@@ -93,7 +113,10 @@ describe('with image detection enabled', () => {
   });
 
   it('detection off (the default) leaves every condition as it was', () => {
-    const [m] = webhookConfigurations(parseConfig({ imageDetection: { enabled: false, registries: ['registry.example'] } }), client) as [Doc, Doc];
+    const [m] = webhookConfigurations(parseConfig({ imageDetection: { enabled: false, registries: ['registry.example'] } }), client) as [
+      Doc,
+      Doc,
+    ];
     expect(m.webhooks.map((w) => w.matchConditions![0]!.name)).toEqual(['wasm-pods-only', 'wasm-templates-only']);
   });
 });
@@ -105,7 +128,9 @@ interface Hook {
 }
 
 describe('derived from the kinds registry', () => {
-  const [mutating, validating] = webhookConfigurations(parseConfig({}), { client: { url: 'https://127.0.0.1:1' } }) as { webhooks: Hook[] }[];
+  const [mutating, validating] = webhookConfigurations(parseConfig({}), { client: { url: 'https://127.0.0.1:1' } }) as {
+    webhooks: Hook[];
+  }[];
   const hooks = [...mutating!.webhooks, ...validating!.webhooks];
 
   it('each admitted kind is in exactly the webhooks of its record, with its operations, and nothing else is', () => {
@@ -139,7 +164,11 @@ describe('derived from the kinds registry', () => {
 });
 
 describe('ClusterRole', () => {
-  const [role] = clusterRoles() as { kind: string; metadata: { name: string }; rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] }[];
+  const [role] = clusterRoles() as {
+    kind: string;
+    metadata: { name: string };
+    rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+  }[];
 
   it('grants each kind of the registry exactly its verbs, and nothing else', () => {
     expect(role!.kind).toBe('ClusterRole');
@@ -153,7 +182,9 @@ describe('ClusterRole', () => {
         granted.set(key, r.verbs);
       }
     }
-    const expected = new Map((KINDS as readonly KindRecord[]).filter((k) => verbsOf(k).length > 0).map((k) => [`${k.group}/${k.resource}`, verbsOf(k)]));
+    const expected = new Map(
+      (KINDS as readonly KindRecord[]).filter((k) => verbsOf(k).length > 0).map((k) => [`${k.group}/${k.resource}`, verbsOf(k)]),
+    );
     expect(Object.fromEntries(granted)).toEqual(Object.fromEntries(expected));
     // the live cache's kinds are watched; the audit's are listed; nothing is written
     expect(granted.get('/nodes')).toEqual(['list', 'watch']);

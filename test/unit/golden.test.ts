@@ -53,7 +53,8 @@ interface Golden {
 }
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
-const keyed = (n: number, key: (i: number) => string, value = 'v'): Record<string, string> => Object.fromEntries(range(n).map((i) => [key(i), value]));
+const keyed = (n: number, key: (i: number) => string, value = 'v'): Record<string, string> =>
+  Object.fromEntries(range(n).map((i) => [key(i), value]));
 
 const pod = (name: string, spec: Record<string, unknown> = {}, annotations?: Record<string, string>) =>
   podObject({ name, namespace: 'apps', spec, ...(annotations ? { annotations } : {}) });
@@ -657,35 +658,108 @@ const cases: Golden[] = [
           runtimeClassName: 'wasm1',
           nodeSelector: keyed(200, (i) => `k${i}`),
           tolerations: range(300).map(() => ({ operator: 'Exists' })),
-          affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: range(300).map((i) => ({ matchExpressions: [{ key: `k${i}`, operator: 'Exists' }] })) } } },
+          affinity: {
+            nodeAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: {
+                nodeSelectorTerms: range(300).map((i) => ({ matchExpressions: [{ key: `k${i}`, operator: 'Exists' }] })),
+              },
+            },
+          },
           containers: range(257).map((i) => ({ name: `c${i}`, image: 'i' })),
         }),
         example(),
       ),
     expect: 'denied',
   },
-  { name: 'limits-deployment-tolerations', run: () => check(deploymentObject({ name: 'web', namespace: 'apps', spec: { runtimeClassName: 'wasm1', tolerations: range(1000).map(() => ({ operator: 'Exists' })) } }), example()), expect: 'denied' },
+  {
+    name: 'limits-deployment-tolerations',
+    run: () =>
+      check(
+        deploymentObject({
+          name: 'web',
+          namespace: 'apps',
+          spec: { runtimeClassName: 'wasm1', tolerations: range(1000).map(() => ({ operator: 'Exists' })) },
+        }),
+        example(),
+      ),
+    expect: 'denied',
+  },
   {
     name: 'limits-audit',
     run: () =>
       check(
         pod('hostile', { runtimeClassName: 'wasm1', nodeSelector: keyed(500, (i) => `k${i}`) }),
         example(),
-        config({ rules: Object.fromEntries(['runtimeclass-assigned', 'runtimeclass-exists', 'selector-conflict', 'reserved-label-keys', 'nodes-available', 'runtimeclass-has-selector', 'daemonset-selects-runtime-nodes'].map((id) => [id, 'audit'])) }),
+        config({
+          rules: Object.fromEntries(
+            [
+              'runtimeclass-assigned',
+              'runtimeclass-exists',
+              'selector-conflict',
+              'reserved-label-keys',
+              'nodes-available',
+              'runtimeclass-has-selector',
+              'daemonset-selects-runtime-nodes',
+            ].map((id) => [id, 'audit']),
+          ),
+        }),
       ),
     expect: 'audited',
   },
-  { name: 'limits-runtimeclass', run: () => check(runtimeClassObject('hostile', 'wasmtime', keyed(20000, (i) => `kubernetes.io/k${i}`)), example()), expect: 'denied' },
-  { name: 'limits-mutate', run: async () => mutate(request(pod('hostile', { nodeSelector: keyed(20000, (i) => `k${i}`) }, { [RUNTIME]: 'auto' })), await example(), config()), expect: 'audited' },
-  { name: 'limits-findings-per-rule', run: () => check(pod('many', { runtimeClassName: 'wasm1', nodeSelector: keyed(30, (i) => `kubernetes.io/k${String(i).padStart(2, '0')}`) }), example()), expect: 'denied' },
+  {
+    name: 'limits-runtimeclass',
+    run: () =>
+      check(
+        runtimeClassObject(
+          'hostile',
+          'wasmtime',
+          keyed(20000, (i) => `kubernetes.io/k${i}`),
+        ),
+        example(),
+      ),
+    expect: 'denied',
+  },
+  {
+    name: 'limits-mutate',
+    run: async () =>
+      mutate(request(pod('hostile', { nodeSelector: keyed(20000, (i) => `k${i}`) }, { [RUNTIME]: 'auto' })), await example(), config()),
+    expect: 'audited',
+  },
+  {
+    name: 'limits-findings-per-rule',
+    run: () =>
+      check(
+        pod('many', { runtimeClassName: 'wasm1', nodeSelector: keyed(30, (i) => `kubernetes.io/k${String(i).padStart(2, '0')}`) }),
+        example(),
+      ),
+    expect: 'denied',
+  },
   {
     name: 'limits-message-length',
-    run: () => check(pod('long', { runtimeClassName: 'wasm1', nodeSelector: keyed(12, (i) => `kubernetes.io/k${String(i).padStart(2, '0')}`, 'v'.repeat(5000)) }), example()),
+    run: () =>
+      check(
+        pod('long', {
+          runtimeClassName: 'wasm1',
+          nodeSelector: keyed(12, (i) => `kubernetes.io/k${String(i).padStart(2, '0')}`, 'v'.repeat(5000)),
+        }),
+        example(),
+      ),
     expect: 'denied',
   },
   {
     name: 'nodes-available-many-labels',
-    run: () => check(pod('hello', { runtimeClassName: 'wasm1', nodeSelector: { ...keyed(11, (i) => `example.com/k${String(i).padStart(2, '0')}`), 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64' } }), example()),
+    run: () =>
+      check(
+        pod('hello', {
+          runtimeClassName: 'wasm1',
+          nodeSelector: {
+            ...keyed(11, (i) => `example.com/k${String(i).padStart(2, '0')}`),
+            'kubernetes.io/os': 'linux',
+            'kubernetes.io/arch': 'amd64',
+          },
+        }),
+        example(),
+      ),
     expect: 'denied',
   },
   {

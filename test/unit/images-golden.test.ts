@@ -14,16 +14,39 @@ const D1 = `sha256:${'1f'.repeat(32)}`;
 const D2 = `sha256:${'2e'.repeat(32)}`;
 const D3 = `sha256:${'3d'.repeat(32)}`;
 
-const cfg = (extra: Record<string, unknown> = {}): Config => parseConfig({ imageDetection: { enabled: true, registries: ['registry.example:5443'], ...extra } });
+const cfg = (extra: Record<string, unknown> = {}): Config =>
+  parseConfig({ imageDetection: { enabled: true, registries: ['registry.example:5443'], ...extra } });
 
-function fact(container: string, kind: Extract<ImageFact, { status: 'classified' }>['kind'], reference: string, digest: string, evidence: string, init = false): ImageFact {
+function fact(
+  container: string,
+  kind: Extract<ImageFact, { status: 'classified' }>['kind'],
+  reference: string,
+  digest: string,
+  evidence: string,
+  init = false,
+): ImageFact {
   return { status: 'classified', container, init, image: reference, reference, digest, kind, evidence };
 }
-const wasi = (c = 'app', d = D1) => fact(c, 'wasi-image', 'registry.example:5443/wasm/hello:v1', d, 'wasi/wasm image (config os wasip1, architecture wasm)');
-const artifact = (c = 'app') => fact(c, 'wasm-artifact', 'registry.example:5443/wasm/artifact:v1', D2, 'Wasm OCI artifact (config media type application/vnd.wasm.config.v0+json, 1 layer application/wasm)');
+const wasi = (c = 'app', d = D1) =>
+  fact(c, 'wasi-image', 'registry.example:5443/wasm/hello:v1', d, 'wasi/wasm image (config os wasip1, architecture wasm)');
+const artifact = (c = 'app') =>
+  fact(
+    c,
+    'wasm-artifact',
+    'registry.example:5443/wasm/artifact:v1',
+    D2,
+    'Wasm OCI artifact (config media type application/vnd.wasm.config.v0+json, 1 layer application/wasm)',
+  );
 const spin = (c = 'app') =>
-  fact(c, 'spin-app', 'registry.example:5443/spin/hello:v1', D3, 'Spin application (a layer of media type application/vnd.fermyon.spin.application.v1+config; 1 Wasm component layer)');
-const linux = (c = 'sidecar', init = false) => fact(c, 'linux', 'docker.io/library/nginx:1.27', D2, 'config os linux, architecture amd64', init);
+  fact(
+    c,
+    'spin-app',
+    'registry.example:5443/spin/hello:v1',
+    D3,
+    'Spin application (a layer of media type application/vnd.fermyon.spin.application.v1+config; 1 Wasm component layer)',
+  );
+const linux = (c = 'sidecar', init = false) =>
+  fact(c, 'linux', 'docker.io/library/nginx:1.27', D2, 'config os linux, architecture amd64', init);
 const mixed = (c = 'app') =>
   fact(
     c,
@@ -32,14 +55,22 @@ const mixed = (c = 'app') =>
     D3,
     "image index with 1 Wasm and 1 non-Wasm manifest (os linux, architecture amd64): the node's runtime picks the platform, so no Wasm RuntimeClass is chosen for it",
   );
-const unknown = (c: string, reason: string, image = 'registry.example:5443/wasm/slow:v1'): ImageFact => ({ status: 'unknown', container: c, init: false, image, reference: image, reason });
+const unknown = (c: string, reason: string, image = 'registry.example:5443/wasm/slow:v1'): ImageFact => ({
+  status: 'unknown',
+  container: c,
+  init: false,
+  image,
+  reference: image,
+  reason,
+});
 
 const pod = (images: ImageFact[]): ImageFacts => ({ subject: 'Pod apps/hello', specPath: 'spec', images });
 const deployment = (images: ImageFact[]): ImageFacts => ({ subject: 'Deployment apps/web', specPath: 'spec.template.spec', images });
 
 function render(i: ImageIntent): string {
   const lines = [`family: ${i.family}`];
-  if (i.family === 'wasmtime-compatible' || i.family === 'spin') lines.push(`runtimeClass: ${i.runtimeClass || '(by handler)'}`, `handlers: ${i.handlers.join(', ')}`);
+  if (i.family === 'wasmtime-compatible' || i.family === 'spin')
+    lines.push(`runtimeClass: ${i.runtimeClass || '(by handler)'}`, `handlers: ${i.handlers.join(', ')}`);
   if (i.family === 'mixed-denial') lines.push(`message: ${i.denial}`);
   if (i.audit !== undefined) lines.push(`audit ${IMAGE_DETECTION}: ${i.audit}`);
   return `${lines.join('\n')}\n`;
@@ -55,7 +86,13 @@ interface Case {
 
 const cases: Case[] = [
   { name: 'wasi-image', facts: pod([wasi()]), family: 'wasmtime-compatible', audit: true },
-  { name: 'wasm-artifact-configured-class', facts: deployment([artifact()]), config: cfg({ classes: { wasm: 'wasm1' } }), family: 'wasmtime-compatible', audit: true },
+  {
+    name: 'wasm-artifact-configured-class',
+    facts: deployment([artifact()]),
+    config: cfg({ classes: { wasm: 'wasm1' } }),
+    family: 'wasmtime-compatible',
+    audit: true,
+  },
   { name: 'wasm-two-containers', facts: pod([wasi('app'), artifact('helper')]), family: 'wasmtime-compatible', audit: true },
   { name: 'spin-app', facts: pod([spin()]), family: 'spin', audit: true },
   { name: 'mixed-index', facts: pod([mixed()]), family: 'none', audit: true },
@@ -67,11 +104,18 @@ const cases: Case[] = [
   { name: 'budget-exceeded', facts: pod([unknown('app', BUDGET_EXCEEDED)]), family: 'none', audit: true },
   {
     name: 'not-allowlisted',
-    facts: pod([unknown('app', 'registry evil.example is not in imageDetection.registries (no request was sent)', 'evil.example/x:latest')]),
+    facts: pod([
+      unknown('app', 'registry evil.example is not in imageDetection.registries (no request was sent)', 'evil.example/x:latest'),
+    ]),
     family: 'none',
     audit: true,
   },
-  { name: 'wasm-and-unknown', facts: pod([wasi('app'), unknown('sidecar', 'registry.example:5443 is unreachable: ECONNREFUSED')]), family: 'none', audit: true },
+  {
+    name: 'wasm-and-unknown',
+    facts: pod([wasi('app'), unknown('sidecar', 'registry.example:5443 is unreachable: ECONNREFUSED')]),
+    family: 'none',
+    audit: true,
+  },
 ];
 
 describe('image detection: every message shape (golden files)', () => {
@@ -96,6 +140,8 @@ describe('imageIntent: facts that are not in the messages', () => {
   it('the annotation named in the fix follows annotations.runtime', () => {
     const c = parseConfig({ annotations: { runtime: 'example.com/wasm' }, imageDetection: { enabled: true, registries: ['r.io'] } });
     const i = imageIntent(pod([wasi('app'), linux('sidecar')]), c);
-    expect(i.family === 'mixed-denial' && i.denial).toContain('name the RuntimeClass in the example.com/wasm annotation or set spec.runtimeClassName');
+    expect(i.family === 'mixed-denial' && i.denial).toContain(
+      'name the RuntimeClass in the example.com/wasm annotation or set spec.runtimeClassName',
+    );
   });
 });

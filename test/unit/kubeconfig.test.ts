@@ -16,7 +16,10 @@ function kubeconfig(user: Record<string, unknown>, cluster: Record<string, unkno
   return {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: 'c1', cluster }, { name: 'other', cluster: { server: 'https://wrong:1' } }],
+    clusters: [
+      { name: 'c1', cluster },
+      { name: 'other', cluster: { server: 'https://wrong:1' } },
+    ],
     users: [{ name: 'u1', user }],
     contexts: [{ name: 'ctx', context: { cluster: 'c1', user: 'u1' } }],
     'current-context': 'ctx',
@@ -28,7 +31,14 @@ describe('kubeconfig loading', () => {
 
   it('inline client certificate and CA: no bearer header, a keep-alive agent with the material', async () => {
     const access = fromKubeconfigFile(
-      write(dir, 'certs', kubeconfig({ 'client-certificate-data': Buffer.from('CERT').toString('base64'), 'client-key-data': Buffer.from('KEY').toString('base64') }, { server: 'https://10.0.0.1:6443/', 'certificate-authority-data': Buffer.from('CA').toString('base64') })),
+      write(
+        dir,
+        'certs',
+        kubeconfig(
+          { 'client-certificate-data': Buffer.from('CERT').toString('base64'), 'client-key-data': Buffer.from('KEY').toString('base64') },
+          { server: 'https://10.0.0.1:6443/', 'certificate-authority-data': Buffer.from('CA').toString('base64') },
+        ),
+      ),
     );
     expect(access.server).toBe('https://10.0.0.1:6443');
     const opts = await access.requestOptions();
@@ -44,7 +54,9 @@ describe('kubeconfig loading', () => {
 
   it('certificate files are read relative to the kubeconfig', async () => {
     write(dir, 'ca.pem', 'CA-FILE');
-    const access = fromKubeconfigFile(write(dir, 'files', kubeconfig({ token: 'abc' }, { server: 'https://x:1', 'certificate-authority': 'ca.pem' })));
+    const access = fromKubeconfigFile(
+      write(dir, 'files', kubeconfig({ token: 'abc' }, { server: 'https://x:1', 'certificate-authority': 'ca.pem' })),
+    );
     const opts = await access.requestOptions();
     expect(String((opts.agent as Agent).options.ca)).toBe('CA-FILE');
     expect((opts.headers as Record<string, string>)['Authorization']).toBe('Bearer abc');
@@ -52,7 +64,9 @@ describe('kubeconfig loading', () => {
 
   it('a token file is re-read when it changes (rotated service-account tokens)', async () => {
     const token = write(dir, 'token', 'first');
-    const access = fromKubeconfigFile(write(dir, 'tokenfile', kubeconfig({ tokenFile: token }, { server: 'https://x:1', 'insecure-skip-tls-verify': true })));
+    const access = fromKubeconfigFile(
+      write(dir, 'tokenfile', kubeconfig({ tokenFile: token }, { server: 'https://x:1', 'insecure-skip-tls-verify': true })),
+    );
     expect(((await access.requestOptions()).headers as Record<string, string>)['Authorization']).toBe('Bearer first');
     expect(((await access.requestOptions()).agent as Agent).options.rejectUnauthorized).toBe(false);
     writeFileSync(token, 'second\n');
@@ -61,7 +75,9 @@ describe('kubeconfig loading', () => {
   });
 
   it('exec plugins and auth providers go through @kubernetes/client-node', () => {
-    const access = fromKubeconfigFile(write(dir, 'exec', kubeconfig({ exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'aws' } })));
+    const access = fromKubeconfigFile(
+      write(dir, 'exec', kubeconfig({ exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'aws' } })),
+    );
     expect(access.source).toContain('through @kubernetes/client-node: exec');
   });
 

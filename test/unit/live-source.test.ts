@@ -50,7 +50,12 @@ async function fakeApiServer(handle: Handler): Promise<Fake> {
     stringify({
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: 'fake', cluster: { server: `https://127.0.0.1:${port}`, 'certificate-authority-data': Buffer.from(ca.cert).toString('base64') } }],
+      clusters: [
+        {
+          name: 'fake',
+          cluster: { server: `https://127.0.0.1:${port}`, 'certificate-authority-data': Buffer.from(ca.cert).toString('base64') },
+        },
+      ],
       users: [{ name: 'u', user: { token: 't0ken' } }],
       contexts: [{ name: 'c', context: { cluster: 'fake', user: 'u' } }],
       'current-context': 'c',
@@ -86,7 +91,8 @@ afterEach(async () => {
 
 const emptyRuntimeClasses = (url: URL, res: ServerResponse): boolean => {
   if (!url.pathname.startsWith('/apis/node.k8s.io')) return false;
-  if (url.searchParams.get('watch') === 'true') res.writeHead(200, { 'content-type': 'application/json' }); // hang
+  if (url.searchParams.get('watch') === 'true')
+    res.writeHead(200, { 'content-type': 'application/json' }); // hang
   else res.end(list([], '1'));
   return true;
 };
@@ -106,7 +112,9 @@ describe('live source protocol', () => {
       watches++;
       res.writeHead(200, { 'content-type': 'application/json' });
       if (watches === 1) {
-        res.write(event('ADDED', { ...nodeObject('n3'), metadata: { ...(nodeObject('n3')['metadata'] as object), resourceVersion: '11' } }));
+        res.write(
+          event('ADDED', { ...nodeObject('n3'), metadata: { ...(nodeObject('n3')['metadata'] as object), resourceVersion: '11' } }),
+        );
         res.write(event('DELETED', nodeObject('n1')));
         res.write(event('BOOKMARK', { kind: 'Node', metadata: { resourceVersion: '12' } }));
         return res.end(); // the server ends the watch: the client resumes from the bookmark
@@ -121,7 +129,10 @@ describe('live source protocol', () => {
     await live.synced;
     expect(live.state.status().synced).toBe(true);
     await until(() => live!.state.getNode('after-relist') !== undefined, 'relist after 410');
-    await until(() => fake!.requests.filter((u) => u.pathname === '/api/v1/nodes' && u.searchParams.get('watch') === 'true').length >= 3, 'the watch after the relist');
+    await until(
+      () => fake!.requests.filter((u) => u.pathname === '/api/v1/nodes' && u.searchParams.get('watch') === 'true').length >= 3,
+      'the watch after the relist',
+    );
 
     const nodeRequests = fake.requests.filter((u) => u.pathname === '/api/v1/nodes');
     const watchRequests = nodeRequests.filter((u) => u.searchParams.get('watch') === 'true');
@@ -225,7 +236,9 @@ describe('a list or watch the API server refuses', () => {
       if (answer === 200) return res.end(list([nodeObject('n1')], '5'));
       refused++;
       res.writeHead(answer, { 'content-type': 'application/json' });
-      res.end(answer === 401 ? '{"kind":"Status","code":401,"reason":"Unauthorized","message":"Unauthorized"}' : forbidden('nodes', 'list'));
+      res.end(
+        answer === 401 ? '{"kind":"Status","code":401,"reason":"Unauthorized","message":"Unauthorized"}' : forbidden('nodes', 'list'),
+      );
     });
     const logs: string[] = [];
     live = startLiveState({ kubeconfig: fake.kubeconfig, trackPods: false, log: (l) => logs.push(l) });

@@ -54,7 +54,13 @@ describe('HTTP answers', () => {
     await golden('content-encoding-415', await answer({ 'content-type': 'application/json', 'content-encoding': 'gzip' }, body));
   });
   it('invalid UTF-8', async () => {
-    await golden('invalid-utf8-400', await answer({ 'content-type': 'application/json' }, Buffer.concat([Buffer.from(body.slice(0, 20)), Buffer.from([0xff]), Buffer.from(body.slice(20))])));
+    await golden(
+      'invalid-utf8-400',
+      await answer(
+        { 'content-type': 'application/json' },
+        Buffer.concat([Buffer.from(body.slice(0, 20)), Buffer.from([0xff]), Buffer.from(body.slice(20))]),
+      ),
+    );
   });
   it('uid too long', async () => {
     const r = review(podObject());
@@ -66,7 +72,14 @@ describe('HTTP answers', () => {
       'client-cert-403',
       [
         clientCertProblem(undefined, '/validate'),
-        clientCertProblem({ authorized: false, authorizationError: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', getPeerCertificate: () => ({ subject: {} }) } as never, '/mutate'),
+        clientCertProblem(
+          {
+            authorized: false,
+            authorizationError: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+            getPeerCertificate: () => ({ subject: {} }),
+          } as never,
+          '/mutate',
+        ),
       ].join('\n'),
     );
   });
@@ -94,7 +107,9 @@ describe('start-up errors', () => {
     await writeFile(join(dir, 'bad', 'tls.key'), other.serving.key);
     lines.push(errorOf(() => readTls(tlsFiles(join(dir, 'bad')))));
     await writeFile(join(dir, 'bad', 'tls.key'), certs.serving.key);
-    lines.push(errorOf(() => readTls(tlsFiles(join(dir, 'bad')), new Date('2999-01-01T00:00:00Z'))).replace(/expired on .*/, 'expired on <date>'));
+    lines.push(
+      errorOf(() => readTls(tlsFiles(join(dir, 'bad')), new Date('2999-01-01T00:00:00Z'))).replace(/expired on .*/, 'expired on <date>'),
+    );
     lines.push(errorOf(() => readClientCa(join(dir, 'nope.crt'))));
     lines.push(errorOf(() => readClientCa(join(dir, 'bad', 'tls.key'))));
     await golden('certificate-errors', lines.join('\n'));
@@ -104,9 +119,19 @@ describe('start-up errors', () => {
   });
   it('server config relations', async () => {
     const lines = [
-      errorOf(() => parseConfig({ server: { headersTimeoutSeconds: 30, requestTimeoutSeconds: 10, drainSeconds: 30, shutdownTimeoutSeconds: 20 } }, 'config file wasmgate.yaml')),
+      errorOf(() =>
+        parseConfig(
+          { server: { headersTimeoutSeconds: 30, requestTimeoutSeconds: 10, drainSeconds: 30, shutdownTimeoutSeconds: 20 } },
+          'config file wasmgate.yaml',
+        ),
+      ),
       errorOf(() => withServerOverrides(parseConfig({}), { drainSeconds: 40 })),
-      errorOf(() => parseConfig({ server: { requestTimeoutSeconds: 0, maxConnections: 0, tls: { minVersion: 'TLSv1.1' } } }, 'config file wasmgate.yaml')),
+      errorOf(() =>
+        parseConfig(
+          { server: { requestTimeoutSeconds: 0, maxConnections: 0, tls: { minVersion: 'TLSv1.1' } } },
+          'config file wasmgate.yaml',
+        ),
+      ),
     ];
     expect(() => parseConfig({ server: { drainSeconds: 40 } })).toThrow(ConfigError);
     await golden('config-errors', lines.join('\n'));

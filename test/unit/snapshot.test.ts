@@ -50,7 +50,11 @@ describe('loadSnapshot', () => {
     expect(state.status()).toMatchObject({ synced: true, detail: 'snapshot of 2 files' });
     expect(state.kind).toBe('snapshot');
     // the lean records carry what the example files say
-    expect(state.getNode('wasm-2')).toMatchObject({ ready: false, unschedulable: false, taints: [{ key: 'wasm', value: 'true', effect: 'NoSchedule' }] });
+    expect(state.getNode('wasm-2')).toMatchObject({
+      ready: false,
+      unschedulable: false,
+      taints: [{ key: 'wasm', value: 'true', effect: 'NoSchedule' }],
+    });
     expect(state.getNode('spin-2')).toMatchObject({ ready: true, unschedulable: true });
     expect(state.getRuntimeClass('wasm1')).toMatchObject({
       handler: 'wasmtime',
@@ -70,7 +74,17 @@ describe('loadSnapshot', () => {
   it('a multi-document file', async () => {
     const path = await file(
       'multi.yaml',
-      ['---', 'apiVersion: v1\nkind: Node\nmetadata: { name: a }', '---', '# just a comment', '---', 'apiVersion: v1\nkind: Node\nmetadata: { name: b }', '---', 'apiVersion: node.k8s.io/v1\nkind: RuntimeClass\nmetadata: { name: spin }\nhandler: spin', '---'].join('\n'),
+      [
+        '---',
+        'apiVersion: v1\nkind: Node\nmetadata: { name: a }',
+        '---',
+        '# just a comment',
+        '---',
+        'apiVersion: v1\nkind: Node\nmetadata: { name: b }',
+        '---',
+        'apiVersion: node.k8s.io/v1\nkind: RuntimeClass\nmetadata: { name: spin }\nhandler: spin',
+        '---',
+      ].join('\n'),
     );
     const { state, summary } = await loadSnapshot(path);
     expect(summary).toEqual({ files: 1, nodes: 2, runtimeClasses: 1, pods: 0, ignored: 0 });
@@ -99,12 +113,23 @@ describe('loadSnapshot', () => {
   });
 
   it('a nested List inside a List is flattened', () => {
-    const objects = parseObjects(JSON.stringify({ kind: 'List', items: [{ kind: 'RuntimeClassList', items: [runtimeClassObject('a', 'spin')] }, nodeObject('n')] }), 'x.json');
+    const objects = parseObjects(
+      JSON.stringify({ kind: 'List', items: [{ kind: 'RuntimeClassList', items: [runtimeClassObject('a', 'spin')] }, nodeObject('n')] }),
+      'x.json',
+    );
     expect(objects).toHaveLength(2);
   });
 
   it('a JSON file (kubectl get -o json)', async () => {
-    const list = { apiVersion: 'v1', kind: 'List', items: [nodeObject('j1', { w: 'yes' }), nodeObject('j2', {}, { ready: false }), runtimeClassObject('wasm1', 'wasmtime', { w: 'yes' })] };
+    const list = {
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [
+        nodeObject('j1', { w: 'yes' }),
+        nodeObject('j2', {}, { ready: false }),
+        runtimeClassObject('wasm1', 'wasmtime', { w: 'yes' }),
+      ],
+    };
     const { state, summary } = await loadSnapshot(await file('state.json', JSON.stringify(list, null, 4)));
     expect(summary).toMatchObject({ files: 1, nodes: 2, runtimeClasses: 1 });
     expect(state.getNode('j2')?.ready).toBe(false);
@@ -112,7 +137,9 @@ describe('loadSnapshot', () => {
   });
 
   it('a JSON file indented with tabs', async () => {
-    const { summary } = await loadSnapshot(await file('tabs.json', JSON.stringify({ kind: 'List', items: [nodeObject('t1')] }, null, '\t')));
+    const { summary } = await loadSnapshot(
+      await file('tabs.json', JSON.stringify({ kind: 'List', items: [nodeObject('t1')] }, null, '\t')),
+    );
     expect(summary.nodes).toBe(1);
   });
 
@@ -201,7 +228,9 @@ describe('loadSnapshot', () => {
   });
 
   it('stateFromObjects (no file to name) still refuses a nameless Node, naming its detail', () => {
-    expect(() => stateFromObjects([{ kind: 'Node', metadata: {} }], 'test objects')).toThrow(new SnapshotError('test objects: a Node has no metadata.name'));
+    expect(() => stateFromObjects([{ kind: 'Node', metadata: {} }], 'test objects')).toThrow(
+      new SnapshotError('test objects: a Node has no metadata.name'),
+    );
   });
 
   it('unknown kinds are ignored and counted', async () => {
@@ -235,7 +264,12 @@ describe('loadSnapshot', () => {
   });
 
   it('the same pod listed twice counts once (last one wins)', () => {
-    const pod = (phase: string) => ({ kind: 'Pod', metadata: { name: 'a', namespace: 'ns' }, spec: { runtimeClassName: 'wasm1' }, status: { phase } });
+    const pod = (phase: string) => ({
+      kind: 'Pod',
+      metadata: { name: 'a', namespace: 'ns' },
+      spec: { runtimeClassName: 'wasm1' },
+      status: { phase },
+    });
     const { state } = stateFromObjects([pod('Running'), pod('Running')], 'test');
     expect(state.podsUsingRuntimeClass('wasm1')).toBe(1);
     const { state: s2 } = stateFromObjects([pod('Running'), pod('Succeeded')], 'test');

@@ -31,9 +31,25 @@ interface Case {
 
 const cases: Case[] = [
   // the annotation names a RuntimeClass
-  { name: 'names a RuntimeClass', classes: [usableSpin('a'), usableSpin('b')], annotations: { [RUNTIME]: 'b' }, chosen: 'b', reason: ['the annotation names RuntimeClass b'] },
-  { name: 'names a RuntimeClass without usable nodes: still that one', classes: [unusableSpin('a'), usableSpin('b')], annotations: { [RUNTIME]: 'a' }, chosen: 'a' },
-  { name: 'names a non-Wasm RuntimeClass explicitly', classes: [runtimeClass('runc', 'runc'), usableSpin('b')], annotations: { [RUNTIME]: 'runc' }, chosen: 'runc' },
+  {
+    name: 'names a RuntimeClass',
+    classes: [usableSpin('a'), usableSpin('b')],
+    annotations: { [RUNTIME]: 'b' },
+    chosen: 'b',
+    reason: ['the annotation names RuntimeClass b'],
+  },
+  {
+    name: 'names a RuntimeClass without usable nodes: still that one',
+    classes: [unusableSpin('a'), usableSpin('b')],
+    annotations: { [RUNTIME]: 'a' },
+    chosen: 'a',
+  },
+  {
+    name: 'names a non-Wasm RuntimeClass explicitly',
+    classes: [runtimeClass('runc', 'runc'), usableSpin('b')],
+    annotations: { [RUNTIME]: 'runc' },
+    chosen: 'runc',
+  },
   {
     name: 'a class name wins over a handler of the same name',
     classes: [runtimeClass('spin', 'wasmtime'), usableSpin('a')],
@@ -43,8 +59,20 @@ const cases: Case[] = [
   },
   { name: 'value is trimmed', classes: [usableSpin('a')], annotations: { [RUNTIME]: '  a \n' }, chosen: 'a' },
   // the annotation names a handler
-  { name: 'names a handler: the class with it', classes: [runtimeClass('wasm1', 'wasmtime'), usableSpin('s')], annotations: { [RUNTIME]: 'wasmtime' }, chosen: 'wasm1', reason: ['the only RuntimeClass with handler wasmtime'] },
-  { name: 'names a handler only an unusable class has: still that one', classes: [unusableSpin('s')], annotations: { [RUNTIME]: 'spin' }, chosen: 's', reason: ['the only RuntimeClass with handler spin'] },
+  {
+    name: 'names a handler: the class with it',
+    classes: [runtimeClass('wasm1', 'wasmtime'), usableSpin('s')],
+    annotations: { [RUNTIME]: 'wasmtime' },
+    chosen: 'wasm1',
+    reason: ['the only RuntimeClass with handler wasmtime'],
+  },
+  {
+    name: 'names a handler only an unusable class has: still that one',
+    classes: [unusableSpin('s')],
+    annotations: { [RUNTIME]: 'spin' },
+    chosen: 's',
+    reason: ['the only RuntimeClass with handler spin'],
+  },
   {
     name: 'several with the handler: the one with usable nodes wins over name order',
     classes: [unusableSpin('a'), usableSpin('b')],
@@ -104,19 +132,26 @@ const cases: Case[] = [
     reason: ['the first by name; none of the 2 RuntimeClasses with handler spin has usable nodes'],
   },
   {
-    name: "usable depends on the pod: its own selector conflicts with one class",
+    name: 'usable depends on the pod: its own selector conflicts with one class',
     classes: [usableSpin('a'), runtimeClass('b', 'spin', { ready: 'yes' })],
-    state: () => stateOf([node('n1', { spin: 'yes' }), node('n2', { ready: 'yes', spin: 'no' })], [usableSpin('a'), runtimeClass('b', 'spin', { ready: 'yes' })]),
+    state: () =>
+      stateOf(
+        [node('n1', { spin: 'yes' }), node('n2', { ready: 'yes', spin: 'no' })],
+        [usableSpin('a'), runtimeClass('b', 'spin', { ready: 'yes' })],
+      ),
     annotations: { [RUNTIME]: 'spin' },
     spec: { nodeSelector: { spin: 'no' } },
     chosen: 'b',
   },
   {
-    name: "usable depends on the pod: its tolerations",
+    name: 'usable depends on the pod: its tolerations',
     classes: [],
     state: () =>
       stateOf(
-        [node('t1', { shim: 'a' }, { taints: [{ key: 'wasm', effect: 'NoSchedule' }] }), node('t2', { shim: 'b' }, { taints: [{ key: 'other', effect: 'NoSchedule' }] })],
+        [
+          node('t1', { shim: 'a' }, { taints: [{ key: 'wasm', effect: 'NoSchedule' }] }),
+          node('t2', { shim: 'b' }, { taints: [{ key: 'other', effect: 'NoSchedule' }] }),
+        ],
         [runtimeClass('a', 'spin', { shim: 'a' }), runtimeClass('b', 'spin', { shim: 'b' })],
       ),
     annotations: { [RUNTIME]: 'spin' },
@@ -137,7 +172,9 @@ const cases: Case[] = [
     annotations: { [RUNTIME]: 'wasmedge' },
     chosen: undefined,
     reason: ['no RuntimeClass is named wasmedge or has handler wasmedge'],
-    fix: ['set wasmgate.dev/runtime to a Wasm RuntimeClass that exists (one of: a (handler spin) and b (handler spin)), or create a RuntimeClass with handler wasmedge'],
+    fix: [
+      'set wasmgate.dev/runtime to a Wasm RuntimeClass that exists (one of: a (handler spin) and b (handler spin)), or create a RuntimeClass with handler wasmedge',
+    ],
   },
   {
     name: 'names neither a class nor a handler, no Wasm classes',
@@ -147,13 +184,55 @@ const cases: Case[] = [
     fix: ['create a RuntimeClass with handler wasmedge and a scheduling.nodeSelector'],
   },
   // auto
-  { name: 'auto: the configured default', classes: [usableSpin('a'), usableSpin('b')], cfg: config({ defaultRuntimeClass: 'b' }), annotations: { [RUNTIME]: 'auto' }, chosen: 'b', reason: ['the configured default RuntimeClass'] },
-  { name: 'empty value: the configured default', classes: [usableSpin('a'), usableSpin('b')], cfg: config({ defaultRuntimeClass: 'b' }), annotations: { [RUNTIME]: '' }, chosen: 'b' },
-  { name: 'crun marker: the configured default', classes: [usableSpin('a'), usableSpin('b')], cfg: config({ defaultRuntimeClass: 'b' }), annotations: { [VARIANT]: 'compat-smart' }, chosen: 'b' },
-  { name: 'auto: the configured default even without usable nodes', classes: [usableSpin('a'), unusableSpin('b')], cfg: config({ defaultRuntimeClass: 'b' }), annotations: { [RUNTIME]: 'auto' }, chosen: 'b' },
-  { name: 'auto: the only Wasm class with usable nodes', classes: [usableSpin('a'), unusableSpin('b'), notReadySpin('c')], annotations: { [RUNTIME]: 'auto' }, chosen: 'a', reason: ['the only Wasm RuntimeClass with usable nodes'] },
-  { name: 'crun marker with empty value: the only usable Wasm class', classes: [usableSpin('a'), unusableSpin('b')], annotations: { [VARIANT]: '' }, chosen: 'a' },
-  { name: 'auto: a configured default that does not exist falls back to the only usable class', classes: [usableSpin('a'), unusableSpin('b')], cfg: config({ defaultRuntimeClass: 'gone' }), annotations: { [RUNTIME]: 'auto' }, chosen: 'a' },
+  {
+    name: 'auto: the configured default',
+    classes: [usableSpin('a'), usableSpin('b')],
+    cfg: config({ defaultRuntimeClass: 'b' }),
+    annotations: { [RUNTIME]: 'auto' },
+    chosen: 'b',
+    reason: ['the configured default RuntimeClass'],
+  },
+  {
+    name: 'empty value: the configured default',
+    classes: [usableSpin('a'), usableSpin('b')],
+    cfg: config({ defaultRuntimeClass: 'b' }),
+    annotations: { [RUNTIME]: '' },
+    chosen: 'b',
+  },
+  {
+    name: 'crun marker: the configured default',
+    classes: [usableSpin('a'), usableSpin('b')],
+    cfg: config({ defaultRuntimeClass: 'b' }),
+    annotations: { [VARIANT]: 'compat-smart' },
+    chosen: 'b',
+  },
+  {
+    name: 'auto: the configured default even without usable nodes',
+    classes: [usableSpin('a'), unusableSpin('b')],
+    cfg: config({ defaultRuntimeClass: 'b' }),
+    annotations: { [RUNTIME]: 'auto' },
+    chosen: 'b',
+  },
+  {
+    name: 'auto: the only Wasm class with usable nodes',
+    classes: [usableSpin('a'), unusableSpin('b'), notReadySpin('c')],
+    annotations: { [RUNTIME]: 'auto' },
+    chosen: 'a',
+    reason: ['the only Wasm RuntimeClass with usable nodes'],
+  },
+  {
+    name: 'crun marker with empty value: the only usable Wasm class',
+    classes: [usableSpin('a'), unusableSpin('b')],
+    annotations: { [VARIANT]: '' },
+    chosen: 'a',
+  },
+  {
+    name: 'auto: a configured default that does not exist falls back to the only usable class',
+    classes: [usableSpin('a'), unusableSpin('b')],
+    cfg: config({ defaultRuntimeClass: 'gone' }),
+    annotations: { [RUNTIME]: 'auto' },
+    chosen: 'a',
+  },
   {
     name: 'auto: ambiguous',
     classes: [usableSpin('a'), usableSpin('b'), unusableSpin('c')],
@@ -195,7 +274,12 @@ const cases: Case[] = [
     reason: ['the configured default RuntimeClass wasm1 does not exist and the cluster has no Wasm RuntimeClass'],
   },
   // a non-Wasm class is never chosen for auto
-  { name: 'auto: a usable runc class is not a candidate', classes: [runtimeClass('runc', 'runc'), usableSpin('a')], annotations: { [RUNTIME]: 'auto' }, chosen: 'a' },
+  {
+    name: 'auto: a usable runc class is not a candidate',
+    classes: [runtimeClass('runc', 'runc'), usableSpin('a')],
+    annotations: { [RUNTIME]: 'auto' },
+    chosen: 'a',
+  },
   {
     name: 'auto: a usable runc class beside an unusable Wasm class',
     classes: [runtimeClass('runc', 'runc'), unusableSpin('a')],
@@ -235,7 +319,9 @@ const cases: Case[] = [
     cfg: config({ defaultRuntimeClass: 'runc' }),
     annotations: { [RUNTIME]: 'auto' },
     chosen: undefined,
-    reason: ['the configured default RuntimeClass runc has handler runc, which is not a Wasm handler, and the cluster has no Wasm RuntimeClass'],
+    reason: [
+      'the configured default RuntimeClass runc has handler runc, which is not a Wasm handler, and the cluster has no Wasm RuntimeClass',
+    ],
   },
   {
     name: 'auto: a non-Wasm default and only an unusable Wasm class',
@@ -264,8 +350,19 @@ const cases: Case[] = [
     reason: ['the annotation names RuntimeClass runc'],
   },
   { name: 'auto: a lone usable runc class', classes: [runtimeClass('runc', 'runc')], annotations: { [VARIANT]: '' }, chosen: undefined },
-  { name: 'auto: custom wasmHandlers decide what is Wasm', classes: [runtimeClass('mine', 'myshim'), usableSpin('a')], cfg: config({ wasmHandlers: ['myshim'] }), annotations: { [RUNTIME]: 'auto' }, chosen: 'mine' },
-  { name: 'the runtime annotation takes precedence over the crun marker', classes: [usableSpin('a'), usableSpin('b')], annotations: { [RUNTIME]: 'b', [VARIANT]: '' }, chosen: 'b' },
+  {
+    name: 'auto: custom wasmHandlers decide what is Wasm',
+    classes: [runtimeClass('mine', 'myshim'), usableSpin('a')],
+    cfg: config({ wasmHandlers: ['myshim'] }),
+    annotations: { [RUNTIME]: 'auto' },
+    chosen: 'mine',
+  },
+  {
+    name: 'the runtime annotation takes precedence over the crun marker',
+    classes: [usableSpin('a'), usableSpin('b')],
+    annotations: { [RUNTIME]: 'b', [VARIANT]: '' },
+    chosen: 'b',
+  },
 ];
 
 function choose(c: Case, target?: PodTarget) {
@@ -308,7 +405,10 @@ describe('chooseRuntimeClass', () => {
 
   it('the seed cluster: handler wasmtime → wasm1, handler spin → wasmtime-spin-v2', () => {
     const ctx = ctxOf(seedCluster());
-    for (const [value, expected] of [['wasmtime', 'wasm1'], ['spin', 'wasmtime-spin-v2']] as const) {
+    for (const [value, expected] of [
+      ['wasmtime', 'wasm1'],
+      ['spin', 'wasmtime-spin-v2'],
+    ] as const) {
       const t = podT({ annotations: { [RUNTIME]: value } });
       const choice = chooseRuntimeClass(t, intentOf(t, ctx), ctx);
       expect(choice.ok && choice.runtimeClass.name).toBe(expected);

@@ -34,12 +34,21 @@ function richPod(): Record<string, unknown> {
       annotations: { [RUNTIME]: 'wasmtime', 'other/annotation': 'x' },
       labels: { app: 'hello' },
       managedFields: [
-        { manager: 'kubectl-client-side-apply', operation: 'Update', apiVersion: 'v1', time: '2024-01-01T00:00:00Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } } } },
+        {
+          manager: 'kubectl-client-side-apply',
+          operation: 'Update',
+          apiVersion: 'v1',
+          time: '2024-01-01T00:00:00Z',
+          fieldsType: 'FieldsV1',
+          fieldsV1: { 'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } } },
+        },
       ],
       ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'hello-abc', uid: 'u-1', controller: true }],
     },
     spec: {
-      containers: [{ name: 'app', image: 'ghcr.io/example/app:1', resources: { limits: { cpu: '100m' } }, env: [{ name: 'N', value: '1' }] }],
+      containers: [
+        { name: 'app', image: 'ghcr.io/example/app:1', resources: { limits: { cpu: '100m' } }, env: [{ name: 'N', value: '1' }] },
+      ],
       nodeSelector: { 'kubernetes.io/arch': 'amd64' },
       tolerations: [{ key: 'x', operator: 'Exists', effect: 'NoSchedule' }],
       priority: 0,
@@ -220,7 +229,9 @@ describe('mutate', () => {
 
     it('UPDATE → patched too (templates can change)', () => {
       const obj = raw();
-      expect(mutate(request(obj, 'UPDATE', obj), seedCluster(), config()).patch).toEqual([{ op: 'add', path: `${pointer}/runtimeClassName`, value: 'wasm1' }]);
+      expect(mutate(request(obj, 'UPDATE', obj), seedCluster(), config()).patch).toEqual([
+        { op: 'add', path: `${pointer}/runtimeClassName`, value: 'wasm1' },
+      ]);
     });
 
     it('template already has runtimeClassName → no patch', () => {
@@ -306,7 +317,10 @@ describe('validate: modes', () => {
 describe('validate: non-Wasm pods are none of its business', () => {
   it.each([
     ['no annotation, no runtimeClassName', podObject({ spec: { nodeSelector: { 'kubernetes.io/wasm': 'yes' } } })],
-    ['a runc-handler class', podObject({ spec: { runtimeClassName: 'runc', nodeSelector: { 'kubernetes.io/wasm': 'yes', nowhere: 'x' } } })],
+    [
+      'a runc-handler class',
+      podObject({ spec: { runtimeClassName: 'runc', nodeSelector: { 'kubernetes.io/wasm': 'yes', nowhere: 'x' } } }),
+    ],
     ['a gVisor class', podObject({ spec: { runtimeClassName: 'gvisor' } })],
   ])('%s → allowed, no findings', (_name, raw) => {
     const state = stateOf([node('n1')], [runtimeClass('runc', 'runc'), runtimeClass('gvisor', 'runsc', { nowhere: 'x' })]);
@@ -386,7 +400,9 @@ describe('validate: RuntimeClasses and Nodes', () => {
   it('Wasm RuntimeClass without selector → allowed with a warning', () => {
     const r = validate(request(runtimeClassObject('open', 'spin')), seedCluster(), config());
     expect(r.allowed).toBe(true);
-    expect(r.warnings).toEqual([expect.stringMatching(/^\[runtimeclass-has-selector\] RuntimeClass open \(handler spin\) has no scheduling\.nodeSelector/)]);
+    expect(r.warnings).toEqual([
+      expect.stringMatching(/^\[runtimeclass-has-selector\] RuntimeClass open \(handler spin\) has no scheduling\.nodeSelector/),
+    ]);
   });
 
   it('RuntimeClass whose selector matches nothing → warning', () => {
@@ -396,10 +412,15 @@ describe('validate: RuntimeClasses and Nodes', () => {
   });
 
   it('RuntimeClass DELETE with pods using it → warning', () => {
-    const state = stateOf([node('w1', { w: 'y' })], [runtimeClass('wasm1', 'wasmtime', { w: 'y' })], { 'default/a': 'wasm1', 'default/b': 'wasm1' });
+    const state = stateOf([node('w1', { w: 'y' })], [runtimeClass('wasm1', 'wasmtime', { w: 'y' })], {
+      'default/a': 'wasm1',
+      'default/b': 'wasm1',
+    });
     const r = validate(request(null, 'DELETE', runtimeClassObject('wasm1', 'wasmtime', { w: 'y' })), state, config());
     expect(r.allowed).toBe(true);
-    expect(r.warnings).toEqual([expect.stringMatching(/^\[runtimeclass-delete-in-use\] RuntimeClass wasm1 \(handler wasmtime\) is used by 2 [^.]*\bpods\b/)]);
+    expect(r.warnings).toEqual([
+      expect.stringMatching(/^\[runtimeclass-delete-in-use\] RuntimeClass wasm1 \(handler wasmtime\) is used by 2 [^.]*\bpods\b/),
+    ]);
   });
 
   it('RuntimeClass DELETE without oldObject falls back to the state by name', () => {
@@ -431,7 +452,11 @@ describe('validate: RuntimeClasses and Nodes', () => {
 
   it('Node UPDATE with enforce → denied', () => {
     const state = stateOf([node('w1', { w: 'y' })], [runtimeClass('wasm1', 'wasmtime', { w: 'y' })]);
-    const r = validate(request(nodeObject('w1'), 'UPDATE', nodeObject('w1', { w: 'y' })), state, config({ rules: { 'node-change-strands-runtimeclass': 'enforce' } }));
+    const r = validate(
+      request(nodeObject('w1'), 'UPDATE', nodeObject('w1', { w: 'y' })),
+      state,
+      config({ rules: { 'node-change-strands-runtimeclass': 'enforce' } }),
+    );
     expect(r.allowed).toBe(false);
     expect(r.message).toMatch(/^\[node-change-strands-runtimeclass\] /);
   });

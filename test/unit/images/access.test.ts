@@ -36,7 +36,9 @@ describe('allowlist', () => {
 
 describe('parseChallenge', () => {
   it('Bearer with quoted params (commas inside quotes)', () => {
-    expect(parseChallenge('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/nginx:pull,push"')).toEqual({
+    expect(
+      parseChallenge('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/nginx:pull,push"'),
+    ).toEqual({
       scheme: 'bearer',
       params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:library/nginx:pull,push' },
     });
@@ -68,7 +70,10 @@ describe('dockerconfigjson', () => {
     expect(m.has('ghcr.io')).toBe(false);
   });
   it('legacy .dockercfg', () => {
-    expect(parseDockerConfig({ '.dockercfg': b64(JSON.stringify({ 'quay.io': { auth: b64('a:b') } })) }).get('quay.io')).toEqual({ username: 'a', password: 'b' });
+    expect(parseDockerConfig({ '.dockercfg': b64(JSON.stringify({ 'quay.io': { auth: b64('a:b') } })) }).get('quay.io')).toEqual({
+      username: 'a',
+      password: 'b',
+    });
   });
   it('malformed data gives no credentials, no crash', () => {
     expect(parseDockerConfig({ '.dockerconfigjson': b64('{not json') }).size).toBe(0);
@@ -92,14 +97,34 @@ describe('CredentialSource', () => {
       },
     };
   }
-  const cfg = (host: string, user: string) => ({ '.dockerconfigjson': b64(JSON.stringify({ auths: { [host]: { auth: b64(`${user}:pw`) } } })) });
+  const cfg = (host: string, user: string) => ({
+    '.dockerconfigjson': b64(JSON.stringify({ auths: { [host]: { auth: b64(`${user}:pw`) } } })),
+  });
   const signal = new AbortController().signal;
 
   it('pod secrets come before the configured one; missing secrets give nothing', async () => {
     const reader = fake({ 'apps/pull': cfg('r.io', 'pod'), 'wasmgate/creds': cfg('r.io', 'global') });
     const src = new CredentialSource(reader);
-    expect(await src.forRegistry('r.io', [{ namespace: 'apps', name: 'pull' }, { namespace: 'wasmgate', name: 'creds' }], signal)).toEqual({ username: 'pod', password: 'pw' });
-    expect(await src.forRegistry('r.io', [{ namespace: 'apps', name: 'missing' }, { namespace: 'wasmgate', name: 'creds' }], signal)).toEqual({ username: 'global', password: 'pw' });
+    expect(
+      await src.forRegistry(
+        'r.io',
+        [
+          { namespace: 'apps', name: 'pull' },
+          { namespace: 'wasmgate', name: 'creds' },
+        ],
+        signal,
+      ),
+    ).toEqual({ username: 'pod', password: 'pw' });
+    expect(
+      await src.forRegistry(
+        'r.io',
+        [
+          { namespace: 'apps', name: 'missing' },
+          { namespace: 'wasmgate', name: 'creds' },
+        ],
+        signal,
+      ),
+    ).toEqual({ username: 'global', password: 'pw' });
     expect(await src.forRegistry('other.io', [{ namespace: 'wasmgate', name: 'creds' }], signal)).toBeUndefined();
   });
   it('re-reads a Secret only after its TTL', async () => {

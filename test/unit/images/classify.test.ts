@@ -11,16 +11,26 @@ import {
 } from '../../../src/images/classify.js';
 
 const d = (mediaType: string, n = 1) => ({ mediaType, digest: `sha256:${String(n).repeat(64).slice(0, 64)}`, size: 10 });
-const manifest = (config: string, layers: string[]): Manifest => ({ mediaType: MEDIA.ociManifest, config: d(config), layers: layers.map((l, i) => d(l, i + 2)) });
+const manifest = (config: string, layers: string[]): Manifest => ({
+  mediaType: MEDIA.ociManifest,
+  config: d(config),
+  layers: layers.map((l, i) => d(l, i + 2)),
+});
 
 describe('classifyByMediaTypes', () => {
   it('Spin 2+ (spin registry push): image config wasip1/wasm plus a locked-app layer → spin-app, before any config read', () => {
-    const c = classifyByMediaTypes(manifest(MEDIA.ociConfig, [MEDIA.wasmContentLayer, 'application/vnd.wasm.content.layer.v1+data', MEDIA.spinApp]));
+    const c = classifyByMediaTypes(
+      manifest(MEDIA.ociConfig, [MEDIA.wasmContentLayer, 'application/vnd.wasm.content.layer.v1+data', MEDIA.spinApp]),
+    );
     expect(c?.kind).toBe('spin-app');
-    expect(c?.evidence).toBe('Spin application (a layer of media type application/vnd.fermyon.spin.application.v1+config; 1 Wasm component layer)');
+    expect(c?.evidence).toBe(
+      'Spin application (a layer of media type application/vnd.fermyon.spin.application.v1+config; 1 Wasm component layer)',
+    );
   });
   it('Spin 1: the locked app as the config → spin-app', () => {
-    expect(classifyByMediaTypes(manifest(MEDIA.spinApp, [MEDIA.wasmContentLayer, MEDIA.wasmContentLayer]))?.evidence).toMatch(/the config of media type .*2 Wasm component layers/);
+    expect(classifyByMediaTypes(manifest(MEDIA.spinApp, [MEDIA.wasmContentLayer, MEDIA.wasmContentLayer]))?.evidence).toMatch(
+      /the config of media type .*2 Wasm component layers/,
+    );
   });
   it.each([[MEDIA.wasmLayer], [MEDIA.wasmContentLayer]])('Wasm artifact with %s layers', (layer) => {
     const c = classifyByMediaTypes(manifest(MEDIA.wasmConfig, [layer]));
@@ -33,7 +43,10 @@ describe('classifyByMediaTypes', () => {
     expect(classifyByMediaTypes(manifest(config, [MEDIA.ociConfig]))).toBeUndefined();
   });
   it('another artifact (e.g. a Helm chart) is other', () => {
-    expect(classifyByMediaTypes(manifest('application/vnd.cncf.helm.config.v1+json', ['application/vnd.cncf.helm.chart.content.v1.tar+gzip']))?.kind).toBe('other');
+    expect(
+      classifyByMediaTypes(manifest('application/vnd.cncf.helm.config.v1+json', ['application/vnd.cncf.helm.chart.content.v1.tar+gzip']))
+        ?.kind,
+    ).toBe('other');
   });
 });
 
@@ -71,7 +84,7 @@ describe('classifyIndex', () => {
     const c = classifyIndex([linux, wasi]);
     expect(c.kind).toBe('mixed-index');
     expect(c.evidence).toBe(
-      'image index with 1 Wasm and 1 non-Wasm manifest (os linux, architecture amd64): the node\'s runtime picks the platform, so no Wasm RuntimeClass is chosen for it',
+      "image index with 1 Wasm and 1 non-Wasm manifest (os linux, architecture amd64): the node's runtime picks the platform, so no Wasm RuntimeClass is chosen for it",
     );
   });
   it('Spin and plain Wasm → mixed-index', () => {
@@ -89,10 +102,15 @@ describe('classifyIndex', () => {
 
 describe('parseManifestBody', () => {
   it('an OCI index, a Docker list (media type from Content-Type), a manifest', () => {
-    expect('index' in parseManifestBody({ schemaVersion: 2, mediaType: MEDIA.ociIndex, manifests: [d(MEDIA.ociManifest)] }, undefined)).toBe(true);
+    expect(
+      'index' in parseManifestBody({ schemaVersion: 2, mediaType: MEDIA.ociIndex, manifests: [d(MEDIA.ociManifest)] }, undefined),
+    ).toBe(true);
     const list = parseManifestBody({ schemaVersion: 2, manifests: [] }, `${MEDIA.dockerList}; charset=utf-8`);
     expect('index' in list && list.index.mediaType).toBe(MEDIA.dockerList);
-    const m = parseManifestBody({ schemaVersion: 2, config: d(MEDIA.wasmConfig), layers: [d(MEDIA.wasmLayer, 2)], artifactType: 'x' }, undefined);
+    const m = parseManifestBody(
+      { schemaVersion: 2, config: d(MEDIA.wasmConfig), layers: [d(MEDIA.wasmLayer, 2)], artifactType: 'x' },
+      undefined,
+    );
     expect('manifest' in m && m.manifest.config.mediaType).toBe(MEDIA.wasmConfig);
   });
   it.each([

@@ -13,8 +13,24 @@ import { RegistryError } from '../../../src/images/http.js';
 import { lookup } from '../../../src/images/lookup.js';
 
 const sha = (b: string | Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
-const MANIFEST = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha('cfg'), size: 3 }, layers: [] });
-const NESTED = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', digest: sha('inner'), size: 5, platform: { os: 'wasip1', architecture: 'wasm' } }] });
+const MANIFEST = JSON.stringify({
+  schemaVersion: 2,
+  mediaType: 'application/vnd.oci.image.manifest.v1+json',
+  config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha('cfg'), size: 3 },
+  layers: [],
+});
+const NESTED = JSON.stringify({
+  schemaVersion: 2,
+  mediaType: 'application/vnd.oci.image.index.v1+json',
+  manifests: [
+    {
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      digest: sha('inner'),
+      size: 5,
+      platform: { os: 'wasip1', architecture: 'wasm' },
+    },
+  ],
+});
 
 let server: Server;
 let host: string;
@@ -37,7 +53,8 @@ beforeAll(async () => {
     if (path === '/v2/hdr/manifests/v1') return res.writeHead(200, { 'Docker-Content-Digest': sha('other') }).end(MANIFEST);
     if (path === '/v2/ok/manifests/v1') return res.writeHead(200, { 'Docker-Content-Digest': sha(MANIFEST) }).end(MANIFEST);
     if (path === `/v2/ok/blobs/${sha('cfg')}`) return res.writeHead(307, { Location: 'https://169.254.169.254/latest/meta-data' }).end();
-    if (path === '/v2/httprealm/manifests/v1') return res.writeHead(401, { 'WWW-Authenticate': `Bearer realm="http://${host}/token",service="x"` }).end();
+    if (path === '/v2/httprealm/manifests/v1')
+      return res.writeHead(401, { 'WWW-Authenticate': `Bearer realm="http://${host}/token",service="x"` }).end();
     if (path === '/v2/norealm/manifests/v1') return res.writeHead(401, { 'WWW-Authenticate': 'Negotiate' }).end();
     if (path === '/v2/nested/manifests/v1') return res.writeHead(200).end(NESTED);
     if (path === `/v2/nested/manifests/${sha('inner')}`) return res.writeHead(200).end('inner');
@@ -67,7 +84,10 @@ const repo = (repository: string) => ({ registry: host, repository });
 
 describe('RegistryClient defences', () => {
   it('a manifest announced larger than 4 MiB is refused before reading it', async () => {
-    expect(await codeOf(client.manifest(repo('big'), 'v1', undefined, signal()))).toEqual(['too-large', `${host}/v2/big/manifests/v1 answered ${MAX_MANIFEST_BYTES + 1} bytes, more than the ${MAX_MANIFEST_BYTES}-byte limit`]);
+    expect(await codeOf(client.manifest(repo('big'), 'v1', undefined, signal()))).toEqual([
+      'too-large',
+      `${host}/v2/big/manifests/v1 answered ${MAX_MANIFEST_BYTES + 1} bytes, more than the ${MAX_MANIFEST_BYTES}-byte limit`,
+    ]);
   });
   it('a streamed manifest is cut at 4 MiB', async () => {
     expect((await codeOf(client.manifest(repo('stream'), 'v1', undefined, signal())))[0]).toBe('too-large');
@@ -83,13 +103,21 @@ describe('RegistryClient defences', () => {
   it('a blob redirect to a host outside the allowlist is not followed', async () => {
     const m = await client.manifest(repo('ok'), 'v1', undefined, signal());
     expect(m.digest).toBe(sha(MANIFEST));
-    expect(await codeOf(client.blob(repo('ok'), sha('cfg'), 1024, undefined, signal()))).toEqual(['not-allowed', '169.254.169.254 is not in imageDetection.registries (no request was sent)']);
+    expect(await codeOf(client.blob(repo('ok'), sha('cfg'), 1024, undefined, signal()))).toEqual([
+      'not-allowed',
+      '169.254.169.254 is not in imageDetection.registries (no request was sent)',
+    ]);
   });
   it('a token realm over plain HTTP is refused, even on an allowlisted host', async () => {
-    expect(await codeOf(client.manifest(repo('httprealm'), 'v1', undefined, signal()))).toEqual(['not-allowed', `token realm http://${host} (named by ${host}) is not in imageDetection.registries (no request was sent)`]);
+    expect(await codeOf(client.manifest(repo('httprealm'), 'v1', undefined, signal()))).toEqual([
+      'not-allowed',
+      `token realm http://${host} (named by ${host}) is not in imageDetection.registries (no request was sent)`,
+    ]);
   });
   it('a 401 without a usable challenge', async () => {
-    expect((await codeOf(client.manifest(repo('norealm'), 'v1', undefined, signal())))[1]).toBe(`${host} answered 401 without a usable WWW-Authenticate challenge`);
+    expect((await codeOf(client.manifest(repo('norealm'), 'v1', undefined, signal())))[1]).toBe(
+      `${host} answered 401 without a usable WWW-Authenticate challenge`,
+    );
   });
   it('a body that is not JSON', async () => {
     expect((await codeOf(client.manifest(repo('notjson'), 'v1', undefined, signal())))[0]).toBe('invalid');

@@ -31,7 +31,9 @@ describe('needsDetection', () => {
 
 describe('pod spec helpers', () => {
   it('images: init containers first, entries without an image skipped', () => {
-    expect(containerImages({ containers: [{ name: 'a', image: 'x' }, { name: 'b' }, 'junk'], initContainers: [{ name: 'i', image: 'y' }] })).toEqual([
+    expect(
+      containerImages({ containers: [{ name: 'a', image: 'x' }, { name: 'b' }, 'junk'], initContainers: [{ name: 'i', image: 'y' }] }),
+    ).toEqual([
       { container: 'i', init: true, image: 'y' },
       { container: 'a', init: false, image: 'x' },
     ]);
@@ -53,10 +55,19 @@ describe('detectImages', () => {
     expect(facts).toEqual({
       subject: 'Pod apps/hello',
       specPath: 'spec',
-      images: [{ status: 'unknown', container: 'app', init: false, image: 'other.example/x:1', reference: 'other.example/x:1', reason: 'registry other.example is not in imageDetection.registries (no request was sent)' }],
+      images: [
+        {
+          status: 'unknown',
+          container: 'app',
+          init: false,
+          image: 'other.example/x:1',
+          reference: 'other.example/x:1',
+          reason: 'registry other.example is not in imageDetection.registries (no request was sent)',
+        },
+      ],
     });
   });
-  it('an invalid reference is unknown with the parser\'s reason', async () => {
+  it("an invalid reference is unknown with the parser's reason", async () => {
     const resolver = new ImageResolver({ config: on.imageDetection, metrics: new Registry() });
     const facts = await detectImages(target({ spec: { containers: [{ name: 'app', image: 'Bad/Name' }] } }), on, resolver);
     expect(facts?.images[0]).toMatchObject({ status: 'unknown', reason: '"Bad/Name": repository names must be lowercase ("Name")' });

@@ -21,7 +21,13 @@ describe('parseReference: normalisation as the container runtime does it', () =>
     ['a__b/c-d.e_f', 'docker.io', 'a__b/c-d.e_f', 'latest', undefined, 'docker.io/a__b/c-d.e_f:latest'],
   ])('%s', (input, registry, repository, tag, digest, canonical) => {
     const r = parseReference(input);
-    expect(r).toEqual({ registry, repository, ...(tag === undefined ? {} : { tag }), ...(digest === undefined ? {} : { digest }), canonical });
+    expect(r).toEqual({
+      registry,
+      repository,
+      ...(tag === undefined ? {} : { tag }),
+      ...(digest === undefined ? {} : { digest }),
+      canonical,
+    });
   });
 
   it('asks for the digest when pinned, else the tag', () => {

@@ -46,7 +46,14 @@ describe('ImageResolver budget', () => {
   it('a silent registry: the request gets "budget exceeded"; the lookup itself ends at its hard timeout', async () => {
     const { r, metrics } = resolverWith(50, 400);
     const [fact] = await r.resolve([{ container: 'app', init: false, image: `${host}/wasm/hello:v1` }], POD);
-    expect(fact).toEqual({ status: 'unknown', container: 'app', init: false, image: `${host}/wasm/hello:v1`, reference: `${host}/wasm/hello:v1`, reason: BUDGET_EXCEEDED });
+    expect(fact).toEqual({
+      status: 'unknown',
+      container: 'app',
+      init: false,
+      image: `${host}/wasm/hello:v1`,
+      reference: `${host}/wasm/hello:v1`,
+      reason: BUDGET_EXCEEDED,
+    });
     expect(await value(metrics, 'wasmgate_image_budget_exceeded_total')).toBe(1);
     await until(async () => (await value(metrics, 'wasmgate_image_lookups_total', { result: 'error' })) === 1);
     expect(await value(metrics, 'wasmgate_image_lookup_errors_total', { code: 'timeout' })).toBe(1);
@@ -69,6 +76,9 @@ describe('ImageResolver budget', () => {
       ],
       POD,
     );
-    expect(facts.map((f) => (f.status === 'unknown' ? f.reason : f.kind))).toEqual(['"library/Nginx": repository names must be lowercase ("Nginx")', BUDGET_EXCEEDED]);
+    expect(facts.map((f) => (f.status === 'unknown' ? f.reason : f.kind))).toEqual([
+      '"library/Nginx": repository names must be lowercase ("Nginx")',
+      BUDGET_EXCEEDED,
+    ]);
   });
 });

@@ -18,10 +18,13 @@ beforeAll(async () => {
   server = createServer({ cert: leaf.cert, key: leaf.key }, (req, res) => {
     seen.push({ path: req.url ?? '', auth: req.headers.authorization });
     if (req.url === '/api/v1/namespaces/wasmgate/secrets/creds') {
-      return res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ kind: 'Secret', type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': dockerconfig } }));
+      return res
+        .writeHead(200, { 'Content-Type': 'application/json' })
+        .end(JSON.stringify({ kind: 'Secret', type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': dockerconfig } }));
     }
     if (req.url === '/api/v1/namespaces/apps/secrets/forbidden') return res.writeHead(403).end('{}');
-    if (req.url === '/api/v1/namespaces/apps/secrets/huge') return res.writeHead(200).end(JSON.stringify({ data: { x: 'a'.repeat(2 * 1024 * 1024) } }));
+    if (req.url === '/api/v1/namespaces/apps/secrets/huge')
+      return res.writeHead(200).end(JSON.stringify({ data: { x: 'a'.repeat(2 * 1024 * 1024) } }));
     res.writeHead(404).end('{}');
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -44,13 +47,19 @@ describe('apiSecretReader', () => {
     const data = await reader.getSecret('wasmgate', 'creds', signal());
     expect(data).toEqual({ '.dockerconfigjson': dockerconfig });
     expect(seen.at(-1)).toEqual({ path: '/api/v1/namespaces/wasmgate/secrets/creds', auth: 'Bearer sa-token' });
-    const creds = await new CredentialSource(reader).forRegistry('registry.example:5443', [{ namespace: 'wasmgate', name: 'creds' }], signal());
+    const creds = await new CredentialSource(reader).forRegistry(
+      'registry.example:5443',
+      [{ namespace: 'wasmgate', name: 'creds' }],
+      signal(),
+    );
     expect(creds).toEqual({ username: 'robot', password: 's3cret' });
   });
   it('a missing Secret is undefined; a forbidden one says which RBAC is missing', async () => {
     const reader = apiSecretReader(access);
     expect(await reader.getSecret('wasmgate', 'absent', signal())).toBeUndefined();
-    await expect(reader.getSecret('apps', 'forbidden', signal())).rejects.toThrow('reading Secret apps/forbidden: HTTP 403 (RBAC: wasmgate needs get on this Secret)');
+    await expect(reader.getSecret('apps', 'forbidden', signal())).rejects.toThrow(
+      'reading Secret apps/forbidden: HTTP 403 (RBAC: wasmgate needs get on this Secret)',
+    );
   });
   it('a response larger than the cap is refused', async () => {
     await expect(apiSecretReader(access, 1024 * 1024).getSecret('apps', 'huge', signal())).rejects.toThrow('larger than 1048576 bytes');

@@ -30,7 +30,9 @@ describe('the kinds registry', () => {
   });
 
   it('pod-spec pointers are the ones the engine tests patch (SPEC_POINTERS), for every kind that has one', () => {
-    const fromRegistry = Object.fromEntries(KINDS.filter((k: KindRecord) => k.podSpec !== undefined).map((k: KindRecord) => [k.kind, k.podSpec]));
+    const fromRegistry = Object.fromEntries(
+      KINDS.filter((k: KindRecord) => k.podSpec !== undefined).map((k: KindRecord) => [k.kind, k.podSpec]),
+    );
     expect(fromRegistry).toEqual(SPEC_POINTERS);
   });
 
@@ -59,7 +61,11 @@ describe('the kinds registry', () => {
 describe('a custom resource named like a workload kind', () => {
   /** example.com/v1 Deployment with a Wasm-marked template that names a missing RuntimeClass */
   const custom = (): Record<string, unknown> => ({
-    ...deploymentObject({ name: 'mine', annotations: { [RUNTIME]: 'wasmtime' }, spec: { runtimeClassName: 'wasm2', nodeSelector: { 'kubernetes.io/wasm': 'yes' } } }),
+    ...deploymentObject({
+      name: 'mine',
+      annotations: { [RUNTIME]: 'wasmtime' },
+      spec: { runtimeClassName: 'wasm2', nodeSelector: { 'kubernetes.io/wasm': 'yes' } },
+    }),
     apiVersion: 'example.com/v1',
   });
   const req = (operation: AdmissionRequest['operation'] = 'CREATE'): AdmissionRequest => ({
@@ -102,7 +108,12 @@ describe('a custom resource named like a workload kind', () => {
     const obj = { ...custom(), metadata: { name: 'mine', namespace: 'default', uid: 'c1' } };
     const pod = {
       ...podObject({ name: 'mine-abc', spec: { runtimeClassName: 'wasm2' } }),
-      metadata: { name: 'mine-abc', namespace: 'default', uid: 'p1', ownerReferences: [{ apiVersion: 'example.com/v1', kind: 'Deployment', name: 'mine', uid: 'c1', controller: true }] },
+      metadata: {
+        name: 'mine-abc',
+        namespace: 'default',
+        uid: 'p1',
+        ownerReferences: [{ apiVersion: 'example.com/v1', kind: 'Deployment', name: 'mine', uid: 'c1', controller: true }],
+      },
     };
     const r = auditObjects([obj, pod], seedCluster(), config());
     expect(r.audited).toBe(1);

@@ -1,19 +1,48 @@
 import { describe, expect, it } from 'vitest';
 import { stateFromObjects } from '../../../src/cluster/snapshot.js';
 import { STORES } from '../../../src/cluster/stores.js';
-import { annotationsOf, controllerOf, groupVersionOf, labelsOf, nameOf, namespaceOf, podKey, uidOf } from '../../../src/objects/metadata.js';
+import {
+  annotationsOf,
+  controllerOf,
+  groupVersionOf,
+  labelsOf,
+  nameOf,
+  namespaceOf,
+  podKey,
+  uidOf,
+} from '../../../src/objects/metadata.js';
 
 describe('object metadata accessors', () => {
   it('read metadata fields and treat malformed input as absent', () => {
     const obj = { metadata: { name: 'a', namespace: 'ns', uid: 'u', labels: { x: 'y', n: 1 }, annotations: { k: 'v' } } };
-    expect([nameOf(obj), namespaceOf(obj), uidOf(obj), labelsOf(obj), annotationsOf(obj)]).toEqual(['a', 'ns', 'u', { x: 'y' }, { k: 'v' }]);
+    expect([nameOf(obj), namespaceOf(obj), uidOf(obj), labelsOf(obj), annotationsOf(obj)]).toEqual([
+      'a',
+      'ns',
+      'u',
+      { x: 'y' },
+      { k: 'v' },
+    ]);
     for (const bad of [null, 'x', [], {}, { metadata: [] }, { metadata: { name: 3, namespace: '' } }]) {
-      expect([nameOf(bad), namespaceOf(bad), uidOf(bad), labelsOf(bad), controllerOf(bad)]).toEqual([undefined, undefined, undefined, {}, undefined]);
+      expect([nameOf(bad), namespaceOf(bad), uidOf(bad), labelsOf(bad), controllerOf(bad)]).toEqual([
+        undefined,
+        undefined,
+        undefined,
+        {},
+        undefined,
+      ]);
     }
   });
 
   it('the controller owner is the one with controller: true; malformed entries are skipped', () => {
-    const obj = { metadata: { ownerReferences: ['x', { kind: 'A', uid: '1' }, { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'r', uid: '2', controller: true }] } };
+    const obj = {
+      metadata: {
+        ownerReferences: [
+          'x',
+          { kind: 'A', uid: '1' },
+          { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'r', uid: '2', controller: true },
+        ],
+      },
+    };
     expect(controllerOf(obj)).toEqual({ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'r', uid: '2', controller: true });
   });
 

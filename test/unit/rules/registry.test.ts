@@ -27,7 +27,8 @@ describe('the rule registry', () => {
   });
 
   it('the config accepts every rule id in every mode', () => {
-    for (const r of RULES) for (const mode of ['enforce', 'warn', 'audit'] as const) expect(parseConfig({ rules: { [r.id]: mode } }).rules[r.id]).toBe(mode);
+    for (const r of RULES)
+      for (const mode of ['enforce', 'warn', 'audit'] as const) expect(parseConfig({ rules: { [r.id]: mode } }).rules[r.id]).toBe(mode);
   });
 
   it("README's table of rules lists every rule, in registry order, with its default mode", () => {

@@ -20,7 +20,12 @@ const wasmOnly = () =>
   stateOf([node('w1', { 'wasmtime-enabled': 'yes' })], [runtimeClass('wasm1', 'wasmtime', { 'wasmtime-enabled': 'yes' })]);
 
 const cases: Case[] = [
-  { name: 'runtimeClassName already set', state: seedCluster, intent: { ...annotated('wasmtime'), runtimeClassName: 'wasm1' }, fires: false },
+  {
+    name: 'runtimeClassName already set',
+    state: seedCluster,
+    intent: { ...annotated('wasmtime'), runtimeClassName: 'wasm1' },
+    fires: false,
+  },
   { name: 'no annotation, class named by hand', state: seedCluster, intent: named('wasm1'), fires: false },
   {
     name: 'annotation names a handler: the class that would have been chosen is named',
@@ -97,14 +102,20 @@ const cases: Case[] = [
     state: () => stateOf([node('p1')], [runtimeClass('runc', 'runc')]),
     intent: annotated('wasmedge'),
     fires: true,
-    contains: ['no RuntimeClass is named wasmedge or has handler wasmedge', 'Fix: create a RuntimeClass with handler wasmedge and a scheduling.nodeSelector'],
+    contains: [
+      'no RuntimeClass is named wasmedge or has handler wasmedge',
+      'Fix: create a RuntimeClass with handler wasmedge and a scheduling.nodeSelector',
+    ],
   },
   {
     name: 'auto, cluster has no Wasm class',
     state: () => stateOf([node('p1')], [runtimeClass('runc', 'runc')]),
     intent: annotated('auto'),
     fires: true,
-    contains: ['the cluster has no Wasm RuntimeClass (none has a handler among', 'Fix: create a RuntimeClass whose handler is the containerd runtime'],
+    contains: [
+      'the cluster has no Wasm RuntimeClass (none has a handler among',
+      'Fix: create a RuntimeClass whose handler is the containerd runtime',
+    ],
   },
   {
     name: 'auto, Wasm classes but none usable',
@@ -118,7 +129,8 @@ const cases: Case[] = [
   },
   {
     name: 'auto, several Wasm classes but none usable',
-    state: () => stateOf([node('p1')], [runtimeClass('wasm1', 'wasmtime', { 'wasmtime-enabled': 'yes' }), runtimeClass('spin', 'spin', { s: 'y' })]),
+    state: () =>
+      stateOf([node('p1')], [runtimeClass('wasm1', 'wasmtime', { 'wasmtime-enabled': 'yes' }), runtimeClass('spin', 'spin', { s: 'y' })]),
     intent: annotated('auto'),
     fires: true,
     contains: [
@@ -127,7 +139,11 @@ const cases: Case[] = [
   },
   {
     name: 'auto with a configured default whose handler is not Wasm: the only usable Wasm class',
-    state: () => stateOf([node('w1', { 'wasmtime-enabled': 'yes' })], [runtimeClass('runc', 'runc'), runtimeClass('wasm1', 'wasmtime', { 'wasmtime-enabled': 'yes' })]),
+    state: () =>
+      stateOf(
+        [node('w1', { 'wasmtime-enabled': 'yes' })],
+        [runtimeClass('runc', 'runc'), runtimeClass('wasm1', 'wasmtime', { 'wasmtime-enabled': 'yes' })],
+      ),
     cfg: config({ defaultRuntimeClass: 'runc' }),
     intent: annotated('auto'),
     fires: true,
@@ -154,7 +170,11 @@ const cases: Case[] = [
     target: targetOf('Deployment', workloadObject('Deployment', { name: 'web' })),
     intent: annotated('wasmtime'),
     fires: true,
-    contains: ['Deployment default/web is annotated', 'has no spec.template.spec.runtimeClassName', 'Fix: set spec.template.spec.runtimeClassName: wasm1'],
+    contains: [
+      'Deployment default/web is annotated',
+      'has no spec.template.spec.runtimeClassName',
+      'Fix: set spec.template.spec.runtimeClassName: wasm1',
+    ],
   },
   {
     name: 'CronJob: field path names the job template',

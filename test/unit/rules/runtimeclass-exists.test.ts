@@ -65,7 +65,10 @@ const cases: Case[] = [
     target: targetOf('StatefulSet', workloadObject('StatefulSet', { name: 'db' })),
     intent: named('nope'),
     fires: true,
-    contains: ['StatefulSet default/db names RuntimeClass nope in spec.template.spec.runtimeClassName', 'Fix: set spec.template.spec.runtimeClassName'],
+    contains: [
+      'StatefulSet default/db names RuntimeClass nope in spec.template.spec.runtimeClassName',
+      'Fix: set spec.template.spec.runtimeClassName',
+    ],
   },
   {
     name: 'CronJob: job template field path',

@@ -40,7 +40,13 @@ const podCases: PodCase[] = [
   { name: 'no runtimeClassName', intent: annotated('spin'), fires: false },
   { name: 'empty scheduling.nodeSelector counts as none', intent: named('empty'), fires: true, contains: ['RuntimeClass empty'] },
   { name: 'handler not in wasmHandlers', intent: named('mine'), fires: false },
-  { name: 'handler added to wasmHandlers', intent: named('mine'), cfg: config({ wasmHandlers: ['myshim'] }), fires: true, contains: ['myshim shim'] },
+  {
+    name: 'handler added to wasmHandlers',
+    intent: named('mine'),
+    cfg: config({ wasmHandlers: ['myshim'] }),
+    fires: true,
+    contains: ['myshim shim'],
+  },
   {
     name: 'DaemonSet template',
     target: targetOf('DaemonSet', workloadObject('DaemonSet', { name: 'agent' })),
@@ -80,7 +86,11 @@ const rcCases: RcCase[] = [
   { name: 'Wasm class with selector', rc: wasm1, fires: false },
   { name: 'non-Wasm class without selector', rc: runc, fires: false },
   { name: 'empty nodeSelector', rc: emptySelector, fires: true, contains: ['RuntimeClass empty (handler wasmedge)'] },
-  { name: 'Wasm class with tolerations but no selector', rc: runtimeClass('t', 'wasmer', undefined, [{ operator: 'Exists' }]), fires: true },
+  {
+    name: 'Wasm class with tolerations but no selector',
+    rc: runtimeClass('t', 'wasmer', undefined, [{ operator: 'Exists' }]),
+    fires: true,
+  },
   { name: 'custom handler, default config', rc: custom, fires: false },
   { name: 'custom handler, configured as Wasm', rc: custom, cfg: config({ wasmHandlers: ['myshim'] }), fires: true },
   { name: 'default handler removed from wasmHandlers', rc: spinOpen, cfg: config({ wasmHandlers: ['wasmtime'] }), fires: false },

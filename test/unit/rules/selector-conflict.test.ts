@@ -38,14 +38,31 @@ const cases: Case[] = [
   { name: 'class without a selector', state: twoKeys, target: sel({ a: '2' }), intent: named('open'), fires: 0 },
   { name: 'class does not exist', target: sel({ 'wasmtime-enabled': 'no' }), intent: named('wasm9'), fires: 0 },
   { name: 'no runtimeClassName yet', target: sel({ 'wasmtime-enabled': 'no' }), intent: annotated('wasm1'), fires: 0 },
-  { name: 'two conflicting keys: one message each', state: twoKeys, target: sel({ a: '2', b: '3' }), intent: named('multi'), fires: 2, contains: ['a=2', 'a=1'] },
-  { name: 'one of two keys conflicts', state: twoKeys, target: sel({ a: '1', b: '3' }), intent: named('multi'), fires: 1, contains: ['b=3', 'requires b=1'] },
+  {
+    name: 'two conflicting keys: one message each',
+    state: twoKeys,
+    target: sel({ a: '2', b: '3' }),
+    intent: named('multi'),
+    fires: 2,
+    contains: ['a=2', 'a=1'],
+  },
+  {
+    name: 'one of two keys conflicts',
+    state: twoKeys,
+    target: sel({ a: '1', b: '3' }),
+    intent: named('multi'),
+    fires: 1,
+    contains: ['b=3', 'requires b=1'],
+  },
   {
     name: 'Deployment: template field path',
     target: targetOf('Deployment', workloadObject('Deployment', { name: 'web', spec: { nodeSelector: { 'wasmtime-enabled': 'no' } } })),
     intent: named('wasm1'),
     fires: 1,
-    contains: ['Deployment default/web sets spec.template.spec.nodeSelector wasmtime-enabled=no', 'remove wasmtime-enabled from spec.template.spec.nodeSelector'],
+    contains: [
+      'Deployment default/web sets spec.template.spec.nodeSelector wasmtime-enabled=no',
+      'remove wasmtime-enabled from spec.template.spec.nodeSelector',
+    ],
   },
 ];
 
