@@ -10,7 +10,7 @@
  *
  * The control plane and every child process are stopped at the end, also on errors.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,7 @@ import { ApiClient } from './api.js';
 import { killAll, V8_FLAGS, Workers, type Runner } from './children.js';
 import { createNodes, createRuntimeClasses, measureList } from './cluster.js';
 import { decisionTable, goals, goalTable, markdown, memoryTable, questionTable, rssBreakdownTable, summarize, tailTable, type MeasurementSet, type Results } from './report.js';
+import { keepSections } from './sections.js';
 import { RUNTIME_CLASSES, type BaselineResult, type FullResult, type LeanResult } from './shared.js';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -148,7 +149,9 @@ async function main(): Promise<void> {
     };
 
     const md = markdown(results);
-    writeFileSync(join(ROOT, 'bench', 'results.md'), `${md}\n`);
+    // other benchmarks' marked sections (bench/sections.ts) survive the rewrite
+    const mdPath = join(ROOT, 'bench', 'results.md');
+    writeFileSync(mdPath, keepSections(`${md}\n`, existsSync(mdPath) ? readFileSync(mdPath, 'utf8') : ''));
     writeFileSync(join(ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 
     process.stdout.write('\n');
