@@ -5,9 +5,14 @@ import { loadKubeConfig, startLiveState } from '../cluster/live.js';
  * Open the live source for `serve`. The server starts listening at once; /readyz answers 503
  * and validation follows the `unsynced` policy until the first full sync.
  */
-export async function openLiveState(opts: { kubeconfig?: string; log: (line: string) => void }): Promise<{ state: ClusterState; stop: () => Promise<void> }> {
+export async function openLiveState(opts: {
+  kubeconfig?: string;
+  log: (line: string) => void;
+  /** config `trackPods`: watch Pods for the per-RuntimeClass counts; default true */
+  trackPods?: boolean;
+}): Promise<{ state: ClusterState; stop: () => Promise<void> }> {
   const kc = loadKubeConfig(opts.kubeconfig);
-  const live = startLiveState({ kubeconfig: kc, log: opts.log });
+  const live = startLiveState({ kubeconfig: kc, log: opts.log, trackPods: opts.trackPods ?? true });
   const started = Date.now();
   void live.synced.then(() => opts.log(`cluster state: ${live.state.status().detail} (synced in ${Date.now() - started} ms)`));
   return { state: live.state, stop: live.stop };

@@ -43,7 +43,7 @@ export async function startServer(opts: ServeOptions, out: (line: string) => voi
         (snap.summary.pods > 0 ? `, ${snap.summary.pods} pods` : ''),
     );
   } else {
-    const live = await openLiveState({ kubeconfig: opts.kubeconfig, log: out });
+    const live = await openLiveState({ kubeconfig: opts.kubeconfig, log: out, trackPods: config.trackPods });
     state = live.state;
     stopState = live.stop;
   }

@@ -20,6 +20,8 @@ export interface Config {
   rules: Partial<Record<RuleId, Mode>>;
   nodes: { requireReady: boolean };
   unsynced: 'deny' | 'allow';
+  /** watch Pods to count them per RuntimeClass (only the node-change and RuntimeClass-delete warnings use the counts) */
+  trackPods: boolean;
   imageDetection: ImageDetectionConfig;
 }
 
@@ -71,6 +73,7 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   rules: {},
   nodes: { requireReady: true },
   unsynced: 'deny',
+  trackPods: true,
   imageDetection: {
     enabled: false,
     registries: [],
@@ -124,6 +127,7 @@ export function parseConfig(doc: unknown, origin = 'config'): Config {
     rules: { ...user.rules },
     nodes: { ...base.nodes, ...user.nodes },
     unsynced: user.unsynced ?? base.unsynced,
+    trackPods: user.trackPods ?? base.trackPods,
     imageDetection: mergeImageDetection(base.imageDetection, user.imageDetection, origin),
   };
 }

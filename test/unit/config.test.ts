@@ -41,6 +41,7 @@ describe('defaults', () => {
     expect(c.rules).toEqual({});
     expect(c.nodes).toEqual({ requireReady: true });
     expect(c.unsynced).toBe('deny');
+    expect(c.trackPods).toBe(true);
   });
 
   it('null, undefined and {} all give the defaults', () => {
@@ -133,6 +134,7 @@ describe('files', () => {
         'rules: { nodes-available: audit, runtimeclass-delete-in-use: enforce }',
         'nodes: { requireReady: false }',
         'unsynced: allow',
+        'trackPods: false',
       ].join('\n'),
     );
     expect(await loadConfig(path)).toEqual({
@@ -143,6 +145,7 @@ describe('files', () => {
       rules: { 'nodes-available': 'audit', 'runtimeclass-delete-in-use': 'enforce' },
       nodes: { requireReady: false },
       unsynced: 'allow',
+      trackPods: false,
       imageDetection: DEFAULT_CONFIG.imageDetection,
     });
   });
@@ -158,6 +161,7 @@ describe('invalid fields are named', () => {
     ['an unknown key under nodes', { nodes: { requireReddy: true } }, ['nodes.requireReddy', 'unknown field']],
     ['an unknown key under annotations', { annotations: { runtimes: 'x' } }, ['annotations.runtimes']],
     ['a bad unsynced value', { unsynced: 'maybe' }, ['unsynced', 'deny, allow']],
+    ['a string for trackPods (no coercion)', { trackPods: 'false' }, ['trackPods', 'boolean']],
     ['wasmHandlers not a list', { wasmHandlers: 'wasmtime' }, ['wasmHandlers']],
     ['an empty handler', { wasmHandlers: [''] }, ['wasmHandlers.0']],
     ['duplicate handlers', { wasmHandlers: ['spin', 'spin'] }, ['wasmHandlers']],
