@@ -121,7 +121,8 @@ async function main(): Promise<void> {
         certDir,
         snapshot,
         port,
-        extraNodeFlags: settings.profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${name}.cpuprofile`] : [],
+        // one directory per server: tsx's loader thread writes a profile of its own
+        extraNodeFlags: settings.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profDir, name)}`] : [],
       });
       const wg = await startWasmgate(setup(await freePort(), 'wasmgate'));
       servers.push(wg);

@@ -16,6 +16,8 @@ export interface Server {
   command: string;
   /** lines the server wrote on stdout (wasmgate: one JSON log line per review) */
   stdoutLines(): number;
+  /** everything it wrote on stderr so far */
+  stderrText(): string;
   stop(): Promise<void>;
 }
 
@@ -50,7 +52,14 @@ export function writeSnapshot(path: string, nodes: number): void {
   writeFileSync(path, JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
 }
 
-function start(name: Server['name'], args: string[], cwd: string, ready: RegExp, url: string, timeoutMs: number): Promise<Server> {
+export function startServer(
+  name: Server['name'],
+  args: string[],
+  cwd: string,
+  ready: RegExp,
+  url: string,
+  timeoutMs: number,
+): Promise<Server> {
   const child = spawn(process.execPath, args, { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
   children.add(child);
   let lines = 0;
@@ -78,6 +87,7 @@ function start(name: Server['name'], args: string[], cwd: string, ready: RegExp,
         url,
         command: `node ${args.join(' ')}`,
         stdoutLines: () => lines,
+        stderrText: () => stderr,
         stop: () =>
           new Promise<void>((done) => {
             if (child.exitCode !== null) return done();
@@ -130,12 +140,12 @@ export async function startWasmgate(s: ServerSetup): Promise<Server> {
     '--host',
     '127.0.0.1',
   ];
-  return start('wasmgate', args, s.root, /wasmgate listening on/, `https://127.0.0.1:${s.port}`, 120_000);
+  return startServer('wasmgate', args, s.root, /wasmgate listening on/, `https://127.0.0.1:${s.port}`, 120_000);
 }
 
 export async function startNull(s: ServerSetup): Promise<Server> {
   const args = [...s.v8Flags, ...(s.extraNodeFlags ?? []), '--import', 'tsx', 'bench/transport/null-webhook.ts', s.certDir, String(s.port)];
-  return start('null', args, s.root, /^listening /m, `https://127.0.0.1:${s.port}`, 60_000);
+  return startServer('null', args, s.root, /^listening /m, `https://127.0.0.1:${s.port}`, 60_000);
 }
 
 export function stopAll(servers: Server[]): Promise<void[]> {
