@@ -22,11 +22,6 @@ export interface LiveOptions {
   trackPods?: boolean;
   /** list page size; default 100 (a page of Nodes is ~1.7 MB of JSON: small pages keep the transient peak, and the memory the process keeps after it, low) */
   pageSize?: number;
-  /**
-   * list page size for Pods; default 500. A pod is ~3-6 KB as served, so a page is about as large
-   * as 100 Nodes, and at 150,000 pods 300 round trips instead of 1,500 (bench/results.md, envelope)
-   */
-  podPageSize?: number;
   log?: (line: string) => void;
   /** server-side watch timeout in seconds (the API server ends the watch; we resume); default 240-300 */
   watchTimeoutSeconds?: number;
@@ -72,10 +67,9 @@ export function startLiveState(opts: LiveOptions = {}): LiveState {
   const state = new MemoryState('live', 'live cache: waiting for the first list');
   const abort = new AbortController();
   const loopOpts = { pageSize: opts.pageSize ?? 100, watchTimeoutSeconds: opts.watchTimeoutSeconds ?? 240 };
-  const podLoopOpts = { ...loopOpts, pageSize: opts.podPageSize ?? 500 };
   const watched = KINDS.filter((k) => k.watched).map((k) => k.kind as WatchedKind);
   const reducers = watched.filter((kind) => kind !== 'Pod' || (opts.trackPods ?? true)).map((kind) => reducerOf(kind, STORES[kind], state));
-  const loops = reducers.map((r) => new ResourceLoop(kc, r, r.name === 'pods' ? podLoopOpts : loopOpts, () => state.touch(), log, abort.signal));
+  const loops = reducers.map((r) => new ResourceLoop(kc, r, loopOpts, () => state.touch(), log, abort.signal));
   const running = loops.map((l) => l.run());
   const server = kc.server;
   const synced = Promise.all(loops.map((l) => l.whenSynced())).then(() => {
