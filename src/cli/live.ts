@@ -15,5 +15,7 @@ export async function openLiveState(opts: {
   const live = startLiveState({ kubeconfig: kc, log: opts.log, trackPods: opts.trackPods ?? true });
   const started = Date.now();
   void live.synced.then(() => opts.log(`cluster state: ${live.state.status().detail} (synced in ${Date.now() - started} ms)`));
+  if (opts.trackPods ?? true)
+    void live.podsCounted.then(() => opts.log(`cluster state: pods counted per RuntimeClass (in ${Date.now() - started} ms)`));
   return { state: live.state, stop: live.stop };
 }
