@@ -9,6 +9,10 @@ export interface ModeResult {
   command: string;
   syncMs: number;
   readyMs: number;
+  /** pod tracking: when the Pod list completed (ms after start) */
+  podsCountedMs: number | undefined;
+  /** CPU-seconds wasmgate used from start until synced (and pods counted) */
+  startCpuS: number;
   idle: { cores: number; rssBytes: number };
   churn: ChurnResult & { cores: number; cpuS: number; rssMaxBytes: number; apiServerCores: number };
   rssAfterBytes: number;
@@ -73,7 +77,7 @@ export function envelopeMarkdown(r: EnvelopeResults): string {
   );
   out.push(
     `- wasmgate: \`wasmgate serve --kubeconfig\` as deployed (compiled, \`${r.settings.v8Flags.join(' ') || 'no V8 flags'}\`), config \`trackPods: true|false\`. ` +
-      `Sync time: its own log line ("synced in N ms", from start to the first full list of every watched kind); RSS and CPU from /proc. ` +
+      'Ready: its own log line ("synced in N ms": from start to the first full list of Nodes and RuntimeClasses, when /readyz turns 200); "pods counted": when the Pod list completed (it does not hold readiness up); RSS and CPU from /proc. ' +
       `Churn: ${r.settings.churnRate} pod creates and ${r.settings.churnRate} deletes per second (a third Wasm) for ${r.settings.churnSeconds} s, in 50 ms ticks. ` +
       'Counts: asked through wasmgate\'s own /validate (a RuntimeClass DELETE review; its warning says "is used by N pods"), compared with the pods the benchmark knows exist.',
   );
@@ -103,6 +107,8 @@ export function envelopeMarkdown(r: EnvelopeResults): string {
       r.modes.map((m) => [
         m.mode === 'track' ? 'on' : 'off',
         `${(m.syncMs / 1000).toFixed(1)} s${m.syncMs / 1000 <= GOALS.syncS ? '' : ' ✗'}`,
+        m.podsCountedMs === undefined ? '–' : `${(m.podsCountedMs / 1000).toFixed(1)} s`,
+        m.startCpuS.toFixed(1),
         mib(m.idle.rssBytes),
         `${mib(m.churn.rssMaxBytes)}${m.churn.rssMaxBytes / 2 ** 20 <= GOALS.rssMiB ? '' : ' ✗'}`,
         `${m.idle.cores.toFixed(3)}`,

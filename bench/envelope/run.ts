@@ -109,6 +109,22 @@ async function measureMode(
     const readyMs = await waitReady(wg.url, ca, 300_000, t0);
     const logged = /synced in (\d+) ms/.exec(wg.stderrText());
     const syncMs = logged === null ? readyMs : Number(logged[1]);
+    // pod tracking: the Pod list completes after readiness; wait for it (and time it) before measuring more
+    let podsCountedMs: number | undefined;
+    if (mode === 'track') {
+      const c0 = cpuSeconds(wg.pid);
+      const deadline = Date.now() + 900_000;
+      let m: RegExpExecArray | null = null;
+      while ((m = /pods counted per RuntimeClass \(in (\d+) ms\)/.exec(wg.stderrText())) === null) {
+        if (Date.now() > deadline) throw new Error('wasmgate did not count pods within 900 s');
+        await sleep(200);
+      }
+      podsCountedMs = Number(m[1]);
+      say(
+        `[${mode}] pods counted ${podsCountedMs} ms after start (${(cpuSeconds(wg.pid) - c0).toFixed(1)} CPU-seconds after the sync check)`,
+      );
+    }
+    const startCpuS = cpuSeconds(wg.pid);
     const apiPid = cp.processes().find((p) => p.name === 'kube-apiserver')!.pid;
     say(`[${mode}] synced in ${syncMs} ms (ready after ${readyMs} ms); RSS ${(rss(wg.pid).rssBytes / 2 ** 20).toFixed(1)} MiB`);
     await sleep(2000);
@@ -149,6 +165,8 @@ async function measureMode(
       command: `node ${args.join(' ').replace(work, '<tmp>')}`,
       syncMs,
       readyMs,
+      podsCountedMs,
+      startCpuS,
       idle: { cores: idle.cores, rssBytes: idle.rssLast },
       churn: {
         ...ch,

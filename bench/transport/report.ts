@@ -100,7 +100,9 @@ export function transportMarkdown(r: TransportResults): string {
     if (rows.length === 0) continue;
     const wgCmd = r.servers.find((s) => s.variant === variant && s.name === 'wasmgate')?.command ?? '';
     const nulCmd = r.servers.find((s) => s.variant === variant && s.name === 'null')?.command ?? '';
-    out.push(`### V8 flags: ${variant === 'v8-default' ? 'none (V8 defaults)' : '`--max-semi-space-size=2`'}`);
+    out.push(
+      `### V8 flags: ${variant === 'v8-default' ? 'none (V8 defaults)' : `\`--max-semi-space-size=${variant.replace('semi-space-', '')}\``}`,
+    );
     out.push('');
     out.push(`- wasmgate: \`${wgCmd.replace(/\/tmp\/[^ ]+\//g, '<tmp>/')}\``);
     out.push(`- null: \`${nulCmd.replace(/\/tmp\/[^ ]+\//g, '<tmp>/')}\``);
@@ -141,49 +143,24 @@ export function transportMarkdown(r: TransportResults): string {
     out.push('');
   }
   if (r.settings.variants.length > 1) {
-    const [a, b] = r.settings.variants as [string, string];
-    const pairs = r.rows
-      .filter((x) => x.variant === b)
-      .map(
-        (rb) =>
-          [
-            r.rows.find(
-              (ra) => ra.variant === a && ra.endpoint === rb.endpoint && ra.size === rb.size && ra.connections === rb.connections,
-            ),
-            rb,
-          ] as const,
-      )
-      .filter((p): p is readonly [Row, Row] => p[0] !== undefined);
-    out.push(`### \`--max-semi-space-size=2\` or not: wasmgate's figures under both (same run)`);
+    const vs = r.settings.variants;
+    const rowOf = (v: string, x: Row): Row | undefined =>
+      r.rows.find((y) => y.variant === v && y.endpoint === x.endpoint && y.size === x.size && y.connections === x.connections);
+    const common = r.rows.filter((x) => x.variant === vs[0] && vs.every((v) => rowOf(v, x) !== undefined));
+    out.push('### V8 young-generation size: wasmgate under each setting (same run)');
     out.push('');
     out.push(
       mdTable(
-        [
-          'endpoint',
-          'body',
-          'conns',
-          `req/s ${a}`,
-          `req/s ${b}`,
-          `${a} ÷ ${b}`,
-          `ratio to null ${a} / ${b}`,
-          `p99 ms ${a} / ${b}`,
-          `CPU/1k ms ${a} / ${b}`,
-        ],
-        pairs.map(([ra, rb]) => {
-          const sa = summarizeRow(ra);
-          const sb = summarizeRow(rb);
-          return [
-            `/${ra.endpoint}`,
-            ra.size,
-            String(ra.connections),
-            sa.wg.rps.toFixed(0),
-            sb.wg.rps.toFixed(0),
-            (sa.wg.rps / sb.wg.rps).toFixed(2),
-            `${sa.ratio.toFixed(2)} / ${sb.ratio.toFixed(2)}`,
-            `${ms(sa.wg.p99)} / ${ms(sb.wg.p99)}`,
-            `${sa.wg.cpuPerK.toFixed(0)} / ${sb.wg.cpuPerK.toFixed(0)}`,
-          ];
-        }),
+        ['endpoint', 'body', 'conns', ...vs.map((v) => `${v}: req/s, ratio to null, p99 ms, CPU/1k ms`)],
+        common.map((x) => [
+          `/${x.endpoint}`,
+          x.size,
+          String(x.connections),
+          ...vs.map((v) => {
+            const s = summarizeRow(rowOf(v, x)!);
+            return `${s.wg.rps.toFixed(0)}, ${s.ratio.toFixed(2)}, ${ms(s.wg.p99)}, ${s.wg.cpuPerK.toFixed(0)}`;
+          }),
+        ]),
       ),
     );
     out.push('');

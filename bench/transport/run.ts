@@ -34,7 +34,12 @@ const num = (name: string, fallback: number): number => {
   return v;
 };
 
-const VARIANTS: Record<string, string[]> = { 'semi-space-2': ['--max-semi-space-size=2'], 'v8-default': [] };
+/** V8 flag variants: v8-default (none), semi-space-N (--max-semi-space-size=N, MiB) */
+function variantFlags(v: string): string[] | undefined {
+  if (v === 'v8-default') return [];
+  const m = /^semi-space-(\d+)$/.exec(v);
+  return m === null ? undefined : [`--max-semi-space-size=${m[1]}`];
+}
 const settings = {
   durationS: num('BENCH_TRANSPORT_DURATION', 5),
   rounds: num('BENCH_TRANSPORT_ROUNDS', 2),
@@ -51,7 +56,7 @@ const settings = {
 const RESULTS_MD = process.env['BENCH_RESULTS_MD'] ?? join(ROOT, 'bench', 'results.md');
 const RESULTS_JSON = process.env['BENCH_TRANSPORT_JSON'] ?? join(HERE, 'results.json');
 for (const v of settings.variants)
-  if (!(v in VARIANTS)) throw new Error(`BENCH_TRANSPORT_VARIANTS: unknown ${v} (${Object.keys(VARIANTS).join(', ')})`);
+  if (variantFlags(v) === undefined) throw new Error(`BENCH_TRANSPORT_VARIANTS: unknown ${v} (v8-default, semi-space-N)`);
 for (const s of settings.sizes) if (!POD_SIZES.some((p) => p.label === s)) throw new Error(`BENCH_TRANSPORT_SIZES: unknown ${s}`);
 
 const say = (line: string): void => void process.stdout.write(`[bench:transport] ${line}\n`);
@@ -112,7 +117,7 @@ async function main(): Promise<void> {
     const rows: Row[] = [];
     const serverInfo: TransportResults['servers'] = [];
     for (const [vi, variant] of settings.variants.entries()) {
-      const v8Flags = VARIANTS[variant]!;
+      const v8Flags = variantFlags(variant)!;
       const profDir = join(ROOT, 'bench', 'transport', '.profiles', variant);
       if (settings.profile) mkdirSync(profDir, { recursive: true });
       const setup = (port: number, name: string) => ({

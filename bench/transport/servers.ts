@@ -139,6 +139,8 @@ export async function startWasmgate(s: ServerSetup): Promise<Server> {
     String(s.port),
     '--host',
     '127.0.0.1',
+    // e.g. BENCH_TRANSPORT_WASMGATE_ARGS='--log-level warn' to see what the per-review log line costs
+    ...(process.env['BENCH_TRANSPORT_WASMGATE_ARGS'] ?? '').split(' ').filter((a) => a !== ''),
   ];
   return startServer('wasmgate', args, s.root, /wasmgate listening on/, `https://127.0.0.1:${s.port}`, 120_000);
 }
