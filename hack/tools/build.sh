@@ -55,7 +55,9 @@ case $TOOL in
     PKG=$MODULE/cmd/kyverno
     FROM_SOURCE=1
     LDFLAGS="-s -w -X $MODULE/pkg/version.BuildVersion=$VERSION"
-    version_ok() { go version -m "$1/kyverno" 2>/dev/null | grep -qF "version.BuildVersion=$VERSION"; }
+    # no --version flag, and -trimpath keeps -ldflags out of the build info: check the main
+    # package in the build info and the version string the -X ldflag put into the binary
+    version_ok() { go version -m "$1/kyverno" 2>&1 | grep -qE "path[[:space:]]+$PKG\$" && grep -qaF "$VERSION" "$1/kyverno"; }
     ;;
   *) echo "$PROG: TOOL must be registry, oras or kyverno, got '$TOOL' (try --help)" >&2; exit 2 ;;
 esac
@@ -74,6 +76,8 @@ START=$(date +%s)
 log() { printf '%s [%s +%ss] %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$PROG" "$(($(date +%s) - START))" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 cache_complete() { [[ -f $STAMP && -x $BIN_DIR/$TOOL ]] && version_ok "$BIN_DIR"; }
+
+command -v go >/dev/null || { [[ -x /usr/local/go/bin/go ]] && PATH=$PATH:/usr/local/go/bin; }
 
 MODE=build
 FORCE=0
@@ -135,7 +139,7 @@ if [[ ${FROM_SOURCE:-0} == 1 ]]; then
 else
   GOBIN="$OUT/bin" go install -trimpath -ldflags "$LDFLAGS" "$PKG@$VERSION" >&2 || die "go install $PKG@$VERSION failed"
 fi
-version_ok "$OUT/bin" || die "built $TOOL does not report version $VERSION"
+version_ok "$OUT/bin" || die "built $TOOL does not report version $VERSION ($(go version -m "$OUT/bin/$TOOL" 2>&1 | grep -E 'ldflags|^\s+path' | head -3))"
 {
   echo "tool=$TOOL"
   echo "module=$MODULE"
