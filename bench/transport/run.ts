@@ -126,6 +126,7 @@ async function main(): Promise<void> {
         certDir,
         snapshot,
         port,
+        logFile: join(work, `${name}-${variant}.log`),
         // one directory per server: tsx's loader thread writes a profile of its own
         extraNodeFlags: settings.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profDir, name)}`] : [],
       });

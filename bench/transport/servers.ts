@@ -4,7 +4,7 @@
  * snapshot of realistic Nodes) and the null webhook (bench/transport/null-webhook.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeNode } from '../nodes.js';
 import { RUNTIME_CLASSES } from '../shared.js';
@@ -59,16 +59,31 @@ export function startServer(
   ready: RegExp,
   url: string,
   timeoutMs: number,
+  /**
+   * write stdout to this file instead of a pipe: wasmgate logs one line per review, and a pipe read
+   * by this (busy) process fills and blocks its synchronous writes, which production's log pipe,
+   * drained by the container runtime, does not
+   */
+  stdoutFile?: string,
 ): Promise<Server> {
-  const child = spawn(process.execPath, args, { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  const out = stdoutFile === undefined ? 'pipe' : openSync(stdoutFile, 'w');
+  const child = spawn(process.execPath, args, { cwd, stdio: ['pipe', out, 'pipe'] });
+  if (typeof out === 'number') closeSync(out);
   children.add(child);
   let lines = 0;
   let stderr = '';
   let stdoutTail = '';
-  child.stdout.on('data', (c: Buffer) => {
+  child.stdout?.on('data', (c: Buffer) => {
     for (let i = c.indexOf(10); i !== -1; i = c.indexOf(10, i + 1)) lines++;
     stdoutTail = (stdoutTail + c.toString('utf8')).slice(-2000);
   });
+  const countLines = (): number => {
+    if (stdoutFile === undefined) return lines;
+    const text = readFileSync(stdoutFile);
+    let n = 0;
+    for (let i = text.indexOf(10); i !== -1; i = text.indexOf(10, i + 1)) n++;
+    return n;
+  };
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
       () => fail(new Error(`${name} did not start within ${timeoutMs} ms; stderr: ${stderr.slice(-1000)}`)),
@@ -86,7 +101,7 @@ export function startServer(
         pid: child.pid!,
         url,
         command: `node ${args.join(' ')}`,
-        stdoutLines: () => lines,
+        stdoutLines: countLines,
         stderrText: () => stderr,
         stop: () =>
           new Promise<void>((done) => {
@@ -105,8 +120,8 @@ export function startServer(
       stderr += c.toString('utf8');
       if (ready.test(stderr) || ready.test(stdoutTail)) onReady();
     };
-    child.stderr.on('data', watch);
-    child.stdout.on('data', () => {
+    child.stderr?.on('data', watch);
+    child.stdout?.on('data', () => {
       if (ready.test(stdoutTail)) onReady();
     });
     child.once('exit', (code) => fail(new Error(`${name} exited with ${code}; stderr: ${stderr.slice(-2000)}`)));
@@ -119,6 +134,8 @@ export interface ServerSetup {
   certDir: string;
   snapshot: string;
   port: number;
+  /** wasmgate's stdout (its log) goes to this file */
+  logFile?: string;
   /** extra node flags, e.g. --cpu-prof --cpu-prof-dir=... */
   extraNodeFlags?: string[];
 }
@@ -142,7 +159,7 @@ export async function startWasmgate(s: ServerSetup): Promise<Server> {
     // e.g. BENCH_TRANSPORT_WASMGATE_ARGS='--log-level warn' to see what the per-review log line costs
     ...(process.env['BENCH_TRANSPORT_WASMGATE_ARGS'] ?? '').split(' ').filter((a) => a !== ''),
   ];
-  return startServer('wasmgate', args, s.root, /wasmgate listening on/, `https://127.0.0.1:${s.port}`, 120_000);
+  return startServer('wasmgate', args, s.root, /wasmgate listening on/, `https://127.0.0.1:${s.port}`, 120_000, s.logFile);
 }
 
 export async function startNull(s: ServerSetup): Promise<Server> {
