@@ -13,6 +13,7 @@
 import configSchema from '../config/config.schema.json' with { type: 'json' };
 import { DEFAULT_CONFIG, type Config } from '../config/config.js';
 import { KINDS } from '../kinds/registry.js';
+import { REPORT_NAME } from '../report/policy-report.js';
 import { auditWriterRbac } from '../report/rbac.js';
 import { policyRules, type PolicyRule } from './rbac.js';
 
@@ -51,15 +52,42 @@ function clusterReadRules(): PolicyRule[] {
   return policyRules(KINDS);
 }
 
-/** The background audit's writer (src/report/rbac.ts): reports and Events cluster-wide, its Lease in its namespace. */
+/**
+ * The background audit's writer (src/report/rbac.ts): reports and Events cluster-wide, its Lease in
+ * its namespace. Writes other than create are narrowed by resourceNames to wasmgate's own objects:
+ * its reports are all named REPORT_NAME, and the Lease is named in the config (the template fills it).
+ */
 function auditWriterRules(): { cluster: PolicyRule[]; namespaced: PolicyRule[] } {
   const objects = auditWriterRbac({ namespace: 'placeholder' }) as { kind: string; rules?: PolicyRule[] }[];
   const rulesOf = (kind: string): PolicyRule[] => objects.find((o) => o.kind === kind)?.rules ?? [];
-  return { cluster: rulesOf('ClusterRole'), namespaced: rulesOf('Role') };
+  return {
+    cluster: narrowWrites(rulesOf('ClusterRole'), [REPORT_NAME]),
+    namespaced: narrowWrites(rulesOf('Role'), [RBAC_PLACEHOLDERS.auditLease]),
+  };
+}
+
+/** Split each rule so that every write but create (which RBAC cannot narrow) names its objects. */
+function narrowWrites(rules: readonly PolicyRule[], names: string[]): PolicyRule[] {
+  const out: PolicyRule[] = [];
+  for (const r of rules) {
+    const named = r.verbs.filter((v) => !['create', 'list', 'watch'].includes(v));
+    if (!named.some((v) => v !== 'get')) {
+      out.push(r);
+      continue;
+    }
+    const unnamed = r.verbs.filter((v) => !named.includes(v));
+    if (unnamed.length > 0) out.push({ ...r, verbs: unnamed });
+    out.push({ ...r, verbs: named, resourceNames: names });
+  }
+  return out;
 }
 
 /** Names only the release knows; templates/rbac.yaml replaces them. */
-export const RBAC_PLACEHOLDERS = { webhookConfig: 'WASMGATE_WEBHOOK_CONFIGURATIONS', selfCertSecret: 'WASMGATE_CERT_SECRET' } as const;
+export const RBAC_PLACEHOLDERS = {
+  webhookConfig: 'WASMGATE_WEBHOOK_CONFIGURATIONS',
+  selfCertSecret: 'WASMGATE_CERT_SECRET',
+  auditLease: 'WASMGATE_AUDIT_LEASE',
+} as const;
 
 /** files/rbac.json */
 export function chartRbac(): object {

@@ -150,7 +150,8 @@ describe('the rendered objects', () => {
     expect(d.spec.template.spec.volumes.find((v: any) => v.name === 'certs').secret.secretName).toBe('wasmgate-tls');
     for (const w of sec.filter((o) => o.kind.endsWith('WebhookConfiguration')).flatMap((o) => o.webhooks))
       expect(w.clientConfig.caBundle).toBe(secretCa);
-    expect(sec.find((o) => o.kind === 'Role')).toBeUndefined();
+    // no Secret rights outside self mode: the Role holds only the background audit's Lease
+    expect(sec.find((o) => o.kind === 'Role').rules.flatMap((r: any) => r.resources)).toEqual(['leases', 'leases']);
   });
 
   it('RBAC: reads cluster-wide; writes only to its own objects by resourceNames (self mode)', async () => {
