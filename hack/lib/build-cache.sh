@@ -97,10 +97,15 @@ acquire_lock() {
 # deletes another's temp dir.
 make_tmp() {
   rm -rf "$CACHE_ROOT/$1$KEY".* 2>/dev/null || true
-  TMP=$(mktemp -d "$CACHE_ROOT/$1$KEY.XXXXXX")
-  trap 'rm -rf "$TMP"' EXIT
+  # Traps first, so a signal during mktemp still cleans up. SIGPIPE is ignored: when whoever reads
+  # our output is gone (an interrupted playground), a log line fails instead of killing bash before
+  # the EXIT trap can remove the temp dir.
+  TMP=""
+  trap '[[ -z $TMP ]] || rm -rf "$TMP"' EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
+  trap '' PIPE
+  TMP=$(mktemp -d "$CACHE_ROOT/$1$KEY.XXXXXX")
   OUT="$TMP/out"
   mkdir -p "$OUT/bin"
 }
