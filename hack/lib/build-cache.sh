@@ -91,6 +91,18 @@ acquire_lock() {
   fi
 }
 
+# remove_tmp: the EXIT trap. When a signal stopped a `go` command, its dying children can still
+# write into the work dir for a moment after the first removal: remove again until it stays gone.
+remove_tmp() {
+  [[ -n $TMP ]] || return 0
+  local i
+  for i in 1 2 3 4 5 6 7 8 9 10; do
+    rm -rf "$TMP" 2>/dev/null
+    sleep 0.5
+    [[ -e $TMP ]] || return 0
+  done
+}
+
 # make_tmp PREFIX: TMP=$CACHE_ROOT/PREFIX$KEY.XXXXXX (removed on exit), OUT=$TMP/out with bin/.
 # Call it under the lock: a temp dir of this key is then a leftover of an interrupted run, and only
 # those are removed. Each script has its own PREFIX and every key its own name, so no build ever
@@ -101,7 +113,7 @@ make_tmp() {
   # our output is gone (an interrupted playground), a log line fails instead of killing bash before
   # the EXIT trap can remove the temp dir.
   TMP=""
-  trap '[[ -z $TMP ]] || rm -rf "$TMP"' EXIT
+  trap remove_tmp EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
   trap '' PIPE
