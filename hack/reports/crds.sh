@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Copy the policy-report CRDs from their projects' Go modules (fetched through the Go module
-# proxy, versions pinned in hack/controlplane/versions.env) into deploy/crds/.
+# proxy, versions pinned in hack/controlplane/versions.env) into deploy/crds/, and into
+# charts/wasmgate/files/crds/ for the chart's `crds.install` option (helm reads only files inside
+# the chart; test/unit/chart-crds.test.ts fails when the two copies differ).
 #
-# Usage: crds.sh            write deploy/crds/*.yaml
-#        crds.sh --check    exit 1 when deploy/crds/ differs from the pinned modules
+# Usage: crds.sh            write deploy/crds/*.yaml and charts/wasmgate/files/crds/*.yaml
+#        crds.sh --check    exit 1 when either copy differs from the pinned modules
 #
 # Both files are controller-gen output from the projects' Go API types; they are copied verbatim
 # (no field is added or removed here). test/unit/report/crd-schema.test.ts validates every report
@@ -27,11 +29,13 @@ declare -A FILES=(
 status=0
 for name in "${!FILES[@]}"; do
   src=${FILES[$name]}
-  if [[ ${1:-} == --check ]]; then
-    cmp -s "$src" "$ROOT/deploy/crds/$name" || { echo "deploy/crds/$name differs from $src" >&2; status=1; }
-  else
-    install -m 0644 "$src" "$ROOT/deploy/crds/$name"
-    echo "deploy/crds/$name <- $src" >&2
-  fi
+  for out in deploy/crds charts/wasmgate/files/crds; do
+    if [[ ${1:-} == --check ]]; then
+      cmp -s "$src" "$ROOT/$out/$name" || { echo "$out/$name differs from $src" >&2; status=1; }
+    else
+      install -D -m 0644 "$src" "$ROOT/$out/$name"
+      echo "$out/$name <- $src" >&2
+    fi
+  done
 done
 exit $status
