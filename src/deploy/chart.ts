@@ -13,7 +13,7 @@
 import configSchema from '../config/config.schema.json' with { type: 'json' };
 import { DEFAULT_CONFIG, type Config } from '../config/config.js';
 import { KINDS } from '../kinds/registry.js';
-import { REPORT_NAME } from '../report/policy-report.js';
+import { REPORT_APIS, REPORT_NAME } from '../report/policy-report.js';
 import { auditWriterRbac } from '../report/rbac.js';
 import { policyRules, type PolicyRule } from './rbac.js';
 
@@ -21,6 +21,9 @@ export type { PolicyRule };
 import { webhookConfigurations } from './webhooks.js';
 
 export const CHART_DIR = 'charts/wasmgate';
+
+/** The API groups of the policy-report CRDs the chart can install (crds.groups): those wasmgate writes. */
+export const CRD_GROUPS: readonly string[] = REPORT_APIS.map((api) => api.split('/')[0]!);
 
 interface Webhook {
   name: string;
@@ -208,6 +211,17 @@ export function valuesSchema(): object {
       networkPolicy: closed({
         enabled: bool('render a NetworkPolicy'),
         ingressFrom: arr('peers allowed to reach the webhook port; empty: any'),
+      }),
+      crds: closed({
+        install: bool('render the policy-report CRDs (files/crds/, copies of deploy/crds/)'),
+        groups: {
+          type: 'array',
+          items: { enum: [...CRD_GROUPS] },
+          minItems: 1,
+          uniqueItems: true,
+          description: 'API groups whose CRDs are installed',
+        },
+        keep: bool('annotate the CRDs helm.sh/resource-policy: keep, so helm uninstall leaves them (and every report)'),
       }),
     },
   };
