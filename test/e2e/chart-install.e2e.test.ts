@@ -3,8 +3,9 @@
  * chart's Deployment runs it (its args, its ConfigMap, its ServiceAccount's token and only the
  * chart's RBAC, in-cluster files): two replicas behind a round-robin TCP proxy that the webhook
  * configurations reach through `webhook.url`. Self-managed certificates are created once, shared,
- * injected and rotated under a stream of `kubectl apply`; upgrade keeps the CA; uninstall leaves
- * no webhook configuration behind.
+ * injected and rotated under a stream of `kubectl apply`; the chart's policy-report CRDs
+ * (crds.install) are served and the background audit writes its report through them; upgrade keeps
+ * the CA; uninstall leaves no webhook configuration behind, and keeps the CRDs.
  */
 import { createServer, connect, type Server } from 'node:net';
 import { readFile } from 'node:fs/promises';
@@ -22,6 +23,12 @@ const cp = useControlPlane();
 const NS = 'wasmgate';
 const NAME = 'wg-wasmgate';
 const SA = `system:serviceaccount:${NS}:${NAME}`;
+const CRDS = [
+  'policyreports.wgpolicyk8s.io',
+  'clusterpolicyreports.wgpolicyk8s.io',
+  'reports.openreports.io',
+  'clusterreports.openreports.io',
+];
 let helm: Helm;
 let proxy: Server;
 let proxyPort = 0;
@@ -87,9 +94,13 @@ beforeAll(async () => {
     webhook: { url: `https://127.0.0.1:${proxyPort}` },
     // short validity chosen by the test: renewed 15 s after issue, each replica checks every 2 s
     certificates: { self: { validity: '45s', renewBefore: '30s', checkInterval: '2s' } },
+    crds: { install: true },
   };
   const res = await helm(['install', 'wg', CHART, '--namespace', NS, '--create-namespace', '-f', '-'], stringify(values));
   expect(res.code, res.stderr).toBe(0);
+  // the audit chooses its report API from what the cluster serves: start the replicas once it serves them
+  const est = await c.kubectl(['wait', '--for=condition=Established', '--timeout=120s', ...CRDS.map((n) => `crd/${n}`)]);
+  expect(est.code, est.stderr).toBe(0);
   const deployment = await kubectlJson(c, ['get', 'deployment', NAME, '-n', NS]);
   const config = (await kubectlJson(c, ['get', 'configmap', NAME, '-n', NS])).data['config.yaml'] as string;
   // two replicas that start together: they race to create the Secret
@@ -183,6 +194,34 @@ describe('helm install, then wasmgate as the chart runs it', () => {
     );
   });
 
+  it("the chart's CRDs are served, and the background audit writes the stranded RuntimeClass into its ClusterPolicyReport", async () => {
+    const c = cp;
+    const resources = await c.kubectl(['api-resources', '--api-group=wgpolicyk8s.io', '-o', 'name']);
+    expect(resources.stdout.trim().split('\n').sort()).toEqual(['clusterpolicyreports.wgpolicyk8s.io', 'policyreports.wgpolicyk8s.io']);
+    const openreports = await c.kubectl(['api-resources', '--api-group=openreports.io', '-o', 'name']);
+    expect(openreports.stdout.trim().split('\n').sort()).toEqual(['clusterreports.openreports.io', 'reports.openreports.io']);
+    // the previous test removed spin-1's label: wasmtime-spin-v2 selects no node; with both APIs
+    // served, wasmgate writes wgpolicyk8s.io (config.audit.reportApi auto)
+    const results = await waitFor(
+      async () => {
+        const r = await c.kubectl(['get', 'clusterpolicyreports.wgpolicyk8s.io', 'wasmgate', '-o', 'json']);
+        if (r.code !== 0) return undefined;
+        const report = JSON.parse(r.stdout) as {
+          results?: { rule: string; result: string; source: string; resources: { kind: string; name: string }[] }[];
+        };
+        const lines = (report.results ?? []).map(
+          (x) => `${x.resources[0]!.kind} ${x.resources[0]!.name} ${x.rule} ${x.result} ${x.source}`,
+        );
+        return lines.includes('RuntimeClass wasmtime-spin-v2 runtimeclass-selector-matches warn wasmgate') ? lines : undefined;
+      },
+      {
+        what: `the ClusterPolicyReport with the stranded RuntimeClass\n${replicas.map((r) => r.output()).join('\n---\n')}`,
+        timeoutMs: 120_000,
+      },
+    );
+    expect(results.length).toBeGreaterThan(0);
+  });
+
   it('rotation: two renewals under a steady stream of kubectl apply, and no request fails', async () => {
     const c = cp;
     const first = await secret(c);
@@ -244,5 +283,22 @@ describe('helm install, then wasmgate as the chart runs it', () => {
       timeoutMs: 60_000,
     });
     expect(await names()).not.toContain(NAME);
+    // crds.keep: the CRDs, and every report in them, outlive the release
+    const crds = await c.kubectl(['get', ...CRDS.map((n) => `crd/${n}`), '-o', 'name']);
+    expect(crds.code, crds.stderr).toBe(0);
+    expect(crds.stdout.trim().split('\n')).toHaveLength(4);
+    const report = await c.kubectl(['get', 'clusterpolicyreports.wgpolicyk8s.io', 'wasmgate', '-o', 'name']);
+    expect(report.code, report.stderr).toBe(0);
+  });
+
+  it('kept CRDs: another release installing them is refused (why crds.install is off by default); a reinstall adopts them', async () => {
+    const values = stringify({ webhook: { url: `https://127.0.0.1:${proxyPort}` }, crds: { install: true } });
+    const other = await helm(['install', 'other', CHART, '--namespace', 'other', '--create-namespace', '-f', '-'], values);
+    expect(other.code).not.toBe(0);
+    expect(other.stderr).toContain('invalid ownership metadata');
+    const again = await helm(['install', 'wg', CHART, '--namespace', NS, '-f', '-'], values);
+    expect(again.code, again.stderr).toBe(0);
+    const crd = await kubectlJson(cp, ['get', `crd/${CRDS[0]}`]);
+    expect(crd.metadata.annotations).toMatchObject({ 'meta.helm.sh/release-name': 'wg', 'helm.sh/resource-policy': 'keep' });
   });
 });

@@ -3,13 +3,16 @@
  * every rendered object accepted by the real kube-apiserver (`kubectl apply --dry-run=server`),
  * and the rendered webhook configurations equal to what `wasmgate manifests` generates.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { caBundle, generateWebhookCerts } from '../../src/certs/generate.js';
 import { parseConfig } from '../../src/config/config.js';
 import { webhookConfigurations } from '../../src/deploy/webhooks.js';
 import { useControlPlane } from '../harness/controlplane.js';
 import { CHART, certManagerCrds, helmBinary, objectsOf, useHelm, type Helm } from '../harness/helm.js';
+import { REPO } from '../harness/wasmgate.js';
 
 const cp = useControlPlane();
 let helm: Helm;
@@ -27,6 +30,7 @@ const SETS: Record<string, () => object> = {
     networkPolicy: { enabled: true },
     config: { defaultRuntimeClass: 'wasm1' },
   }),
+  'policy-report CRDs': () => ({ crds: { install: true } }),
 };
 
 async function render(values: object): Promise<any[]> {
@@ -152,6 +156,48 @@ describe('the rendered objects', () => {
       expect(w.clientConfig.caBundle).toBe(secretCa);
     // no Secret rights outside self mode: the Role holds only the background audit's Lease
     expect(sec.find((o) => o.kind === 'Role').rules.flatMap((r: any) => r.resources)).toEqual(['leases', 'leases']);
+  });
+
+  it('crds.install renders exactly the four policy-report CRDs of deploy/crds, kept on uninstall; off (the default) renders none', async () => {
+    const crds = (objects: any[]): any[] => objects.filter((o) => o.kind === 'CustomResourceDefinition');
+    expect(crds(await render({}))).toEqual([]);
+    const all = crds(await render({ crds: { install: true } }));
+    const summary = (o: any): string =>
+      `${o.metadata.name} ${o.spec.group} ${o.spec.names.kind} ${o.spec.scope} ${o.spec.versions.map((v: any) => `${v.name}:${v.served}:${v.storage}`)}`;
+    expect(all.map(summary).sort()).toEqual([
+      'clusterpolicyreports.wgpolicyk8s.io wgpolicyk8s.io ClusterPolicyReport Cluster v1alpha2:true:true',
+      'clusterreports.openreports.io openreports.io ClusterReport Cluster v1alpha1:true:true',
+      'policyreports.wgpolicyk8s.io wgpolicyk8s.io PolicyReport Namespaced v1alpha2:true:true',
+      'reports.openreports.io openreports.io Report Namespaced v1alpha1:true:true',
+    ]);
+    for (const o of all) {
+      // the projects' own definitions, unchanged: only Helm's labels and the keep annotation are added
+      const file = parse(await readFile(join(REPO, 'deploy/crds', `${o.spec.group}_${o.spec.names.plural}.yaml`), 'utf8'));
+      expect(o.spec).toEqual(file.spec);
+      expect(o.metadata.annotations).toEqual({ ...file.metadata.annotations, 'helm.sh/resource-policy': 'keep' });
+      expect(o.metadata.labels).toMatchObject({ 'app.kubernetes.io/instance': 'wg', 'app.kubernetes.io/managed-by': 'Helm' });
+    }
+    const one = crds(await render({ crds: { install: true, groups: ['openreports.io'], keep: false } }));
+    expect(one.map((o) => o.metadata.name).sort()).toEqual(['clusterreports.openreports.io', 'reports.openreports.io']);
+    for (const o of one) expect(o.metadata.annotations['helm.sh/resource-policy']).toBeUndefined();
+    const bad = await helm(['template', 'wg', CHART, '-f', '-'], stringify({ crds: { install: true, groups: ['kyverno.io'] } }));
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("at '/crds/groups/0': value must be one of 'wgpolicyk8s.io', 'openreports.io'");
+  });
+
+  it("the audit's Lease Role follows config.audit.leaderElection.namespace", async () => {
+    const leaseRules = (o: any): boolean => o.rules.some((r: any) => r.resources.includes('leases'));
+    const here = (await render({})).filter((o) => o.kind === 'Role');
+    expect(here.map((o) => [o.metadata.namespace, leaseRules(o)])).toEqual([[NS, true]]);
+    const objects = await render({ config: { audit: { leaderElection: { namespace: 'leases', name: 'wg-lease' } } } });
+    const roles = objects.filter((o) => o.kind === 'Role');
+    expect(roles.map((o) => [o.metadata.namespace, leaseRules(o)])).toEqual([
+      [NS, false],
+      ['leases', true],
+    ]);
+    expect(roles[1].rules).toContainEqual(expect.objectContaining({ verbs: ['get', 'update'], resourceNames: ['wg-lease'] }));
+    const binding = objects.find((o) => o.kind === 'RoleBinding' && o.metadata.namespace === 'leases');
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'wg-wasmgate', namespace: NS }]);
   });
 
   it('RBAC: reads cluster-wide; writes only to its own objects by resourceNames (self mode)', async () => {
