@@ -14,7 +14,10 @@ import { REPORT_APIS, reportKinds } from '../../src/report/policy-report.js';
 const REPO = join(import.meta.dirname, '../..');
 const DEPLOY = join(REPO, 'deploy/crds');
 const CHART_CRDS = join(REPO, CHART_DIR, 'files/crds');
-const yamls = (dir: string): string[] => readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+const yamls = (dir: string): string[] =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
 
 describe('charts/wasmgate/files/crds', () => {
   it('holds the same files as deploy/crds (run bash hack/reports/crds.sh to rewrite both)', () => {
