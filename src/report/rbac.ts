@@ -1,8 +1,8 @@
 /**
  * RBAC of the background audit's writer, apart from wasmgate's read-only ClusterRole
  * (src/deploy/rbac.ts): a ClusterRole to write its reports in every namespace, record Events and
- * read a RuntimeClass's uid, and a Role for its Lease in its own namespace. For the chart and
- * `wasmgate manifests` (not wired yet: see the README).
+ * read a RuntimeClass's uid, and a Role for its Lease in its own namespace. The chart's audit rules
+ * come from here (src/deploy/chart.ts, which narrows updates and deletes to wasmgate's own names).
  */
 export function auditWriterRbac(o: { namespace: string; serviceAccount?: string; name?: string }): object[] {
   const name = o.name ?? 'wasmgate-audit';
