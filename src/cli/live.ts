@@ -23,5 +23,6 @@ export async function openLiveState(opts: {
   });
   const started = Date.now();
   void live.synced.then(() => opts.log(`cluster state: ${live.state.status().detail} (synced in ${Date.now() - started} ms)`));
+  if (trackPods) void live.podsCounted.then(() => opts.log(`cluster state: pods counted per RuntimeClass (in ${Date.now() - started} ms)`));
   return { state: live.state, api: kc, stop: live.stop };
 }
