@@ -13,7 +13,7 @@ import { freePort, type ControlPlane } from '../../src/controlplane/index.js';
 import { webhookYaml } from '../../src/deploy/webhooks.js';
 import type { ApiClient } from '../api.js';
 import { RUNTIME_ANNOTATION } from '../transport/pods.js';
-import { startServer, type Server } from '../transport/servers.js';
+import { benchConfig, startServer, type Server } from '../transport/servers.js';
 import { NAMESPACE, wasmPod } from './load.js';
 
 export type SetupName = 'none' | 'wasmgate' | 'map' | 'kyverno';
@@ -63,6 +63,8 @@ export async function setupWasmgate(cp: ControlPlane, api: ApiClient, root: stri
     'serve',
     '--kubeconfig',
     cp.kubeconfig,
+    '--config',
+    benchConfig(join(work, 'wasmgate-config.yaml')),
     '--cert-dir',
     certDir,
     '--port',

@@ -17,7 +17,7 @@ import { ApiClient } from '../api.js';
 import { createNodes, createRuntimeClasses } from '../cluster.js';
 import { cpuSeconds, loadNow, rss } from '../proc.js';
 import { writeSection } from '../sections.js';
-import { killServers, startServer, type Server } from '../transport/servers.js';
+import { benchConfig, killServers, startServer, type Server } from '../transport/servers.js';
 import { churn, createNamespaces, createPods, rawList, type ChurnResult, type PodCreation, type RawList } from './cluster.js';
 import { envelopeMarkdown, type EnvelopeResults, type ModeResult } from './report.js';
 import { askCounts, fieldSelectorProbe, waitReady } from './wasmgate.js';
@@ -86,7 +86,7 @@ async function measureMode(
   const certDir = join(work, 'certs');
   await ensureDevCerts(certDir);
   const config = join(work, `config-${mode}.yaml`);
-  writeFileSync(config, `trackPods: ${mode === 'track'}\n`);
+  benchConfig(config, [`trackPods: ${mode === 'track'}`]);
   const port = await freePort();
   const args = [
     ...settings.v8Flags,
