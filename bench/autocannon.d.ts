@@ -1,5 +1,9 @@
-/** The slice of autocannon's API the adversarial benchmark uses (the package ships no types). */
+/**
+ * The slice of autocannon 9's API the benchmarks use (the package ships no types): the callback
+ * form (bench:adversarial) and the promise form with per-response events (bench:transport).
+ */
 declare module 'autocannon' {
+  import type { EventEmitter } from 'node:events';
   export interface Histogram {
     average: number;
     mean: number;
@@ -28,15 +32,18 @@ declare module 'autocannon' {
     url: string;
     method?: string;
     headers?: Record<string, string>;
-    body?: string;
+    body?: string | Buffer;
     connections?: number;
+    pipelining?: number;
     overallRate?: number;
     duration?: number;
     timeout?: number;
+    tlsOptions?: Record<string, unknown>;
   }
-  export interface Instance {
+  export interface Instance extends EventEmitter, PromiseLike<Result> {
     stop(): void;
   }
   function autocannon(opts: Options, cb: (err: Error | null, result: Result) => void): Instance;
+  function autocannon(opts: Options): Instance;
   export default autocannon;
 }

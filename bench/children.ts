@@ -17,12 +17,13 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * V8 flags for every worker, lean and full alike: wasmgate's recommended deployment setting
- * (README: "Memory"). After the initial list burst V8 keeps a young generation sized for it
- * (16 MiB semi-spaces by default); a 2 MiB one costs a little more scavenging and nothing that
- * shows in decision latency. BENCH_V8_FLAGS='' measures with V8's defaults.
+ * V8 flags for every worker, lean and full alike: as deployed (bin/wasmgate.js, the image, the
+ * chart), V8's defaults. After the initial list burst V8 keeps a young generation sized for it
+ * (16 MiB semi-spaces): about 30 MiB more RSS at 5,000 nodes than with --max-semi-space-size=2,
+ * which costs 10-30% more CPU per review (bench/results.md, issue 13).
+ * BENCH_V8_FLAGS='--max-semi-space-size=2' measures with the small young generation.
  */
-export const V8_FLAGS = (process.env['BENCH_V8_FLAGS'] ?? '--max-semi-space-size=2').split(' ').filter((f) => f !== '');
+export const V8_FLAGS = (process.env['BENCH_V8_FLAGS'] ?? '').split(' ').filter((f) => f !== '');
 import { RESULT_MARKER } from './shared.js';
 
 export type Runner = 'tsx' | 'compiled';

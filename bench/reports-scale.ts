@@ -3,7 +3,8 @@
  * Deployments, a known number of them broken; then the time and peak RSS of `wasmgate audit`
  * (CLI, /usr/bin/time -v) and of one background pass of `wasmgate serve` (its log line and
  * VmHWM against a serve without the background audit). Every broken object must be reported and
- * nothing else.  Run: npx tsx bench/reports-scale.ts  (env NODES, PODS, DEPLOYMENTS to scale down)
+ * nothing else.  Run: npx tsx bench/reports-scale.ts  (env NODES, PODS, DEPLOYMENTS to scale down;
+ * BENCH_V8_FLAGS as in children.ts: V8's defaults, as deployed)
  */
 import { execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { generateWebhookCerts, writeWebhookCerts } from '../src/certs/generate.j
 import { loadKubeConfig } from '../src/cluster/live.js';
 import { startControlPlane } from '../src/controlplane/index.js';
 import { httpClient } from '../src/report/http.js';
+import { V8_FLAGS } from './children.js';
 
 const NODES = Number(process.env['NODES'] ?? 5000);
 const PODS = Number(process.env['PODS'] ?? 50000);
@@ -137,7 +139,7 @@ try {
     [
       '-v',
       process.execPath,
-      '--max-semi-space-size=2',
+      ...V8_FLAGS,
       join(REPO, 'bin/wasmgate.js'),
       'audit',
       '--kubeconfig',
@@ -170,7 +172,7 @@ try {
     const child = spawn(
       process.execPath,
       [
-        '--max-semi-space-size=2',
+        ...V8_FLAGS,
         join(REPO, 'bin/wasmgate.js'),
         'serve',
         '--kubeconfig',

@@ -31,6 +31,7 @@ import {
   type MeasurementSet,
   type Results,
 } from './report.js';
+import { keepSections } from './sections.js';
 import { RUNTIME_CLASSES, type BaselineResult, type FullResult, type LeanResult } from './shared.js';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -167,12 +168,9 @@ async function main(): Promise<void> {
     };
 
     const md = markdown(results);
-    // sections other benchmarks write between markers (bench/affinity.ts, bench/images.ts) are kept
-    const file = join(ROOT, 'bench', 'results.md');
-    const kept = existsSync(file)
-      ? (readFileSync(file, 'utf8').match(/<!-- ([\w-]+):(?:begin|start) -->[\s\S]*?<!-- \1:end -->/g) ?? [])
-      : [];
-    writeFileSync(file, `${[md, ...kept].join('\n\n')}\n`);
+    // other benchmarks' marked sections (bench/sections.ts) survive the rewrite
+    const mdPath = join(ROOT, 'bench', 'results.md');
+    writeFileSync(mdPath, keepSections(`${md}\n`, existsSync(mdPath) ? readFileSync(mdPath, 'utf8') : ''));
     writeFileSync(join(ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 
     process.stdout.write('\n');

@@ -4,6 +4,10 @@
 # one place for pins. Tools:
 #   registry  github.com/distribution/distribution/v3/cmd/registry @ REGISTRY_VERSION
 #   oras      oras.land/oras/cmd/oras                             @ ORAS_VERSION
+#   kyverno   github.com/kyverno/kyverno/cmd/kyverno              @ KYVERNO_VERSION
+#             (the peer in bench/apiserver; its go.mod has replace directives, so
+#             `go install` refuses it: it is built with `go build` inside a copy of
+#             the module from the proxy, and its CRDs are copied to <dest>/crds)
 #
 # Output: ${WASMGATE_CACHE:-$HOME/.cache/wasmgate}/<tool>-<version>/bin/<tool>
 # The bin dir is printed as the LAST line of stdout; progress goes to stderr:
@@ -47,7 +51,19 @@ case $TOOL in
     LDFLAGS="-s -w -X $MODULE/internal/version.GitTreeState=clean"
     version_ok() { grep -qE "^Version: +${VERSION#v}" <<<"$("$1/oras" version 2>&1)"; }
     ;;
-  *) echo "$PROG: TOOL must be registry or oras, got '$TOOL' (try --help)" >&2; exit 2 ;;
+  kyverno)
+    VERSION=${KYVERNO_VERSION:?KYVERNO_VERSION missing from versions.env}
+    MODULE=github.com/kyverno/kyverno
+    PKG=$MODULE/cmd/kyverno
+    FROM_SOURCE=1
+    LDFLAGS="-s -w -X $MODULE/pkg/version.BuildVersion=$VERSION"
+    # no --version flag, and -trimpath keeps -ldflags out of the build info: check the main
+    # package in the build info and the version string the -X ldflag put into the binary
+    # (go too, for --check: handle_mode runs before need_go)
+    command -v go >/dev/null || { [[ -x /usr/local/go/bin/go ]] && PATH=$PATH:/usr/local/go/bin; } || true
+    version_ok() { grep -qE "path[[:space:]]+$PKG\$" <<<"$(go version -m "$1/kyverno" 2>&1)" && grep -qaF "$VERSION" "$1/kyverno"; }
+    ;;
+  *) echo "$PROG: TOOL must be registry, oras or kyverno, got '$TOOL' (try --help)" >&2; exit 2 ;;
 esac
 if [[ ! $VERSION =~ ^v[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
   echo "$PROG: $TOOL version must look like vX.Y.Z, got '$VERSION'" >&2
@@ -66,7 +82,16 @@ acquire_lock ".build-$TOOL.lock"
 make_tmp .tmp-
 
 log "building $PKG@$VERSION into $DEST (Go: $(go env GOVERSION))"
-GOBIN="$OUT/bin" go install -trimpath -ldflags "$LDFLAGS" "$PKG@$VERSION" >&2 || die "go install $PKG@$VERSION failed"
+if [[ ${FROM_SOURCE:-0} == 1 ]]; then
+  # go install refuses a module with replace directives: build inside a copy of it from the proxy
+  SRC_DIR=$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p' <<<"$(go mod download -json "$MODULE@$VERSION")")
+  [[ -d $SRC_DIR ]] || die "go mod download $MODULE@$VERSION gave no source dir"
+  cp -r "$SRC_DIR" "$TMP/src" && chmod -R u+w "$TMP/src"
+  go -C "$TMP/src" build -trimpath -ldflags "$LDFLAGS" -o "$OUT/bin/$TOOL" "./${PKG#"$MODULE"/}" >&2 || die "go build $PKG@$VERSION failed"
+  if [[ -d $TMP/src/config/crds ]]; then cp -r "$TMP/src/config/crds" "$OUT/crds"; fi
+else
+  GOBIN="$OUT/bin" go install -trimpath -ldflags "$LDFLAGS" "$PKG@$VERSION" >&2 || die "go install $PKG@$VERSION failed"
+fi
 verify "$OUT/bin" || die "built $TOOL does not report version $VERSION"
 write_stamp "tool=$TOOL" "module=$MODULE" "version=$VERSION" -- "$TOOL"
 publish

@@ -110,7 +110,12 @@ export async function startServer(
         (snap.summary.pods > 0 ? `, ${snap.summary.pods} pods` : ''),
     );
   } else {
-    const live = await openLiveState({ kubeconfig: opts.kubeconfig, log: out, onChange: (c) => audit?.onChange(c) });
+    const live = await openLiveState({
+      kubeconfig: opts.kubeconfig,
+      log: out,
+      trackPods: config.trackPods,
+      onChange: (c) => audit?.onChange(c),
+    });
     const liveState = live.state;
     state = liveState;
     stopState = async () => {

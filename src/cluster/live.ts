@@ -49,8 +49,15 @@ export { loadKubeConfig };
 
 export interface LiveState {
   state: MemoryState;
-  /** resolves after the first full list of every resource */
+  /**
+   * resolves after the first full list of Nodes and RuntimeClasses: every decision about pods and
+   * workloads can be made from then on. The Pod list does not hold it up (at 150,000 pods it takes
+   * minutes, bench/results.md); until it completes, podsUsingRuntimeClass() answers undefined, as
+   * with trackPods: false.
+   */
   synced: Promise<void>;
+  /** resolves after the first full list of Pods (at once when pods are not tracked) */
+  podsCounted: Promise<void>;
   stop(): Promise<void>;
   relists(): number;
 }
@@ -116,12 +123,15 @@ export function startLiveState(opts: LiveOptions = {}): LiveState {
   );
   const running = loops.map((l) => l.run());
   const server = kc.server;
-  const synced = Promise.all(loops.map((l) => l.whenSynced())).then(() => {
+  const isPods = (i: number): boolean => reducers[i]!.name === 'pods';
+  const synced = Promise.all(loops.filter((_, i) => !isPods(i)).map((l) => l.whenSynced())).then(() => {
     state.markSynced(true, `live cache of ${server}: ${state.nodeCount()} nodes, ${state.listRuntimeClasses().length} RuntimeClasses`);
   });
+  const podsCounted = Promise.all(loops.filter((_, i) => isPods(i)).map((l) => l.whenSynced())).then(() => undefined);
   return {
     state,
     synced,
+    podsCounted,
     relists: () => loops.reduce((n, l) => n + l.relists, 0),
     async stop() {
       abort.abort();

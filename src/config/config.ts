@@ -21,6 +21,8 @@ export interface Config {
   nodes: { requireReady: boolean };
   unsynced: 'deny' | 'allow';
   limits: Limits;
+  /** watch Pods to count them per RuntimeClass (only the node-change and RuntimeClass-delete warnings use the counts) */
+  trackPods: boolean;
   imageDetection: ImageDetectionConfig;
   server: ServerConfig;
   audit: AuditConfig;
@@ -93,6 +95,7 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   unsynced: 'deny',
   // far above any ordinary pod; the schema's maximums keep a raised cap bounded too
   limits: { nodeSelectorEntries: 128, tolerations: 256, affinityTerms: 512, containers: 256, jsonItems: 50000 },
+  trackPods: true,
   imageDetection: {
     enabled: false,
     registries: [],
@@ -164,6 +167,7 @@ export function parseConfig(doc: unknown, origin = 'config'): Config {
     nodes: { ...base.nodes, ...user.nodes },
     unsynced: user.unsynced ?? base.unsynced,
     limits: { ...base.limits, ...user.limits },
+    trackPods: user.trackPods ?? base.trackPods,
     imageDetection: mergeImageDetection(base.imageDetection, user.imageDetection, origin),
     server: mergeServer(base.server, user.server, `${origin} is invalid`),
     audit: { ...base.audit, ...user.audit, leaderElection: { ...base.audit.leaderElection, ...user.audit?.leaderElection } },

@@ -43,6 +43,7 @@ describe('defaults', () => {
     expect(c.nodes).toEqual({ requireReady: true });
     expect(c.unsynced).toBe('deny');
     expect(c.limits).toEqual({ nodeSelectorEntries: 128, tolerations: 256, affinityTerms: 512, containers: 256, jsonItems: 50000 });
+    expect(c.trackPods).toBe(true);
   });
 
   it('null, undefined and {} all give the defaults', () => {
@@ -139,6 +140,7 @@ describe('files', () => {
         'unsynced: allow',
         'limits: { nodeSelectorEntries: 200, tolerations: 300, affinityTerms: 1000, containers: 400, jsonItems: 500000 }',
         'audit: { intervalSeconds: 60, reportApi: openreports.io/v1alpha1, leaderElection: { namespace: ops } }',
+        'trackPods: false',
       ].join('\n'),
     );
     expect(await loadConfig(path)).toEqual({
@@ -150,6 +152,7 @@ describe('files', () => {
       nodes: { requireReady: false },
       unsynced: 'allow',
       limits: { nodeSelectorEntries: 200, tolerations: 300, affinityTerms: 1000, containers: 400, jsonItems: 500000 },
+      trackPods: false,
       imageDetection: DEFAULT_CONFIG.imageDetection,
       server: DEFAULT_CONFIG.server,
       audit: {
@@ -182,6 +185,7 @@ describe('invalid fields are named', () => {
     ['an unknown key under nodes', { nodes: { requireReddy: true } }, ['nodes.requireReddy', 'unknown field']],
     ['an unknown key under annotations', { annotations: { runtimes: 'x' } }, ['annotations.runtimes']],
     ['a bad unsynced value', { unsynced: 'maybe' }, ['unsynced', 'deny, allow']],
+    ['a string for trackPods (no coercion)', { trackPods: 'false' }, ['trackPods', 'boolean']],
     ['wasmHandlers not a list', { wasmHandlers: 'wasmtime' }, ['wasmHandlers']],
     ['an empty handler', { wasmHandlers: [''] }, ['wasmHandlers.0']],
     ['duplicate handlers', { wasmHandlers: ['spin', 'spin'] }, ['wasmHandlers']],

@@ -170,6 +170,34 @@ describe('live source protocol', () => {
     expect(failures).toBe(2);
     expect(logs.filter((l) => l.includes('HTTP 500') && l.includes('retrying in'))).toHaveLength(2);
   });
+
+  it('is ready once Nodes and RuntimeClasses are listed; pod counts follow when the slower Pod list completes', async () => {
+    let releasePods: (() => void) | undefined;
+    fake = await fakeApiServer((url, res) => {
+      if (emptyRuntimeClasses(url, res)) return;
+      if (url.searchParams.get('watch') === 'true') return void res.writeHead(200, { 'content-type': 'application/json' });
+      if (url.pathname === '/api/v1/pods') {
+        const pod = {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: 'p1', namespace: 'ns' },
+          spec: { runtimeClassName: 'wasm1' },
+          status: { phase: 'Running' },
+        };
+        releasePods = () => res.end(list([pod], '7'));
+        return;
+      }
+      res.end(list([nodeObject('n1')], '5'));
+    });
+    live = startLiveState({ kubeconfig: fake.kubeconfig });
+    await live.synced;
+    expect(live.state.status().synced).toBe(true);
+    expect(live.state.podsUsingRuntimeClass('wasm1')).toBeUndefined(); // not counted yet: as with trackPods: false
+    await until(() => releasePods !== undefined, 'the pod list request');
+    releasePods!();
+    await live.podsCounted;
+    expect(live.state.podsUsingRuntimeClass('wasm1')).toBe(1);
+  });
 });
 
 const SA = 'system:serviceaccount:wasmgate:wasmgate';

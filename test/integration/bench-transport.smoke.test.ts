@@ -1,0 +1,50 @@
+/**
+ * Smoke run of the transport benchmark (bench/transport): tiny sizes, one short round, results
+ * written to a temp file. Checks that the harness runs end to end and writes well-formed results;
+ * no figure is judged (nothing here depends on machine speed).
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, expect, it } from 'vitest';
+import type { TransportResults } from '../../bench/transport/report.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const dir = mkdtempSync(join(tmpdir(), 'wasmgate-bench-smoke-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+it('bench:transport runs both servers, alternates, and writes its section and JSON', async () => {
+  const md = join(dir, 'results.md');
+  const json = join(dir, 'transport.json');
+  await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/transport/run.ts'], {
+    cwd: ROOT,
+    timeout: 300_000,
+    env: {
+      ...process.env,
+      BENCH_TRANSPORT_DURATION: '1',
+      BENCH_TRANSPORT_WARMUP: '1',
+      BENCH_TRANSPORT_ROUNDS: '2',
+      BENCH_TRANSPORT_CONNECTIONS: '2',
+      BENCH_TRANSPORT_OTHER_CONNECTIONS: '2',
+      BENCH_TRANSPORT_SIZES: '5k',
+      BENCH_TRANSPORT_VARIANTS: 'semi-space-2,v8-default',
+      BENCH_TRANSPORT_NODES: '20',
+      BENCH_RESULTS_MD: md,
+      BENCH_TRANSPORT_JSON: json,
+    },
+  });
+  const r = JSON.parse(readFileSync(json, 'utf8')) as TransportResults;
+  expect(r.rows).toHaveLength(4); // 2 variants × 2 endpoints × 1 size × 1 connection count
+  for (const row of r.rows) {
+    expect(row.runs.map((x) => x.target)).toEqual(['wasmgate', 'null', 'null', 'wasmgate']);
+    for (const run of row.runs) {
+      expect(run.requests).toBeGreaterThan(0);
+      expect(run.non2xx + run.errors).toBe(0);
+      expect(run.p99Ms).toBeGreaterThanOrEqual(run.p50Ms);
+    }
+  }
+  const text = readFileSync(md, 'utf8');
+  expect(text).toMatch(/<!-- transport:start -->[\s\S]*\| \/mutate \| 5k[\s\S]*\| \/validate \| 5k[\s\S]*<!-- transport:end -->/);
+}, 300_000);
