@@ -1,6 +1,6 @@
 /** Small wording helpers so every message names things the same way. */
 import type { Labels, RuntimeClassInfo, Toleration, Taint } from '../cluster/types.js';
-import { listSome } from './limits.js';
+import { clip, listSome } from './limits.js';
 import type { PodTarget } from './types.js';
 
 export function plural(n: number, one: string, many = `${one}s`): string {
@@ -22,10 +22,22 @@ export function sortedPairs(labels: Labels): [string, string][] {
   return Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
+/**
+ * The most of one label key or value a message shows. A valid key has at most 317 characters
+ * (253 of prefix, "/", 63 of name) and a valid value 63: only an invalid one is ever clipped, and
+ * a 7 MiB value costs a message no more than a short one (each message would otherwise copy it).
+ */
+export const LABEL_SHOWN = 320;
+
+/** "key=value", each clipped to LABEL_SHOWN characters */
+export function formatPair(key: string, value: string): string {
+  return `${clip(key, LABEL_SHOWN)}=${clip(value, LABEL_SHOWN)}`;
+}
+
 /** "a=1, b=2": at most LIST_ITEMS pairs, then "and N more labels" (src/decide/limits.ts) */
 export function formatSelector(selector: Labels): string {
   return listSome(
-    sortedPairs(selector).map(([k, v]) => `${k}=${v}`),
+    sortedPairs(selector).map(([k, v]) => formatPair(k, v)),
     ', ',
   );
 }

@@ -7,7 +7,7 @@ import type { Taint } from '../cluster/types.js';
 import type { NoNodeReport, TermReport } from '../scheduling/explain.js';
 import { tolerationFor } from '../scheduling/taints.js';
 import { inReservedNamespace } from '../scheduling/well-known-labels.js';
-import { formatSelector, formatTaint, formatToleration, listNames, plural, sortedPairs } from './format.js';
+import { formatPair, formatSelector, formatTaint, formatToleration, listNames, plural, sortedPairs } from './format.js';
 import { count as thousands, LIST_ITEMS, listSome } from './limits.js';
 
 export interface ExplainOptions {
@@ -100,7 +100,7 @@ export function explainNoUsableNode(r: NoNodeReport, o: ExplainOptions): string 
     return labelable.length === 0
       ? undefined
       : `kubectl label nodes <node> ${listSome(
-          labelable.map(([k, v]) => `${k}=${v}`),
+          labelable.map(([k, v]) => formatPair(k, v)),
           ' ',
         )}`;
   };
@@ -115,7 +115,7 @@ export function explainNoUsableNode(r: NoNodeReport, o: ExplainOptions): string 
   if (r.selectorMatches === 0) {
     // past LIST_ITEMS labels, the rarest ones: they are why nothing matches
     const perLabel = r.perLabel.length <= LIST_ITEMS ? r.perLabel : [...r.perLabel].sort((a, b) => a.count - b.count).slice(0, LIST_ITEMS);
-    const counts = perLabel.map((l) => `${plural(l.count, 'node')} ${l.count === 1 ? 'carries' : 'carry'} ${l.key}=${l.value}`);
+    const counts = perLabel.map((l) => `${plural(l.count, 'node')} ${l.count === 1 ? 'carries' : 'carry'} ${formatPair(l.key, l.value)}`);
     if (perLabel.length < r.perLabel.length) counts.push(`${thousands(r.perLabel.length - perLabel.length)} more not listed`);
     return (
       `${o.headline}: no node matches the node selector ${sel} ` +

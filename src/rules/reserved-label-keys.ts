@@ -11,7 +11,7 @@
  * Kubernetes may define tomorrow: "avoid the kubernetes.io and k8s.io namespaces for your own labels".
  */
 import type { Labels } from '../cluster/types.js';
-import { describeTarget, field } from '../decide/format.js';
+import { describeTarget, field, formatPair } from '../decide/format.js';
 import type { PodTemplateCheck, Rule, RuleContext, RuntimeClassCheck } from '../decide/types.js';
 import { isReservedKey, labelPrefix, reservedRoot } from '../scheduling/well-known-labels.js';
 
@@ -45,7 +45,7 @@ const podTemplate: PodTemplateCheck = (target, _intent, ctx) => {
   return reservedKeys(own, ctx).map(
     (key) =>
       `${describeTarget(target)} selects nodes in ${field(target, 'nodeSelector')} by ${why(key)}. ` +
-      `Fix: use a key in your own namespace, e.g. ${suggestion(key)}=${own[key]}, on the nodes and in the selector; ` +
+      `Fix: use a key in your own namespace, e.g. ${formatPair(suggestion(key), own[key]!)}, on the nodes and in the selector; ` +
       `or, if an admin sets this label deliberately, add ${key} to reservedLabelAllowlist in wasmgate's config.`,
   );
 };
@@ -54,7 +54,7 @@ const runtimeClass: RuntimeClassCheck = (rc, ctx) => {
   return reservedKeys(rc.nodeSelector, ctx).map(
     (key) =>
       `RuntimeClass ${rc.name} selects nodes in scheduling.nodeSelector by ${why(key)}. Fix: label the Wasm nodes with a key ` +
-      `in your own namespace, e.g. ${suggestion(key)}=${rc.nodeSelector?.[key] ?? ''}, and use it in the RuntimeClass; ` +
+      `in your own namespace, e.g. ${formatPair(suggestion(key), rc.nodeSelector?.[key] ?? '')}, and use it in the RuntimeClass; ` +
       `or, if an admin sets this label deliberately, add ${key} to reservedLabelAllowlist in wasmgate's config.`,
   );
 };

@@ -2,7 +2,7 @@
  * selector-conflict: the pod's nodeSelector and its RuntimeClass's scheduling.nodeSelector agree.
  * kube-apiserver rejects a conflicting Pod itself, but never looks at workload templates.
  */
-import { describeTarget, field } from '../decide/format.js';
+import { describeTarget, field, formatPair } from '../decide/format.js';
 import { placementFor } from '../decide/placement.js';
 import type { PodTemplateCheck, Rule } from '../decide/types.js';
 
@@ -11,8 +11,8 @@ const podTemplate: PodTemplateCheck = (target, intent, ctx) => {
   if (rc === undefined) return [];
   return placementFor(target, rc, ctx).conflicts.map(
     (c) =>
-      `${describeTarget(target)} sets ${field(target, 'nodeSelector')} ${c.key}=${c.podValue}, but its RuntimeClass ${rc.name} ` +
-      `requires ${c.key}=${c.classValue}; no node can satisfy both. Fix: remove ${c.key} from ${field(target, 'nodeSelector')} ` +
+      `${describeTarget(target)} sets ${field(target, 'nodeSelector')} ${formatPair(c.key, c.podValue)}, but its RuntimeClass ${rc.name} ` +
+      `requires ${formatPair(c.key, c.classValue)}; no node can satisfy both. Fix: remove ${c.key} from ${field(target, 'nodeSelector')} ` +
       `(the RuntimeClass adds it), or set it to ${c.classValue}.`,
   );
 };

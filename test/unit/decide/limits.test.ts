@@ -245,10 +245,12 @@ describe('the engine on a review over a cap (issue 10: 20,000 reserved selector 
     const many = podObject({
       name: 'many',
       namespace: 'apps',
-      spec: { runtimeClassName: 'wasm1', nodeSelector: keyed(120, (i) => `kubernetes.io/k${i}`, 'x'.repeat(5000)) },
+      // long (invalid) keys and values: each message shows them clipped, and 11 such findings still pass the total
+      spec: { runtimeClassName: 'wasm1', nodeSelector: keyed(120, (i) => `kubernetes.io/k${i}-${'k'.repeat(400)}`, 'x'.repeat(5000)) },
     });
     const r = validate(request(many), seedCluster(), config());
     expect(r.allowed).toBe(false);
+    expect(r.findings[0]!.message).toContain(`=${'x'.repeat(295)}… (4,705 more characters)`);
     expect(r.findings.filter((f) => f.rule === 'reserved-label-keys')).toHaveLength(FINDINGS_PER_RULE + 1);
     for (const f of r.findings) expect(f.message.length).toBeLessThanOrEqual(MESSAGE_LENGTH);
     expect(r.message!.length).toBeLessThanOrEqual(TOTAL_LENGTH + 100);
