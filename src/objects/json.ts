@@ -12,6 +12,11 @@ export function str(value: unknown): string | undefined {
 export function stringMap(value: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (!isRecord(value)) return out;
-  for (const [key, v] of Object.entries(value)) if (typeof v === 'string') out[key] = v;
+  // for...in builds no [key, value] pair per entry (a Node may carry tens of thousands of labels)
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    const v = value[key];
+    if (typeof v === 'string') out[key] = v;
+  }
   return out;
 }

@@ -104,31 +104,32 @@ function skipValue(text: string, i: number): number {
 
 /**
  * The members of the object at `i`: calls `member(key, valueStart)` for each, which returns where
- * its value ends (or -1 to give up). Returns false when the text is not such an object.
+ * its value ends (or -1 to give up). Returns the index just past the object, or -1 when the text
+ * is not such an object.
  */
-function eachMember(text: string, i: number, member: (key: string, at: number) => number): boolean {
+function eachMember(text: string, i: number, member: (key: string, at: number) => number): number {
   let k = skipSpace(text, i);
-  if (text.charCodeAt(k) !== OPEN_OBJECT) return false;
+  if (text.charCodeAt(k) !== OPEN_OBJECT) return -1;
   k = skipSpace(text, k + 1);
-  if (text.charCodeAt(k) === CLOSE_OBJECT) return true;
+  if (text.charCodeAt(k) === CLOSE_OBJECT) return k + 1;
   for (;;) {
-    if (text.charCodeAt(k) !== QUOTE) return false;
+    if (text.charCodeAt(k) !== QUOTE) return -1;
     const end = skipString(text, k);
-    if (end < 0) return false;
+    if (end < 0) return -1;
     let key: unknown;
     try {
       key = JSON.parse(text.slice(k, end));
     } catch {
-      return false;
+      return -1;
     }
     k = skipSpace(text, end);
-    if (text.charCodeAt(k) !== 0x3a) return false;
+    if (text.charCodeAt(k) !== 0x3a) return -1;
     k = member(String(key), skipSpace(text, k + 1));
-    if (k < 0) return false;
+    if (k < 0) return -1;
     k = skipSpace(text, k);
     const c = text.charCodeAt(k);
-    if (c === CLOSE_OBJECT) return true;
-    if (c !== COMMA) return false;
+    if (c === CLOSE_OBJECT) return k + 1;
+    if (c !== COMMA) return -1;
     k = skipSpace(text, k + 1);
   }
 }
@@ -136,29 +137,31 @@ function eachMember(text: string, i: number, member: (key: string, at: number) =
 /**
  * request.uid of an AdmissionReview that was not parsed, found by one scan that builds nothing but
  * the keys it passes (the last one wins, as in JSON.parse); undefined when there is no string uid
- * of at most `maxLength` characters, or the text is not an object.
+ * of at most `maxLength` characters, or the text is not an object. The request object is walked
+ * once, member by member (its end is where its members end), so a 7 MiB body costs one pass.
  */
 export function reviewUid(text: string, maxLength: number): string | undefined {
   let uid: string | undefined;
-  const ok = eachMember(text, 0, (key, at) => {
-    const end = skipValue(text, at);
-    if (key !== 'request' || end < 0) return end;
+  const end = eachMember(text, 0, (key, at) => {
+    if (key !== 'request') return skipValue(text, at);
     uid = undefined;
-    eachMember(text, at, (inner, v) => {
+    const inner = eachMember(text, at, (name, v) => {
       const stop = skipValue(text, v);
-      if (inner === 'uid' && stop > 0 && text.charCodeAt(v) === QUOTE && stop - v <= maxLength * 6 + 2) {
+      if (name === 'uid' && stop > 0 && text.charCodeAt(v) === QUOTE && stop - v <= maxLength * 6 + 2) {
         try {
           const value: unknown = JSON.parse(text.slice(v, stop));
           uid = typeof value === 'string' && value !== '' && value.length <= maxLength ? value : undefined;
         } catch {
           uid = undefined;
         }
-      } else if (inner === 'uid') uid = undefined;
+      } else if (name === 'uid') uid = undefined;
       return stop;
     });
-    return end;
+    // a request that is not an object (a string, a number): skipped like any other value
+    if (inner < 0) uid = undefined;
+    return inner < 0 ? skipValue(text, at) : inner;
   });
-  return ok ? uid : undefined;
+  return end >= 0 ? uid : undefined;
 }
 
 /**
