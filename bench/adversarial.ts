@@ -14,10 +14,13 @@
  *    bench/results.md between the adversarial markers (BENCH_WRITE=0: print only).
  *
  * Environment: BENCH_MAX_BYTES (largest body, default just under 7 MiB), BENCH_RATE (ordinary
- * requests per second, default 200), BENCH_PASSES (rounds over every shape and size, default 3),
- * BENCH_TIMEOUT_MS (per adversarial request, default 120000).
+ * requests per second, default 200), BENCH_PASSES (rounds over every shape and size, default 5),
+ * BENCH_TIMEOUT_MS (per adversarial request, default 120000), BENCH_SERVER_NODE_FLAGS (node flags for
+ * the server, e.g. --trace-gc or --cpu-prof, to find where a stall comes from), BENCH_SERVER_OUT (a file
+ * that gets a copy of the server's stdout: its log, and --trace-gc's lines).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import { createServer } from 'node:net';
@@ -31,7 +34,7 @@ const MiB = 1024 * KiB;
 const BODY_LIMIT = 7 * MiB;
 const MAX_BYTES = Number(process.env['BENCH_MAX_BYTES'] ?? BODY_LIMIT - 4 * KiB);
 const RATE = Number(process.env['BENCH_RATE'] ?? 200);
-const PASSES = Number(process.env['BENCH_PASSES'] ?? 3);
+const PASSES = Number(process.env['BENCH_PASSES'] ?? 5);
 const TIMEOUT_MS = Number(process.env['BENCH_TIMEOUT_MS'] ?? 120_000);
 const SIZES = [64 * KiB, 517 * KiB, 1 * MiB, 2 * MiB, 4 * MiB, BODY_LIMIT - 4 * KiB].filter((s) => s <= MAX_BYTES);
 
@@ -235,6 +238,27 @@ function startLoad(url: string, body: string, duration: number): { proc: ChildPr
 const fmtBytes = (n: number): string => (n >= MiB ? `${(n / MiB).toFixed(2)} MiB` : n >= KiB ? `${(n / KiB).toFixed(1)} KiB` : `${n} B`);
 const fmtMs = (n: number): string => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
 
+/**
+ * The server's own event-loop delay since the last call (prom-client's default metrics: a
+ * monitorEventLoopDelay histogram, reset on every scrape of /metrics), in ms: how long the
+ * server's loop was held, apart from the time the benchmark's own processes took the CPUs.
+ */
+function loopLag(agent: https.Agent, port: number): Promise<{ p99: number; max: number }> {
+  return new Promise((resolve, reject) => {
+    https
+      .get({ host: '127.0.0.1', port, path: '/metrics', agent }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => {
+          const read = (name: string): number => Number(new RegExp(`^${name} ([0-9.e+-]+)`, 'm').exec(text)?.[1] ?? NaN) * 1000;
+          resolve({ p99: read('nodejs_eventloop_lag_p99_seconds'), max: read('nodejs_eventloop_lag_max_seconds') });
+        });
+      })
+      .on('error', reject);
+  });
+}
+
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'wasmgate-bench-'));
   const port = await freePort();
@@ -245,6 +269,7 @@ async function main(): Promise<void> {
   const server = spawn(
     process.execPath,
     [
+      ...(process.env['BENCH_SERVER_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== ''),
       'bin/wasmgate.js',
       'serve',
       '--cluster-state',
@@ -263,7 +288,9 @@ async function main(): Promise<void> {
   );
   let maxLogLine = 0;
   let logBytes = 0;
+  const serverOut = process.env['BENCH_SERVER_OUT'];
   createInterface({ input: server.stdout! }).on('line', (l) => {
+    if (serverOut !== undefined) appendFileSync(serverOut, `${l}\n`);
     logBytes += l.length + 1;
     maxLogLine = Math.max(maxLogLine, l.length);
   });
@@ -286,7 +313,9 @@ async function main(): Promise<void> {
     for (let i = 0; i < 300; i++) await post(agent, port, ordinary); // warm-up
 
     process.stderr.write(`baseline: ${RATE} ordinary req/s for 10 s\n`);
+    await loopLag(agent, port);
     const baseline = await startLoad(url, ordinary, 10).result;
+    const lagAlone = await loopLag(agent, port);
 
     const bodies: { shape: string; size: number; body: string; parse: number }[] = [];
     for (const size of SIZES) {
@@ -302,6 +331,7 @@ async function main(): Promise<void> {
     const hostileAgent = new https.Agent({ keepAlive: true, ca, maxSockets: 1 });
     const answers = new Map<string, Answer[]>();
     const started = Date.now();
+    await loopLag(agent, port);
     for (let pass = 0; pass < PASSES; pass++) {
       for (const b of bodies) {
         const a = await post(hostileAgent, port, b.body);
@@ -312,6 +342,7 @@ async function main(): Promise<void> {
         );
       }
     }
+    const lagAttack = await loopLag(agent, port);
     const attackSeconds = (Date.now() - started) / 1000;
     await new Promise((r) => setTimeout(r, 1000));
     load.proc.stdin!.end();
@@ -358,10 +389,12 @@ async function main(): Promise<void> {
     lines.push(
       `Ordinary load: autocannon, ${RATE} req/s overall over 8 connections, a Wasm pod that is allowed; latency includes waiting caused by a stalled server.`,
       '',
-      '| phase | requests | p50 | p90 | p99 | max | non-2xx | errors/timeouts |',
-      '|---|---|---|---|---|---|---|---|',
-      `| alone (10 s) | ${baseline.requests.total} | ${baseline.latency.p50} ms | ${baseline.latency.p90} ms | ${baseline.latency.p99} ms | ${baseline.latency.max} ms | ${baseline.non2xx} | ${baseline.errors}/${baseline.timeouts} |`,
-      `| during the adversarial reviews (${attackSeconds.toFixed(0)} s) | ${underAttack.requests.total} | ${underAttack.latency.p50} ms | ${underAttack.latency.p90} ms | ${underAttack.latency.p99} ms | ${underAttack.latency.max} ms | ${underAttack.non2xx} | ${underAttack.errors}/${underAttack.timeouts} |`,
+      "The last two columns are the server's own event-loop delay over the phase (prom-client's `nodejs_eventloop_lag_*` from its /metrics, 10 ms timer resolution): how long wasmgate held its loop, apart from the time the load generator and the sender of adversarial bodies took the 2 CPUs.",
+      '',
+      '| phase | requests | p50 | p90 | p99 | max | non-2xx | errors/timeouts | server loop delay p99 | server loop delay max |',
+      '|---|---|---|---|---|---|---|---|---|---|',
+      `| alone (10 s) | ${baseline.requests.total} | ${baseline.latency.p50} ms | ${baseline.latency.p90} ms | ${baseline.latency.p99} ms | ${baseline.latency.max} ms | ${baseline.non2xx} | ${baseline.errors}/${baseline.timeouts} | ${fmtMs(lagAlone.p99)} ms | ${fmtMs(lagAlone.max)} ms |`,
+      `| during the adversarial reviews (${attackSeconds.toFixed(0)} s) | ${underAttack.requests.total} | ${underAttack.latency.p50} ms | ${underAttack.latency.p90} ms | ${underAttack.latency.p99} ms | ${underAttack.latency.max} ms | ${underAttack.non2xx} | ${underAttack.errors}/${underAttack.timeouts} | ${fmtMs(lagAttack.p99)} ms | ${fmtMs(lagAttack.max)} ms |`,
       '',
     );
     lines.push(
@@ -385,7 +418,7 @@ async function main(): Promise<void> {
     lines.push(
       '',
       `Worst adversarial review: ${fmtMs(worst)} ms wall under load, ${fmtMs(worstCpu)} ms of the server's main-thread CPU alone (goal ≤ 100 ms); ` +
-        `an ordinary review costs ${fmtMs(ordinaryCpu[10]!)} ms of it (median of 20). Ordinary p99 alone: ${baseline.latency.p99} ms; under attack: ${underAttack.latency.p99} ms (goal < 20 ms). ` +
+        `an ordinary review costs ${fmtMs(ordinaryCpu[10]!)} ms of it (median of 20). Ordinary p99 alone: ${baseline.latency.p99} ms; under attack: ${underAttack.latency.p99} ms (goal < 20 ms); the server's longest loop delay under attack: ${fmtMs(lagAttack.max)} ms. ` +
         `Longest server log line: ${fmtBytes(maxLogLine)}; log written: ${fmtBytes(logBytes)}; server peak RSS: ${rss === undefined ? '?' : fmtBytes(Number(rss) * KiB)}.`,
       '',
     );
