@@ -29,7 +29,8 @@ export function createProgress(stream: ProgressStream, opts: { intervalMs?: numb
   const line = (): string => {
     const parts = [...counts].map(([k, n]) => `${k} ${n}`);
     const text = `auditing: ${parts.join(', ') || 'listing'}; ${found} finding${found === 1 ? '' : 's'}`;
-    const width = (stream.columns ?? 80) - 1;
+    // a pseudo-terminal without a size (script(1), some CI runners) reports 0 columns: take 80
+    const width = (stream.columns !== undefined && stream.columns > 0 ? stream.columns : 80) - 1;
     return text.length > width ? `${text.slice(0, width - 1)}…` : text;
   };
   const draw = (force = false): void => {

@@ -156,6 +156,27 @@ describe('audit -o policyreport and --apply, both report APIs', () => {
   );
 });
 
+describe('audit progress on a TTY (issue 12, item 6)', () => {
+  it(
+    'with stderr on a terminal (script(1) gives it a pseudo-terminal), audit redraws one progress line; with stderr on a pipe it is silent',
+    async () => {
+      const piped = await wasmgate(['audit', '--fail-on', 'never']);
+      expect(piped.code, piped.stderr).toBe(0);
+      expect(piped.stderr).not.toContain('auditing:');
+      const command = [process.execPath, join(REPO, 'bin/wasmgate.js'), 'audit', '--fail-on', 'never', '--kubeconfig', cp.kubeconfig].join(
+        ' ',
+      );
+      const tty = await run('script', ['-q', '-e', '-c', command, '/dev/null'], { cwd: REPO, maxBuffer: 16 << 20 });
+      // the line is drawn in place (carriage return, erase line) and cleared before the result
+      const ERASE_LINE = '\r\u001b[2K';
+      expect(tty.stdout).toContain(`${ERASE_LINE}auditing: `);
+      expect(tty.stdout.split(ERASE_LINE).find((l) => l.startsWith('auditing: '))).toMatch(/^auditing: [A-Za-z]+ \d+[^;]*; \d+ findings?/);
+      expect(tty.stdout).toContain(piped.stdout.split('\n')[0]!);
+    },
+    CONTROLLER_TEST_TIMEOUT_MS,
+  );
+});
+
 describe('background audit in serve: two replicas, one writer', () => {
   it(
     'reports appear with the right results, once per workload (not per Pod), and clear when fixed',

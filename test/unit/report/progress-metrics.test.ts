@@ -43,6 +43,12 @@ describe('audit progress', () => {
     createProgress(s.stream).listed('ReplicationController', 12345);
     expect(s.out[0]).toBe('\r\x1b[2Kauditing: Replicat…');
   });
+
+  it('a terminal that reports no size (0 columns, as under script(1)) is taken as 80 columns wide', () => {
+    const s = sink(true, 0);
+    createProgress(s.stream).listed('Pod', 3);
+    expect(s.out[0]).toBe('\r\x1b[2Kauditing: Pod 3; 0 findings');
+  });
 });
 
 describe('audit metrics', () => {
