@@ -18,12 +18,12 @@ import { join } from 'node:path';
 
 /**
  * V8 flags for every worker, lean and full alike: as deployed (bin/wasmgate.js, the image, the
- * chart), V8's defaults. After the initial list burst V8 keeps a young generation sized for it
- * (16 MiB semi-spaces): about 30 MiB more RSS at 5,000 nodes than with --max-semi-space-size=2,
- * which costs 10-30% more CPU per review (bench/results.md, issue 13).
- * BENCH_V8_FLAGS='--max-semi-space-size=2' measures with the small young generation.
+ * chart), --max-semi-space-size=8. After the initial list burst V8 keeps a young generation sized
+ * for it: 16 MiB semi-spaces by default (about 20 MiB more RSS at 5,000 nodes); 2 MiB ones cost
+ * 10-30% more CPU per review and push decision p99 up with frequent scavenges (README, "Memory
+ * setting"). BENCH_V8_FLAGS='' measures V8's defaults, BENCH_V8_FLAGS='--max-semi-space-size=2' the small one.
  */
-export const V8_FLAGS = (process.env['BENCH_V8_FLAGS'] ?? '').split(' ').filter((f) => f !== '');
+export const V8_FLAGS = (process.env['BENCH_V8_FLAGS'] ?? '--max-semi-space-size=8').split(' ').filter((f) => f !== '');
 import { RESULT_MARKER } from './shared.js';
 
 export type Runner = 'tsx' | 'compiled';

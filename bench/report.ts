@@ -367,7 +367,7 @@ export function markdown(r: Results): string {
     `- Node.js ${r.machine.node}; Kubernetes ${r.machine.kubernetes.server} (kube-apiserver + etcd on the same machine, no scheduler; kubectl ${r.machine.kubernetes.kubectl})`,
   );
   out.push(
-    `- Command: \`${r.command}\` (BENCH_NODES=${r.settings.nodes}, ${r.settings.concurrency} requests in flight, lean runs: ${r.settings.leanRuns}; every worker, lean and full, runs with V8 flags \`${r.settings.v8Flags.join(' ') || '(none)'}\`; wasmgate runs with none as deployed; \`BENCH_V8_FLAGS='--max-semi-space-size=2'\` measures the small young generation)`,
+    `- Command: \`${r.command}\` (BENCH_NODES=${r.settings.nodes}, ${r.settings.concurrency} requests in flight, lean runs: ${r.settings.leanRuns}; every worker, lean and full, runs with V8 flags \`${r.settings.v8Flags.join(' ') || '(none)'}\`, as deployed; \`BENCH_V8_FLAGS=''\` measures V8's defaults)`,
   );
   out.push(
     `- Nodes: ${c.nodes}, ~${c.labelsPerNode.toFixed(1)} labels each; ${c.facts.wasmtime} labelled wasmtime-enabled=yes, ${c.facts.spin} spin-enabled=yes; ` +

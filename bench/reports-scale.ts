@@ -4,7 +4,7 @@
  * (CLI, /usr/bin/time -v) and of one background pass of `wasmgate serve` (its log line and
  * VmHWM against a serve without the background audit). Every broken object must be reported and
  * nothing else.  Run: npx tsx bench/reports-scale.ts  (env NODES, PODS, DEPLOYMENTS to scale down;
- * BENCH_V8_FLAGS as in children.ts: V8's defaults, as deployed)
+ * BENCH_V8_FLAGS as in children.ts: --max-semi-space-size=8, as deployed)
  */
 import { execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
