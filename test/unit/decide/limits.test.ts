@@ -324,6 +324,20 @@ describe('countItems: JSON items counted without parsing', () => {
     expect(tooManyItems(JSON.stringify(range(100)), 20000)).toBeUndefined();
   });
 
+  it('valid JSON holds at most half its length in items, so tooManyItems skips scanning texts of up to 2 × max characters', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const text = JSON.stringify(value);
+        expect(countItems(text, Number.MAX_SAFE_INTEGER)).toBeLessThanOrEqual(Math.ceil(text.length / 2));
+      }),
+      { numRuns: 1000 },
+    );
+    // the densest valid texts: 10 items in 21 or 22 characters pass max 10, 11 items in 24 do not
+    expect(tooManyItems('[0,0,0,0,0,0,0,0,0,0]', 10)).toBeUndefined();
+    expect(tooManyItems('[[[[[[[[[[[]]]]]]]]]]]', 10)).toBeUndefined();
+    expect(tooManyItems('[[[[[[[[[[[[]]]]]]]]]]]]', 10)).toContain('more than 10 JSON items');
+  });
+
   it('the 413 message (golden)', async () => {
     await expect(`${tooManyItems(JSON.stringify(range(30000)), 20000)}\n`).toMatchFileSnapshot('../../golden/limits-json-items.txt');
   });
