@@ -26,6 +26,48 @@ function at(obj: unknown, pointer: string): unknown {
 }
 
 /**
+ * One request's pod target. A class, not an object literal with getters: V8 gives every literal
+ * with accessors a map of its own, and the scavenger then kept each request's objects alive until a
+ * full GC; half of a review's CPU went to GC in bench:transport (issue 13).
+ */
+class Target implements PodTarget {
+  readonly specField: string;
+  #annotations: Labels | undefined;
+  #selector: Labels | undefined;
+  #tolerations: readonly Toleration[] | undefined;
+
+  constructor(
+    readonly kind: string,
+    readonly namespace: string,
+    readonly name: string,
+    readonly specPointer: string,
+    readonly spec: Record<string, unknown>,
+    private readonly template: Record<string, unknown>,
+    private readonly rawAnnotations: Record<string, unknown>,
+    readonly ownedByController: boolean,
+  ) {
+    this.specField = specPointer.slice(1).replaceAll('/', '.');
+  }
+
+  get annotations(): Labels {
+    return (this.#annotations ??= Object.freeze(annotationsOf(this.template)));
+  }
+
+  annotation(key: string): string | undefined {
+    const value = Object.hasOwn(this.rawAnnotations, key) ? this.rawAnnotations[key] : undefined;
+    return typeof value === 'string' ? value : undefined;
+  }
+
+  get nodeSelector(): Labels {
+    return (this.#selector ??= Object.freeze(stringMap(this.spec['nodeSelector'])));
+  }
+
+  get tolerations(): readonly Toleration[] {
+    return (this.#tolerations ??= Object.freeze(tolerations(this.spec['tolerations'])));
+  }
+}
+
+/**
  * The pod target inside `obj`, or undefined when the kind has no pod spec or the object has no
  * pod template at its path (a malformed or partial object: nothing to decide on).
  */
@@ -37,29 +79,14 @@ export function podTarget(kind: KindRecord, obj: unknown, fallback: { name?: str
   if (!isRecord(spec)) return undefined;
   const meta = template['metadata'];
   const rawAnnotations = isRecord(meta) && isRecord(meta['annotations']) ? meta['annotations'] : {};
-  let annotations: Labels | undefined;
-  let selector: Labels | undefined;
-  let tols: readonly Toleration[] | undefined;
-  return {
-    kind: kind.kind,
-    namespace: namespaceOf(obj) ?? fallback.namespace ?? 'default',
-    name: objectName(obj, fallback.name),
+  return new Target(
+    kind.kind,
+    namespaceOf(obj) ?? fallback.namespace ?? 'default',
+    objectName(obj, fallback.name),
     specPointer,
-    specField: specPointer.slice(1).replaceAll('/', '.'),
-    get annotations() {
-      return (annotations ??= Object.freeze(annotationsOf(template)));
-    },
-    annotation: (key) => {
-      const value = Object.hasOwn(rawAnnotations, key) ? rawAnnotations[key] : undefined;
-      return typeof value === 'string' ? value : undefined;
-    },
     spec,
-    get nodeSelector() {
-      return (selector ??= Object.freeze(stringMap(spec['nodeSelector'])));
-    },
-    get tolerations() {
-      return (tols ??= Object.freeze(tolerations(spec['tolerations'])));
-    },
-    ownedByController: kind.kind === 'Pod' && controllerOf(obj) !== undefined,
-  };
+    template,
+    rawAnnotations,
+    kind.kind === 'Pod' && controllerOf(obj) !== undefined,
+  );
 }
