@@ -5,15 +5,15 @@
  * comes from kube-apiserver's own /metrics histograms (scraped before and after each phase) and
  * from the client's timing of every create; RSS and CPU of the admission process from /proc.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startControlPlane, type ControlPlane } from '../../src/controlplane/index.js';
 import { ApiClient } from '../api.js';
 import { createNodes, createRuntimeClasses } from '../cluster.js';
 import { cpuSeconds, loadNow, rss } from '../proc.js';
-import { writeSection } from '../sections.js';
+import { benchCommand, machineInfo, publish } from '../publish.js';
 import { killServers } from '../transport/servers.js';
 import { kyvernoBuild, setupKyverno, type KyvernoBuild } from './kyverno.js';
 import { createAtRate, NAMESPACE } from './load.js';
@@ -167,15 +167,9 @@ async function main(): Promise<void> {
     }
     const results: ApiserverResults = {
       date: new Date().toISOString(),
-      command: `npm run bench:apiserver (${Object.entries(process.env)
-        .filter(([k]) => k.startsWith('BENCH_APISERVER_') || k === 'BENCH_V8_FLAGS')
-        .map(([k, v]) => `${k}=${v}`)
-        .join(' ')})`,
+      command: benchCommand('bench:apiserver', 'BENCH_APISERVER_'),
       machine: {
-        nproc: availableParallelism(),
-        cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
-        totalMemGiB: totalmem() / 2 ** 30,
-        node: process.version,
+        ...machineInfo(),
         kubernetes: version,
         kyverno: KYVERNO_VERSION,
       },
@@ -186,11 +180,7 @@ async function main(): Promise<void> {
       phases,
       totalS: (Date.now() - started) / 1000,
     };
-    writeFileSync(RESULTS_JSON, `${JSON.stringify(results, null, 2)}\n`);
-    const md = apiserverMarkdown(results);
-    writeSection(RESULTS_MD, 'apiserver', md);
-    process.stdout.write(`\n${md}\n`);
-    say(`wrote ${RESULTS_MD} (section apiserver) and ${RESULTS_JSON} in ${results.totalS.toFixed(0)} s`);
+    publish({ name: 'apiserver', results, markdown: apiserverMarkdown(results), mdPath: RESULTS_MD, jsonPath: RESULTS_JSON, say });
   } finally {
     await current?.stop().catch(() => undefined);
     api?.close();

@@ -7,8 +7,8 @@
  * BENCH_ENVELOPE_CHURN pod creates and as many deletes per second, and whether its pod counts match
  * the API server's after the churn (asked through its own webhook: a RuntimeClass DELETE review).
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureDevCerts } from '../../src/certs/generate.js';
@@ -16,7 +16,7 @@ import { freePort, startControlPlane, type ControlPlane } from '../../src/contro
 import { ApiClient } from '../api.js';
 import { createNodes, createRuntimeClasses } from '../cluster.js';
 import { cpuSeconds, loadNow, rss } from '../proc.js';
-import { writeSection } from '../sections.js';
+import { benchCommand, machineInfo, publish } from '../publish.js';
 import { benchConfig, killServers, startServer, type Server } from '../transport/servers.js';
 import { churn, createNamespaces, createPods, rawList, type ChurnResult, type PodCreation, type RawList } from './cluster.js';
 import { envelopeMarkdown, type EnvelopeResults, type ModeResult } from './report.js';
@@ -263,15 +263,9 @@ async function main(): Promise<void> {
     }
     const results: EnvelopeResults = {
       date: new Date().toISOString(),
-      command: `npm run bench:envelope (${Object.entries(process.env)
-        .filter(([k]) => k.startsWith('BENCH_ENVELOPE_') || k === 'BENCH_V8_FLAGS')
-        .map(([k, v]) => `${k}=${v}`)
-        .join(' ')})`,
+      command: benchCommand('bench:envelope', 'BENCH_ENVELOPE_'),
       machine: {
-        nproc: availableParallelism(),
-        cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
-        totalMemGiB: totalmem() / 2 ** 30,
-        node: process.version,
+        ...machineInfo(),
         kubernetes: version,
       },
       settings,
@@ -282,11 +276,7 @@ async function main(): Promise<void> {
       modes,
       totalS: (Date.now() - started) / 1000,
     };
-    writeFileSync(RESULTS_JSON, `${JSON.stringify(results, null, 2)}\n`);
-    const md = envelopeMarkdown(results);
-    writeSection(RESULTS_MD, 'envelope', md);
-    process.stdout.write(`\n${md}\n`);
-    say(`wrote ${RESULTS_MD} (section envelope) and ${RESULTS_JSON} in ${results.totalS.toFixed(0)} s`);
+    publish({ name: 'envelope', results, markdown: envelopeMarkdown(results), mdPath: RESULTS_MD, jsonPath: RESULTS_JSON, say });
   } finally {
     api?.close();
     await cp?.stop();
