@@ -29,6 +29,13 @@ export class ApiError extends Error {
   }
 }
 
+/** What a test control plane offers a client (src/controlplane's ControlPlane has these). */
+export interface AdminAccess {
+  server: string;
+  caCert: string;
+  adminCert: { cert: string; key: string };
+}
+
 export class ApiClient {
   private readonly agent: Agent;
   private readonly base: URL;
@@ -106,4 +113,9 @@ export async function pool(count: number, concurrency: number, task: (i: number)
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
   if (failed !== undefined) throw failed;
+}
+
+/** A client of `cp`'s API server with its admin certificate. */
+export function adminClient(cp: AdminAccess, opts: { maxSockets?: number; timeoutMs?: number } = {}): ApiClient {
+  return new ApiClient({ server: cp.server, ca: cp.caCert, cert: cp.adminCert.cert, key: cp.adminCert.key, ...opts });
 }

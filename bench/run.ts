@@ -15,7 +15,7 @@ import { availableParallelism, cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startControlPlane, type ControlPlane } from '../src/controlplane/index.js';
-import { ApiClient } from './api.js';
+import { adminClient, type ApiClient } from './api.js';
 import { killAll, V8_FLAGS, Workers, type Runner } from './children.js';
 import { createNodes, createRuntimeClasses, measureList } from './cluster.js';
 import {
@@ -128,7 +128,7 @@ async function main(): Promise<void> {
     const v = JSON.parse(version.stdout) as { serverVersion?: { gitVersion?: string }; clientVersion?: { gitVersion?: string } };
     const kubernetes = { server: v.serverVersion?.gitVersion ?? 'unknown', kubectl: v.clientVersion?.gitVersion ?? 'unknown' };
 
-    api = new ApiClient({ server: cp.server, ca: cp.caCert, cert: cp.adminCert.cert, key: cp.adminCert.key, maxSockets: CONCURRENCY });
+    api = adminClient(cp, { maxSockets: CONCURRENCY });
     say(`creating ${NODES} nodes`);
     const creation = await createNodes(api, NODES, CONCURRENCY, say);
     say(`created ${NODES} nodes in ${(creation.ms / 1000).toFixed(1)} s (${creation.perSecond.toFixed(0)}/s)`);

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startControlPlane, type ControlPlane } from '../../src/controlplane/index.js';
-import { ApiClient } from '../api.js';
+import { adminClient, type ApiClient } from '../api.js';
 import { createNodes, createRuntimeClasses } from '../cluster.js';
 import { cpuSeconds, loadNow, rss } from '../proc.js';
 import { benchCommand, machineInfo, publish } from '../publish.js';
@@ -120,14 +120,7 @@ async function main(): Promise<void> {
       apiServerArgs: API_SERVER_ARGS,
       log: (l) => process.stderr.write(`    [controlplane] ${l}\n`),
     });
-    api = new ApiClient({
-      server: cp.server,
-      ca: cp.caCert,
-      cert: cp.adminCert.cert,
-      key: cp.adminCert.key,
-      maxSockets: 256,
-      timeoutMs: 35_000,
-    });
+    api = adminClient(cp, { maxSockets: 256, timeoutMs: 35_000 });
     const version = (JSON.parse((await api.must('GET', '/version')).body) as { gitVersion: string }).gitVersion;
     const discovery = JSON.parse((await api.must('GET', '/apis/admissionregistration.k8s.io')).body) as { versions: { version: string }[] };
     notes.push(`admissionregistration.k8s.io versions served: ${discovery.versions.map((v) => v.version).join(', ')}`);

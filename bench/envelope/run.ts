@@ -13,11 +13,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureDevCerts } from '../../src/certs/generate.js';
 import { freePort, startControlPlane, type ControlPlane } from '../../src/controlplane/index.js';
-import { ApiClient } from '../api.js';
+import { adminClient, type ApiClient } from '../api.js';
 import { createNodes, createRuntimeClasses } from '../cluster.js';
 import { cpuSeconds, loadNow, rss } from '../proc.js';
 import { benchCommand, machineInfo, publish } from '../publish.js';
-import { benchConfig, killServers, startServer, type Server } from '../transport/servers.js';
+import { benchConfig, killServers, liveServeArgs, startServer, type Server } from '../transport/servers.js';
 import { churn, createNamespaces, createPods, rawList, type ChurnResult, type PodCreation, type RawList } from './cluster.js';
 import { envelopeMarkdown, type EnvelopeResults, type ModeResult } from './report.js';
 import { askCounts, fieldSelectorProbe, waitReady } from './wasmgate.js';
@@ -88,24 +88,7 @@ async function measureMode(
   const config = join(work, `config-${mode}.yaml`);
   benchConfig(config, [`trackPods: ${mode === 'track'}`]);
   const port = await freePort();
-  const args = [
-    ...settings.v8Flags,
-    'bin/wasmgate.js',
-    'serve',
-    '--kubeconfig',
-    cp.kubeconfig,
-    '--config',
-    config,
-    '--cert-dir',
-    certDir,
-    '--port',
-    String(port),
-    '--host',
-    '127.0.0.1',
-    // the background audit (issue 12, measured by bench/reports-scale.ts) off: this measures the live source and admission
-    '--audit-interval',
-    '0',
-  ];
+  const args = liveServeArgs({ v8Flags: settings.v8Flags, kubeconfig: cp.kubeconfig, config, certDir, port });
   const t0 = Date.now();
   const wg: Server = await startServer('wasmgate', args, ROOT, /wasmgate listening on/, `https://127.0.0.1:${port}`, 120_000);
   const ca = (await ensureDevCerts(certDir)).caCert!;
@@ -224,13 +207,7 @@ async function main(): Promise<void> {
       apiServerArgs: API_SERVER_ARGS,
       log: (l) => process.stderr.write(`    [controlplane] ${l}\n`),
     });
-    api = new ApiClient({
-      server: cp.server,
-      ca: cp.caCert,
-      cert: cp.adminCert.cert,
-      key: cp.adminCert.key,
-      maxSockets: settings.concurrency,
-    });
+    api = adminClient(cp, { maxSockets: settings.concurrency });
     const version = (JSON.parse((await api.must('GET', '/version')).body) as { gitVersion: string }).gitVersion;
     say(`kube-apiserver ${version} at ${cp.server}; creating ${settings.nodes} nodes`);
     const nodes = await createNodes(api, settings.nodes, settings.concurrency, say);

@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startControlPlane, type ControlPlane } from '../../src/controlplane/index.js';
-import { ApiClient } from '../api.js';
+import { adminClient } from '../api.js';
 import { RUNTIME_CLASSES } from '../shared.js';
 import { makePod, POD_SIZES } from './pods.js';
 
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   let cp: ControlPlane | undefined;
   try {
     cp = await startControlPlane({ scheduler: false, log: (l) => process.stderr.write(`[controlplane] ${l}\n`) });
-    const api = new ApiClient({ server: cp.server, ca: cp.caCert, cert: cp.adminCert.cert, key: cp.adminCert.key });
+    const api = adminClient(cp);
     const version = JSON.parse((await api.must('GET', '/version')).body) as { gitVersion: string };
     await api.must('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } });
     const rc = RUNTIME_CLASSES[0];

@@ -7,7 +7,7 @@
  * same failure handler records the FailedScheduling event). Each batch is deleted afterwards so the
  * scheduler never retries old pods.
  */
-import { ApiClient, ApiError, pool } from '../../bench/api.js';
+import { adminClient, type ApiClient, ApiError, pool } from '../../bench/api.js';
 import type { ControlPlane } from '../../src/controlplane/index.js';
 import type { ParityCase } from './cases.js';
 import {
@@ -48,7 +48,7 @@ export interface ParityReport {
 }
 
 function client(cp: ControlPlane): ApiClient {
-  return new ApiClient({ server: cp.server, ca: cp.caCert, cert: cp.adminCert.cert, key: cp.adminCert.key, maxSockets: 16 });
+  return adminClient(cp, { maxSockets: 16 });
 }
 
 interface RawPod {
