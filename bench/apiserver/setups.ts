@@ -13,7 +13,7 @@ import { freePort, type ControlPlane } from '../../src/controlplane/index.js';
 import { webhookYaml } from '../../src/deploy/webhooks.js';
 import type { ApiClient } from '../api.js';
 import { RUNTIME_ANNOTATION } from '../transport/pods.js';
-import { benchConfig, startServer, type Server } from '../transport/servers.js';
+import { benchConfig, liveServeArgs, startServer, type Server } from '../transport/servers.js';
 import { NAMESPACE, wasmPod } from './load.js';
 
 export type SetupName = 'none' | 'wasmgate' | 'map' | 'kyverno';
@@ -57,24 +57,13 @@ export async function setupWasmgate(cp: ControlPlane, api: ApiClient, root: stri
   const certDir = join(work, 'wasmgate-certs');
   const ca = (await ensureDevCerts(certDir)).caCert!;
   const port = await freePort();
-  const args = [
-    ...v8Flags,
-    'bin/wasmgate.js',
-    'serve',
-    '--kubeconfig',
-    cp.kubeconfig,
-    '--config',
-    benchConfig(join(work, 'wasmgate-config.yaml')),
-    '--cert-dir',
+  const args = liveServeArgs({
+    v8Flags,
+    kubeconfig: cp.kubeconfig,
+    config: benchConfig(join(work, 'wasmgate-config.yaml')),
     certDir,
-    '--port',
-    String(port),
-    '--host',
-    '127.0.0.1',
-    // the background audit (issue 12, measured by bench/reports-scale.ts) off: this measures the live source and admission
-    '--audit-interval',
-    '0',
-  ];
+    port,
+  });
   const server: Server = await startServer('wasmgate', args, root, /wasmgate listening on/, `https://127.0.0.1:${port}`, 120_000);
   // wait for the live cache's first sync (/readyz), then register the webhooks as `manifests` writes them
   const deadline = Date.now() + 120_000;

@@ -137,6 +137,31 @@ export function benchConfig(path: string, lines: string[] = []): string {
   return path;
 }
 
+/**
+ * `node [v8Flags] bin/wasmgate.js serve` against a live cluster, as the envelope and apiserver
+ * benchmarks run it: the background audit (issue 12, measured by bench/reports-scale.ts) off, so
+ * that what is measured is the live source and admission.
+ */
+export function liveServeArgs(o: { v8Flags: string[]; kubeconfig: string; config: string; certDir: string; port: number }): string[] {
+  return [
+    ...o.v8Flags,
+    'bin/wasmgate.js',
+    'serve',
+    '--kubeconfig',
+    o.kubeconfig,
+    '--config',
+    o.config,
+    '--cert-dir',
+    o.certDir,
+    '--port',
+    String(o.port),
+    '--host',
+    '127.0.0.1',
+    '--audit-interval',
+    '0',
+  ];
+}
+
 export interface ServerSetup {
   root: string;
   v8Flags: string[];
