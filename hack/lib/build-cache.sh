@@ -95,6 +95,9 @@ acquire_lock() {
 # write into the work dir for a moment after the first removal: remove again until it stays gone.
 remove_tmp() {
   [[ -n $TMP ]] || return 0
+  # a second signal (the playground stops the group once on abort and once more as it exits) must
+  # not end this trap half way, with the temp dir still there
+  trap '' INT TERM
   local i
   for i in 1 2 3 4 5 6 7 8 9 10; do
     rm -rf "$TMP" 2>/dev/null
