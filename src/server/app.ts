@@ -7,13 +7,15 @@ import type { TLSSocket } from 'node:tls';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { ClusterState } from '../cluster/types.js';
 import type { Config } from '../config/config.js';
-import { decodeReview, EnvelopeError, MAX_UID_LENGTH } from '../review/envelope.js';
-import { reviewUid, tooManyItems, unreadReview } from '../review/items.js';
+import { decodeReview, EnvelopeError } from '../review/envelope.js';
+import { unreadReview } from '../review/items.js';
 import { encodeResponse } from '../review/response.js';
 import { handlesKind, mutate, validate, type Endpoint, type EngineResult } from '../decide/engine.js';
 import { clientCertProblem, clip, LOG_FIELD_LIMIT, LOG_MESSAGE_LIMIT, mediaProblem } from './input.js';
 import type { ImageResolver } from '../images/resolver.js';
 import { imageFactsFor } from './images.js';
+import { bodyText, nextTurn, parsedBody } from './body.js';
+import { createPrescanner, type Prescanner } from './prescanner.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { applyConnectionCap, connectionLimits } from './limits.js';
 import { createLifecycle, trackSockets, type Lifecycle } from './shutdown.js';
@@ -34,6 +36,8 @@ export interface AppOptions {
   lifecycle?: Lifecycle;
   /** image detection (imageDetection.enabled): /mutate looks up images with it before deciding */
   images?: ImageResolver;
+  /** checks large bodies off the main thread; default: one worker, closed with the app */
+  prescanner?: Prescanner;
 }
 
 export interface BuiltApp {
@@ -72,16 +76,6 @@ function httpReason(code: number): string {
 
 const REVIEW_PATHS = new Set(['/mutate', '/validate']);
 
-/**
- * A body larger than this is handled in steps, with a turn of the event loop between them (UTF-8
- * decoding, counting its items, parsing, deciding): one 7 MiB review then holds the loop for its
- * longest step (about 10 ms), not their sum, and other reviews are answered in between
- * (bench:adversarial). Ordinary reviews (5-100 KiB) take no extra turn.
- */
-const STEP_BYTES = 256 * 1024;
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 export function buildApp(opts: AppOptions): BuiltApp {
   const { config, state } = opts;
   const metrics = opts.metrics ?? createMetrics(state);
@@ -105,15 +99,17 @@ export function buildApp(opts: AppOptions): BuiltApp {
   applyConnectionCap(app.server as import('node:https').Server, config.server);
   const sockets = trackSockets(app);
 
-  // Take the body as text: the envelope is checked by our own strict Ajv, and request.object is
-  // never touched by fastify's coercing, default-filling validator. The bytes are decoded here
-  // with a fatal decoder: invalid UTF-8 is a 400, not replacement characters.
+  // Take the body as text (or, when large, as bytes for the prescanner: src/server/body.ts): the
+  // envelope is checked by our own strict Ajv, and request.object is never touched by fastify's
+  // coercing, default-filling validator.
+  const prescanner = opts.prescanner ?? createPrescanner();
+  app.addHook('onClose', async () => prescanner.close());
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(/^application\/json(;.*)?$/i, { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_req, body, done) => {
     try {
-      done(null, utf8.decode(body as Buffer));
-    } catch {
-      done(Object.assign(new Error('the body is not valid UTF-8; an AdmissionReview is UTF-8 JSON'), { statusCode: 400 }), undefined);
+      done(null, parsedBody(body as Buffer));
+    } catch (err) {
+      done(err as Error, undefined);
     }
   });
 
@@ -187,7 +183,7 @@ export function buildApp(opts: AppOptions): BuiltApp {
     request: { body: unknown; headers: Record<string, unknown>; log: FastifyInstance['log'] },
     reply: FastifyReply,
   ) => {
-    if (typeof request.body !== 'string') {
+    if (typeof request.body !== 'string' && !Buffer.isBuffer(request.body)) {
       metrics.requests.inc({ endpoint, kind: '', result: 'invalid' });
       return problem(
         reply,
@@ -195,21 +191,21 @@ export function buildApp(opts: AppOptions): BuiltApp {
         `Content-Type must be application/json, got ${clip(String(request.headers['content-type'] ?? 'none'), 128)}`,
       );
     }
-    const large = request.body.length > STEP_BYTES;
-    if (large) await nextTurn();
     // bounded work: JSON.parse's cost is in the items it builds; a body with too many is not parsed,
     // and answered as a review (denied by /validate) when its uid can be found, else with a 413
-    const dense = tooManyItems(request.body, config.limits.jsonItems);
-    if (dense !== undefined) {
-      const uid = reviewUid(request.body, MAX_UID_LENGTH);
-      metrics.requests.inc({ endpoint, kind: '', result: uid === undefined ? 'invalid' : 'denied' });
-      if (uid === undefined) return problem(reply, 413, dense);
-      request.log.info({ uid, endpoint, outcome: 'unread' }, `not read: more than ${config.limits.jsonItems} JSON items`);
-      return reply.send(encodeResponse(uid, unreadReview(endpoint, dense)));
+    const body = await bodyText(request.body, config.limits.jsonItems, prescanner);
+    if ('status' in body) {
+      metrics.requests.inc({ endpoint, kind: '', result: 'invalid' });
+      return problem(reply, body.status, body.message);
+    }
+    if ('unread' in body) {
+      metrics.requests.inc({ endpoint, kind: '', result: 'denied' });
+      request.log.info({ uid: body.uid, endpoint, outcome: 'unread' }, `not read: more than ${config.limits.jsonItems} JSON items`);
+      return reply.send(encodeResponse(body.uid, unreadReview(endpoint, body.unread)));
     }
     let req;
     try {
-      req = decodeReview(request.body);
+      req = decodeReview(body.text);
     } catch (err) {
       metrics.requests.inc({ endpoint, kind: '', result: 'invalid' });
       if (err instanceof EnvelopeError) return problem(reply, err.statusCode, err.message);
@@ -225,7 +221,7 @@ export function buildApp(opts: AppOptions): BuiltApp {
         `/${endpoint} does not handle kind ${clip(req.kind.group === '' ? kind : `${req.kind.group}/${kind}`, 64)}; check the rules of wasmgate's ${endpoint === 'mutate' ? 'Mutating' : 'Validating'}WebhookConfiguration`,
       );
     }
-    if (large) await nextTurn();
+    if (body.large) await nextTurn();
     let result: EngineResult;
     try {
       // bounded by imageDetection.budgetMs (and the request); never throws

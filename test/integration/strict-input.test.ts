@@ -95,6 +95,18 @@ describe('strict input', () => {
     }
   });
 
+  it('answers 400 to invalid UTF-8 in a large body too (checked on the prescan worker) and 200 to the same body when valid', async () => {
+    const pod = podObject({ name: 'aé' });
+    (pod as { metadata: { annotations?: Record<string, string> } }).metadata.annotations = { filler: 'x'.repeat(400_000) };
+    const good = Buffer.from(JSON.stringify(review(pod)), 'utf8');
+    expect(good.length).toBeGreaterThan(256 * 1024);
+    expect((await post(good, { 'content-type': 'application/json' })).status).toBe(200);
+    const bad = Buffer.concat([good.subarray(0, 300_000), Buffer.from([0xc3, 0x28]), good.subarray(300_000)]);
+    const r = await post(bad, { 'content-type': 'application/json' });
+    expect(r.status).toBe(400);
+    expect(problemOf(r).message).toBe('the body is not valid UTF-8; an AdmissionReview is UTF-8 JSON');
+  });
+
   it(`answers 400 to a uid longer than ${MAX_UID_LENGTH} characters, without echoing it`, async () => {
     const ok = review(podObject());
     ok.request.uid = 'u'.repeat(MAX_UID_LENGTH);

@@ -1,0 +1,14 @@
+/** The worker thread of src/server/prescanner.ts: prescan() for each message, answered by id. */
+import { parentPort } from 'node:worker_threads';
+import { prescan } from '../review/prescan.js';
+
+interface Job {
+  id: number;
+  bytes: Uint8Array;
+  maxItems: number;
+  maxUidLength: number;
+}
+
+parentPort?.on('message', (job: Job) => {
+  parentPort?.postMessage({ id: job.id, result: prescan(job.bytes, job.maxItems, job.maxUidLength) });
+});

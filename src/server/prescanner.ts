@@ -1,0 +1,85 @@
+/**
+ * Large review bodies are checked on a worker thread: UTF-8 decoding, counting JSON items and, for
+ * a body with too many, finding its uid take 15-20 ms for 7 MiB, during which the main thread
+ * would answer no one (bench:adversarial). The main thread copies the bytes to the worker (about a
+ * millisecond for 7 MiB) and gets back the verdict, or the decoded text to parse.
+ *
+ * One worker, started on the first large body, not keeping the process alive. If it cannot start
+ * or dies, the same check runs on the main thread: slower for others, never a failed review.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { prescan, type Prescan } from '../review/prescan.js';
+
+export interface Prescanner {
+  scan(bytes: Uint8Array, maxItems: number, maxUidLength: number): Promise<Prescan>;
+  close(): Promise<void>;
+  /** scans answered by the worker, and by the main thread (the worker could not start or died) */
+  readonly answered: { worker: number; mainThread: number };
+}
+
+// under the test runner this module is TypeScript: the worker then loads through tsx
+const EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+
+/** A worker for `url`; a TypeScript one registers tsx's ESM loader first (a dev dependency, for tests only). */
+function newWorker(url: URL): Worker {
+  if (!url.pathname.endsWith('.ts')) return new Worker(url);
+  const tsxPackage = createRequire(import.meta.url).resolve('tsx/package.json');
+  const exports = (JSON.parse(readFileSync(tsxPackage, 'utf8')) as { exports: Record<string, { import: { default: string } }> }).exports;
+  const api = pathToFileURL(join(dirname(tsxPackage), exports['./esm/api']!.import.default)).href;
+  const code = `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`;
+  return new Worker(code, { eval: true });
+}
+
+export function createPrescanner(opts: { workerUrl?: URL } = {}): Prescanner {
+  let worker: Worker | undefined;
+  let nextId = 0;
+  const answered = { worker: 0, mainThread: 0 };
+  const pending = new Map<number, { resolve: (p: Prescan) => void; reject: (err: Error) => void }>();
+
+  const failAll = (err: Error): void => {
+    worker = undefined;
+    for (const p of pending.values()) p.reject(err);
+    pending.clear();
+  };
+  const start = (): Worker => {
+    const url = opts.workerUrl ?? new URL(`./prescan-worker${EXT}`, import.meta.url);
+    const w = newWorker(url);
+    w.unref();
+    w.on('message', (m: { id: number; result: Prescan }) => {
+      const p = pending.get(m.id);
+      pending.delete(m.id);
+      p?.resolve(m.result);
+    });
+    w.on('error', (err) => failAll(err));
+    w.on('exit', (code) => failAll(new Error(`the prescan worker exited with code ${code}`)));
+    return w;
+  };
+
+  return {
+    answered,
+    async scan(bytes, maxItems, maxUidLength) {
+      try {
+        const w = (worker ??= start());
+        const id = nextId++;
+        const result = await new Promise<Prescan>((resolve, reject) => {
+          pending.set(id, { resolve, reject });
+          w.postMessage({ id, bytes, maxItems, maxUidLength });
+        });
+        answered.worker++;
+        return result;
+      } catch {
+        answered.mainThread++;
+        return prescan(bytes, maxItems, maxUidLength);
+      }
+    },
+    async close() {
+      const w = worker;
+      worker = undefined;
+      await w?.terminate();
+    },
+  };
+}
