@@ -1,26 +1,33 @@
 /**
- * What is checked of a large body before it may be parsed (issue 10: bounded work per request):
- * that it is UTF-8, and whether it holds more JSON items than wasmgate reads, in which case only
- * its uid is looked for. Pure, so that it can run on a worker thread (src/server/prescan-worker.ts)
- * as well as on the main one.
+ * What is checked of a body before it may be parsed (issue 10: bounded work per request): that it
+ * is UTF-8, and whether it holds more JSON items than wasmgate reads, in which case only its uid is
+ * looked for. Pure, so that it can run on a worker thread (src/server/prescan-worker.ts) for a
+ * large body as well as on the main one for a small body.
  */
 import { reviewUid, tooManyItems } from './items.js';
 
-export type Prescan =
-  | { readonly utf8: false }
-  /** too many items: not to be parsed; `uid` is request.uid when one could be found */
-  | { readonly utf8: true; readonly dense: string; readonly uid: string | undefined }
-  | { readonly utf8: true; readonly text: string };
+/** The text to parse, or, past the item limit, why not and the uid to answer to (when one could be found). */
+export type ItemCheck = { readonly text: string } | { readonly dense: string; readonly uid: string | undefined };
+
+export type Prescan = { readonly utf8: false } | ({ readonly utf8: true } & ItemCheck);
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-export function prescan(bytes: Uint8Array, maxItems: number, maxUidLength: number): Prescan {
-  let text: string;
+/** The text of UTF-8 bytes, or undefined when they are not valid UTF-8 (no replacement characters). */
+export function utf8Text(bytes: Uint8Array): string | undefined {
   try {
-    text = decoder.decode(bytes);
+    return decoder.decode(bytes);
   } catch {
-    return { utf8: false };
+    return undefined;
   }
+}
+
+export function checkItems(text: string, maxItems: number, maxUidLength: number): ItemCheck {
   const dense = tooManyItems(text, maxItems);
-  return dense === undefined ? { utf8: true, text } : { utf8: true, dense, uid: reviewUid(text, maxUidLength) };
+  return dense === undefined ? { text } : { dense, uid: reviewUid(text, maxUidLength) };
+}
+
+export function prescan(bytes: Uint8Array, maxItems: number, maxUidLength: number): Prescan {
+  const text = utf8Text(bytes);
+  return text === undefined ? { utf8: false } : { utf8: true, ...checkItems(text, maxItems, maxUidLength) };
 }

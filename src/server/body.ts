@@ -11,7 +11,7 @@
  *   alone (src/review/items.ts), or with a 413 when it has none.
  */
 import { MAX_UID_LENGTH } from '../review/envelope.js';
-import { reviewUid, tooManyItems } from '../review/items.js';
+import { checkItems, utf8Text, type ItemCheck } from '../review/prescan.js';
 import type { Prescanner } from './prescanner.js';
 
 export const STEP_BYTES = 256 * 1024;
@@ -19,16 +19,12 @@ export const NOT_UTF8 = 'the body is not valid UTF-8; an AdmissionReview is UTF-
 
 export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 /** What the content-type parser keeps: the text of a small body, the bytes of a large one. Throws on invalid UTF-8. */
 export function parsedBody(bytes: Buffer): string | Buffer {
   if (bytes.length > STEP_BYTES) return bytes;
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    throw Object.assign(new Error(NOT_UTF8), { statusCode: 400 });
-  }
+  const text = utf8Text(bytes);
+  if (text === undefined) throw Object.assign(new Error(NOT_UTF8), { statusCode: 400 });
+  return text;
 }
 
 export type BodyText =
@@ -37,16 +33,17 @@ export type BodyText =
   /** too many items, answered from the uid */
   | { readonly unread: string; readonly uid: string };
 
+/** The same checks for both: a small body's on the main thread, a large one's on the prescanner's worker. */
 export async function bodyText(body: string | Buffer, maxItems: number, prescanner: Prescanner): Promise<BodyText> {
-  if (typeof body === 'string') {
-    const dense = tooManyItems(body, maxItems);
-    if (dense === undefined) return { text: body, large: false };
-    const uid = reviewUid(body, MAX_UID_LENGTH);
-    return uid === undefined ? { status: 413, message: dense } : { unread: dense, uid };
-  }
-  const scan = await prescanner.scan(body, maxItems, MAX_UID_LENGTH);
-  if (!scan.utf8) return { status: 400, message: NOT_UTF8 };
-  if ('dense' in scan) return scan.uid === undefined ? { status: 413, message: scan.dense } : { unread: scan.dense, uid: scan.uid };
-  await nextTurn();
-  return { text: scan.text, large: true };
+  const large = typeof body !== 'string';
+  let checked: ItemCheck;
+  if (large) {
+    const scan = await prescanner.scan(body, maxItems, MAX_UID_LENGTH);
+    if (!scan.utf8) return { status: 400, message: NOT_UTF8 };
+    checked = scan;
+  } else checked = checkItems(body, maxItems, MAX_UID_LENGTH);
+  if ('dense' in checked)
+    return checked.uid === undefined ? { status: 413, message: checked.dense } : { unread: checked.dense, uid: checked.uid };
+  if (large) await nextTurn();
+  return { text: checked.text, large };
 }
