@@ -4,14 +4,13 @@
  * Input is untrusted: every field is checked, nothing is assumed.
  */
 import { runtimeHandlersOf } from '../scheduling/handlers.js';
-import { isRecord, str, stringMap } from '../objects/json.js';
+import { EMPTY_MAP, isRecord, str, stringMap } from '../objects/json.js';
 import { labelsOf, nameOf } from '../objects/metadata.js';
 import type { Labels, NodeInfo, RuntimeClassInfo, Taint, Toleration } from './types.js';
 
-const EMPTY: Labels = Object.freeze({});
-
-function frozen(map: Record<string, string>): Labels {
-  return Object.keys(map).length === 0 ? EMPTY : Object.freeze(map);
+/** stringMap() answers EMPTY_MAP (frozen) for a map with no entries: no key listing to find out. */
+function frozen(map: Labels): Labels {
+  return map === EMPTY_MAP ? map : Object.freeze(map);
 }
 
 function taints(value: unknown): Taint[] {
@@ -83,7 +82,7 @@ export function leanRuntimeClass(obj: unknown): RuntimeClassInfo | undefined {
     name,
     handler,
     labels: frozen(labelsOf(obj)),
-    nodeSelector: selector === undefined || Object.keys(selector).length === 0 ? undefined : Object.freeze(selector),
+    nodeSelector: selector === undefined || selector === EMPTY_MAP ? undefined : Object.freeze(selector),
     tolerations: scheduling === undefined ? [] : tolerations(scheduling['tolerations']),
   };
 }
