@@ -36,8 +36,8 @@ const settings = {
   churnSeconds: num('BENCH_ENVELOPE_CHURN_SECONDS', 30),
   idleSeconds: num('BENCH_ENVELOPE_IDLE_SECONDS', 10),
   modes: (process.env['BENCH_ENVELOPE_MODES'] ?? 'track,notrack').split(',').filter((m) => m !== '') as ('track' | 'notrack')[],
-  // as deployed: --max-semi-space-size=8 (BENCH_V8_FLAGS='' for V8's defaults)
-  v8Flags: (process.env['BENCH_V8_FLAGS'] ?? '--max-semi-space-size=8').split(' ').filter((f) => f !== ''),
+  // as deployed (bin/wasmgate.js's first line; BENCH_V8_FLAGS='' for V8's defaults)
+  v8Flags: (process.env['BENCH_V8_FLAGS'] ?? '--max-semi-space-size=8 --expose-gc').split(' ').filter((f) => f !== ''),
 };
 const RESULTS_MD = process.env['BENCH_RESULTS_MD'] ?? join(ROOT, 'bench', 'results.md');
 const RESULTS_JSON = process.env['BENCH_ENVELOPE_JSON'] ?? join(ROOT, 'bench', 'envelope', 'results.json');

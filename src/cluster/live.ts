@@ -10,6 +10,7 @@
  * arrive.
  */
 import { KINDS, kindNamed, listPath, type WatchedKind } from '../kinds/registry.js';
+import { createCompactor, type Compactor } from './compact.js';
 import { loadKubeConfig, type ApiAccess } from './kubeconfig.js';
 import { MemoryState } from './memory-state.js';
 import { ResourceLoop, type Reducer } from './reflector.js';
@@ -63,7 +64,13 @@ export interface LiveState {
 }
 
 /** A watched kind's reflector reducer: its store's lean records, replaced on list, upserted or removed on events. */
-function reducerOf(kind: WatchedKind, store: KindStore<unknown>, state: MemoryState, onChange?: LiveOptions['onChange']): Reducer<unknown> {
+function reducerOf(
+  kind: WatchedKind,
+  store: KindStore<unknown>,
+  state: MemoryState,
+  compactor: Compactor,
+  onChange?: LiveOptions['onChange'],
+): Reducer<unknown> {
   const k = kindNamed(kind);
   const lookup = (key: string | undefined): unknown =>
     key === undefined ? undefined : kind === 'Node' ? state.getNode(key) : kind === 'RuntimeClass' ? state.getRuntimeClass(key) : undefined;
@@ -79,6 +86,7 @@ function reducerOf(kind: WatchedKind, store: KindStore<unknown>, state: MemorySt
     reset: (items) => {
       store.replace(state, items);
       notify?.();
+      compactor.listed();
     },
     apply(type, obj) {
       const key = store.key(obj);
@@ -106,9 +114,10 @@ export function startLiveState(opts: LiveOptions = {}): LiveState {
   const abort = new AbortController();
   const loopOpts = { pageSize: opts.pageSize ?? 100, watchTimeoutSeconds: opts.watchTimeoutSeconds ?? 240 };
   const watched = KINDS.filter((k) => k.watched).map((k) => k.kind as WatchedKind);
+  const compactor = createCompactor();
   const reducers = watched
     .filter((kind) => kind !== 'Pod' || (opts.trackPods ?? true))
-    .map((kind) => reducerOf(kind, STORES[kind], state, opts.onChange));
+    .map((kind) => reducerOf(kind, STORES[kind], state, compactor, opts.onChange));
   const loops = reducers.map(
     (r) =>
       new ResourceLoop(
@@ -134,6 +143,7 @@ export function startLiveState(opts: LiveOptions = {}): LiveState {
     podsCounted,
     relists: () => loops.reduce((n, l) => n + l.relists, 0),
     async stop() {
+      compactor.stop();
       abort.abort();
       await Promise.allSettled(running);
     },

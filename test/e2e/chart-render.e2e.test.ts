@@ -134,7 +134,7 @@ describe('the rendered objects', () => {
       capabilities: { drop: ['ALL'] },
       seccompProfile: { type: 'RuntimeDefault' },
     });
-    expect(c.env).toContainEqual({ name: 'NODE_OPTIONS', value: '--max-semi-space-size=8' });
+    expect(c.env).toContainEqual({ name: 'NODE_OPTIONS', value: '--max-semi-space-size=8 --expose-gc' });
     expect(a.find((o) => o.kind === 'PodDisruptionBudget').spec.maxUnavailable).toBe(1);
     const b = await render({ config: { unsynced: 'allow' } });
     const sum = (objs: any[]): string => objs.find((o) => o.kind === 'Deployment').spec.template.metadata.annotations['checksum/config'];

@@ -40,7 +40,7 @@ describe('the image built from the Dockerfile', () => {
     expect(existsSync(join(app, 'src'))).toBe(false);
     expect(tree.user).toBe('10001:10001');
     expect(tree.entrypoint).toEqual(['node', '/app/bin/wasmgate.js']);
-    expect(tree.env['NODE_OPTIONS']).toBe('--max-semi-space-size=8');
+    expect(tree.env['NODE_OPTIONS']).toBe('--max-semi-space-size=8 --expose-gc');
   });
 
   it('its entrypoint, as UID 10001, answers an AdmissionReview over TLS and exits 0 on SIGTERM', async () => {

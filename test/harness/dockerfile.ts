@@ -103,7 +103,8 @@ export function buildTree(context: string, out: string, log: (line: string) => v
         mkdirSync(join(root, workdir), { recursive: true });
         break;
       case 'ENV':
-        for (const m of rest.matchAll(/(\w+)=(\S+)/g)) env[m[1]!] = m[2]!;
+        // KEY=value or KEY="value with spaces"
+        for (const m of rest.matchAll(/(\w+)=(?:"([^"]*)"|(\S+))/g)) env[m[1]!] = m[2] ?? m[3]!;
         break;
       case 'COPY': {
         const parts = rest.split(/\s+/);
