@@ -16,7 +16,7 @@ describe('the compactor: one full collection after lists', () => {
     expect(gc).not.toHaveBeenCalled();
     vi.advanceTimersByTime(1);
     expect(gc).toHaveBeenCalledTimes(1);
-    expect(gc).toHaveBeenCalledWith({ type: 'major', execution: 'sync' });
+    expect(gc).toHaveBeenCalledWith();
     expect(c.runs).toBe(1);
     c.listed(); // a relist later: another
     vi.advanceTimersByTime(1000);
