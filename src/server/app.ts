@@ -87,6 +87,8 @@ export function buildApp(opts: AppOptions): BuiltApp {
     logger: opts.logger ?? false,
     // one summary line per review instead of fastify's two per request
     logController: new LogController({ disableRequestLogging: true }),
+    // no child logger per request: a review's line names its uid, which a request id would only repeat
+    childLoggerFactory: (logger) => logger,
     bodyLimit: BODY_LIMIT,
     requestTimeout: limits.requestTimeout,
     keepAliveTimeout: limits.keepAliveTimeout,
@@ -113,29 +115,32 @@ export function buildApp(opts: AppOptions): BuiltApp {
     }
   });
 
-  // Checked before the body is read: who may call, and what the body may be.
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+  // Checked before the body is read: who may call, and what the body may be. (Hooks here take a
+  // callback rather than being async: every request passes through them.)
+  app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     const path = request.url.split('?')[0] ?? '';
-    if (!REVIEW_PATHS.has(path) || request.method !== 'POST') return;
+    if (!REVIEW_PATHS.has(path) || request.method !== 'POST') return done();
     const endpoint = endpointOf(path)!;
     if (requireClientCert) {
       const refused = clientCertProblem(request.raw.socket as TLSSocket, path);
       if (refused !== undefined) {
         metrics.requests.inc({ endpoint, kind: '', result: 'invalid' });
-        return problem(reply.header('connection', 'close'), 403, refused);
+        return void problem(reply.header('connection', 'close'), 403, refused);
       }
     }
     const media = mediaProblem(request.headers);
     if (media !== undefined) {
       metrics.requests.inc({ endpoint, kind: '', result: 'invalid' });
-      return problem(reply, media.status, media.message);
+      return void problem(reply, media.status, media.message);
     }
+    done();
   });
 
   // While draining, every response closes its connection: the client's next request opens a new
   // one, through endpoints that no longer list this pod.
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (lifecycle.draining) reply.header('connection', 'close');
+    done(null, payload);
   });
 
   app.setErrorHandler((err: { statusCode?: number; code?: string; message: string }, request, reply) => {
