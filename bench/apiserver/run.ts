@@ -19,7 +19,7 @@ import { kyvernoBuild, setupKyverno, type KyvernoBuild } from './kyverno.js';
 import { createAtRate, NAMESPACE } from './load.js';
 import { diff, quantile, scrape, SERIES, type Histogram } from './metrics.js';
 import { apiserverMarkdown, type ApiserverResults, type Phase } from './report.js';
-import { setupMap, setupNone, setupWasmgate, type Setup, type SetupName } from './setups.js';
+import { setupMap, setupNone, setupNull, setupWasmgate, type Setup, type SetupName } from './setups.js';
 
 const ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 const list = (name: string, fallback: string): string[] =>
@@ -28,13 +28,16 @@ const list = (name: string, fallback: string): string[] =>
     .map((s) => s.trim())
     .filter((s) => s !== '');
 const settings = {
-  setups: list('BENCH_APISERVER_SETUPS', 'none,wasmgate,map,kyverno') as SetupName[],
+  setups: list('BENCH_APISERVER_SETUPS', 'none,null,wasmgate,map,kyverno') as SetupName[],
   rates: list('BENCH_APISERVER_RATES', '50,100,200').map(Number),
   seconds: Number(process.env['BENCH_APISERVER_SECONDS'] ?? 30),
   nodes: Number(process.env['BENCH_APISERVER_NODES'] ?? 200),
-  // as deployed: --max-semi-space-size=8 (BENCH_V8_FLAGS='' for V8's defaults)
-  v8Flags: (process.env['BENCH_V8_FLAGS'] ?? '--max-semi-space-size=8').split(' ').filter((f) => f !== ''),
+  // as deployed (bin/wasmgate.js's first line; BENCH_V8_FLAGS='' for V8's defaults)
+  v8Flags: (process.env['BENCH_V8_FLAGS'] ?? '--max-semi-space-size=8 --expose-gc').split(' ').filter((f) => f !== ''),
 };
+const SETUP_NAMES: readonly SetupName[] = ['none', 'null', 'wasmgate', 'map', 'kyverno'];
+for (const s of settings.setups)
+  if (!SETUP_NAMES.includes(s)) throw new Error(`BENCH_APISERVER_SETUPS: unknown ${s} (${SETUP_NAMES.join(', ')})`);
 const KYVERNO_VERSION = process.env['KYVERNO_VERSION'] ?? 'v1.19.1';
 const RESULTS_MD = process.env['BENCH_RESULTS_MD'] ?? join(ROOT, 'bench', 'results.md');
 const RESULTS_JSON = process.env['BENCH_APISERVER_JSON'] ?? join(ROOT, 'bench', 'apiserver', 'results.json');
@@ -130,16 +133,17 @@ async function main(): Promise<void> {
     await api.must('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } });
     const phases: Phase[] = [];
     const setups: { name: SetupName; describe: string; command?: string }[] = [];
+    const [c, a] = [cp, api];
+    const start: Record<SetupName, () => Promise<Setup>> = {
+      none: () => setupNone(a),
+      null: () => setupNull(c, a, ROOT, work, settings.v8Flags),
+      wasmgate: () => setupWasmgate(c, a, ROOT, work, settings.v8Flags),
+      map: () => setupMap(c, a),
+      kyverno: async () => setupKyverno(c, a, await waitForKyverno(kyvernoWaitS), say),
+    };
     for (const name of settings.setups) {
       say(`set-up ${name}`);
-      current =
-        name === 'none'
-          ? await setupNone(api)
-          : name === 'wasmgate'
-            ? await setupWasmgate(cp, api, ROOT, work, settings.v8Flags)
-            : name === 'map'
-              ? await setupMap(cp, api)
-              : await setupKyverno(cp, api, await waitForKyverno(kyvernoWaitS), say);
+      current = await start[name]();
       setups.push({ name, describe: current.describe, ...(current.command === undefined ? {} : { command: current.command }) });
       for (const rate of settings.rates) {
         const p = await phase(cp, api, current, rate, `${name}-${rate}`);

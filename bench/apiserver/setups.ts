@@ -1,7 +1,9 @@
 /**
- * The four admission set-ups compared through kube-apiserver: none; wasmgate (its webhooks as
- * `wasmgate manifests` writes them, pointing at a local `wasmgate serve --kubeconfig`); a
- * MutatingAdmissionPolicy setting runtimeClassName from the annotation; Kyverno (kyverno.ts).
+ * The admission set-ups compared through kube-apiserver: none; the null webhook (the same webhook
+ * configurations as wasmgate's, answered by bench/transport/null-webhook.ts --patch: what any
+ * webhook on this transport costs the API server); wasmgate (its webhooks as `wasmgate manifests`
+ * writes them, pointing at a local `wasmgate serve --kubeconfig`); a MutatingAdmissionPolicy
+ * setting runtimeClassName from the annotation; Kyverno (kyverno.ts).
  * Each one is put in place, checked to take effect (a server-side dry-run create comes back with
  * runtimeClassName set, or without it for "none"), measured, and removed.
  */
@@ -13,10 +15,10 @@ import { freePort, type ControlPlane } from '../../src/controlplane/index.js';
 import { webhookYaml } from '../../src/deploy/webhooks.js';
 import type { ApiClient } from '../api.js';
 import { RUNTIME_ANNOTATION } from '../transport/pods.js';
-import { benchConfig, liveServeArgs, startServer, type Server } from '../transport/servers.js';
+import { benchConfig, liveServeArgs, startNull, startServer, type Server } from '../transport/servers.js';
 import { NAMESPACE, wasmPod } from './load.js';
 
-export type SetupName = 'none' | 'wasmgate' | 'map' | 'kyverno';
+export type SetupName = 'none' | 'null' | 'wasmgate' | 'map' | 'kyverno';
 
 export interface Setup {
   name: SetupName;
@@ -71,15 +73,45 @@ export async function setupWasmgate(cp: ControlPlane, api: ApiClient, root: stri
     if (Date.now() > deadline) throw new Error(`wasmgate did not sync within 120 s: ${server.stderrText().slice(-1000)}`);
     await sleep(200);
   }
-  const yaml = webhookYaml(parseConfig({}), { client: { url: server.url, caBundle: caBundle(ca) }, timeoutSeconds: 5 });
-  await kubectl(cp, ['apply', '-f', '-'], yaml);
-  await waitForMutation(api, true, 60_000);
+  const yaml = await registerWebhooks(cp, api, server.url, ca);
   return {
     name: 'wasmgate',
     describe:
       'wasmgate: its mutating and validating webhooks (matchConditions, timeoutSeconds 5) → `wasmgate serve --kubeconfig` on loopback',
     pid: server.pid,
     command: `node ${args.join(' ').replace(work, '<tmp>').replace(cp.dir, '<cp>')}`,
+    async stop() {
+      await kubectl(cp, ['delete', '-f', '-', '--wait=true'], yaml);
+      await waitForMutation(api, false, 60_000);
+      await server.stop();
+    },
+  };
+}
+
+/** Register wasmgate's webhook configurations (as `wasmgate manifests` writes them) for a server, and wait until they take effect. */
+async function registerWebhooks(cp: ControlPlane, api: ApiClient, url: string, ca: string): Promise<string> {
+  const yaml = webhookYaml(parseConfig({}), { client: { url, caBundle: caBundle(ca) }, timeoutSeconds: 5 });
+  await kubectl(cp, ['apply', '-f', '-'], yaml);
+  await waitForMutation(api, true, 60_000);
+  return yaml;
+}
+
+/**
+ * The null webhook behind the same webhook configurations: it parses each review and answers
+ * allowed (with wasmgate's patch on /mutate), deciding nothing. The floor any webhook adds.
+ */
+export async function setupNull(cp: ControlPlane, api: ApiClient, root: string, work: string, v8Flags: string[]): Promise<Setup> {
+  const certDir = join(work, 'null-certs');
+  const ca = (await ensureDevCerts(certDir)).caCert!;
+  const port = await freePort();
+  const server = await startNull({ root, v8Flags, certDir, snapshot: '', port, extraArgs: ['--patch'] });
+  const yaml = await registerWebhooks(cp, api, server.url, ca);
+  return {
+    name: 'null',
+    describe:
+      "the null webhook (bench/transport/null-webhook.ts --patch) behind wasmgate's webhook configurations: it parses each review and answers allowed, with wasmgate's JSONPatch on /mutate; nothing is decided",
+    pid: server.pid,
+    command: server.command.replace(work, '<tmp>'),
     async stop() {
       await kubectl(cp, ['delete', '-f', '-', '--wait=true'], yaml);
       await waitForMutation(api, false, 60_000);

@@ -172,6 +172,8 @@ export interface ServerSetup {
   logFile?: string;
   /** extra node flags, e.g. --cpu-prof --cpu-prof-dir=... */
   extraNodeFlags?: string[];
+  /** extra arguments for the server itself (the null webhook's --patch) */
+  extraArgs?: string[];
 }
 
 export async function startWasmgate(s: ServerSetup): Promise<Server> {
@@ -199,7 +201,16 @@ export async function startWasmgate(s: ServerSetup): Promise<Server> {
 }
 
 export async function startNull(s: ServerSetup): Promise<Server> {
-  const args = [...s.v8Flags, ...(s.extraNodeFlags ?? []), '--import', 'tsx', 'bench/transport/null-webhook.ts', s.certDir, String(s.port)];
+  const args = [
+    ...s.v8Flags,
+    ...(s.extraNodeFlags ?? []),
+    '--import',
+    'tsx',
+    'bench/transport/null-webhook.ts',
+    s.certDir,
+    String(s.port),
+    ...(s.extraArgs ?? []),
+  ];
   return startServer('null', args, s.root, /^listening /m, `https://127.0.0.1:${s.port}`, 60_000);
 }
 

@@ -46,11 +46,11 @@ it('bench:envelope fills the API server, measures tracking on and off, and write
   expect(readFileSync(md, 'utf8')).toMatch(/<!-- envelope:start -->[\s\S]*\| on \|[\s\S]*\| off \|[\s\S]*<!-- envelope:end -->/);
 }, 600_000);
 
-it('bench:apiserver runs none, wasmgate and the MutatingAdmissionPolicy and reads the API server histograms', async () => {
+it('bench:apiserver runs none, the null webhook, wasmgate and the MutatingAdmissionPolicy and reads the API server histograms', async () => {
   const md = join(dir, 'results.md');
   const json = join(dir, 'apiserver.json');
   await run('bench/apiserver/run.ts', {
-    BENCH_APISERVER_SETUPS: 'none,wasmgate,map',
+    BENCH_APISERVER_SETUPS: 'none,null,wasmgate,map',
     BENCH_APISERVER_RATES: '5',
     BENCH_APISERVER_SECONDS: '2',
     BENCH_APISERVER_NODES: '20',
@@ -58,8 +58,8 @@ it('bench:apiserver runs none, wasmgate and the MutatingAdmissionPolicy and read
     BENCH_APISERVER_JSON: json,
   });
   const r = JSON.parse(readFileSync(json, 'utf8')) as ApiserverResults;
-  expect(r.phases.map((p) => p.setup)).toEqual(['none', 'wasmgate', 'map']);
-  const [none, wasmgate, map] = r.phases;
+  expect(r.phases.map((p) => p.setup)).toEqual(['none', 'null', 'wasmgate', 'map']);
+  const [none, nul, wasmgate, map] = r.phases;
   for (const p of r.phases) {
     expect(p.run.created).toBe(10);
     expect(p.podCreate.count).toBeGreaterThanOrEqual(10); // the API server's own histogram saw them
@@ -67,6 +67,8 @@ it('bench:apiserver runs none, wasmgate and the MutatingAdmissionPolicy and read
   expect(none!.run.mutated).toBe(0);
   expect(wasmgate!.run.mutated).toBe(10);
   expect(map!.run.mutated).toBe(10);
+  expect(nul!.run.mutated).toBe(10); // its --patch answer is applied by the API server
+  expect(nul!.webhookAdmit.count).toBeGreaterThanOrEqual(10);
   expect(wasmgate!.webhookAdmit.count).toBeGreaterThanOrEqual(10);
   expect(wasmgate!.webhookValidate.count).toBeGreaterThanOrEqual(10);
   expect(none!.webhookAdmit.count).toBe(0);
