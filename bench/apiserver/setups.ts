@@ -73,27 +73,29 @@ export async function setupWasmgate(cp: ControlPlane, api: ApiClient, root: stri
     if (Date.now() > deadline) throw new Error(`wasmgate did not sync within 120 s: ${server.stderrText().slice(-1000)}`);
     await sleep(200);
   }
-  const yaml = await registerWebhooks(cp, api, server.url, ca);
   return {
     name: 'wasmgate',
     describe:
       'wasmgate: its mutating and validating webhooks (matchConditions, timeoutSeconds 5) → `wasmgate serve --kubeconfig` on loopback',
     pid: server.pid,
     command: `node ${args.join(' ').replace(work, '<tmp>').replace(cp.dir, '<cp>')}`,
-    async stop() {
-      await kubectl(cp, ['delete', '-f', '-', '--wait=true'], yaml);
-      await waitForMutation(api, false, 60_000);
-      await server.stop();
-    },
+    stop: await behindWebhooks(cp, api, server, ca),
   };
 }
 
-/** Register wasmgate's webhook configurations (as `wasmgate manifests` writes them) for a server, and wait until they take effect. */
-async function registerWebhooks(cp: ControlPlane, api: ApiClient, url: string, ca: string): Promise<string> {
-  const yaml = webhookYaml(parseConfig({}), { client: { url, caBundle: caBundle(ca) }, timeoutSeconds: 5 });
+/**
+ * Register wasmgate's webhook configurations (as `wasmgate manifests` writes them) for a server and
+ * wait until they take effect. Returns the set-up's stop(): remove them, wait, stop the server.
+ */
+async function behindWebhooks(cp: ControlPlane, api: ApiClient, server: Server, ca: string): Promise<() => Promise<void>> {
+  const yaml = webhookYaml(parseConfig({}), { client: { url: server.url, caBundle: caBundle(ca) }, timeoutSeconds: 5 });
   await kubectl(cp, ['apply', '-f', '-'], yaml);
   await waitForMutation(api, true, 60_000);
-  return yaml;
+  return async () => {
+    await kubectl(cp, ['delete', '-f', '-', '--wait=true'], yaml);
+    await waitForMutation(api, false, 60_000);
+    await server.stop();
+  };
 }
 
 /**
@@ -105,18 +107,13 @@ export async function setupNull(cp: ControlPlane, api: ApiClient, root: string, 
   const ca = (await ensureDevCerts(certDir)).caCert!;
   const port = await freePort();
   const server = await startNull({ root, v8Flags, certDir, snapshot: '', port, extraArgs: ['--patch'] });
-  const yaml = await registerWebhooks(cp, api, server.url, ca);
   return {
     name: 'null',
     describe:
       "the null webhook (bench/transport/null-webhook.ts --patch) behind wasmgate's webhook configurations: it parses each review and answers allowed, with wasmgate's JSONPatch on /mutate; nothing is decided",
     pid: server.pid,
     command: server.command.replace(work, '<tmp>'),
-    async stop() {
-      await kubectl(cp, ['delete', '-f', '-', '--wait=true'], yaml);
-      await waitForMutation(api, false, 60_000);
-      await server.stop();
-    },
+    stop: await behindWebhooks(cp, api, server, ca),
   };
 }
 
