@@ -261,8 +261,10 @@ export function validate(req: AdmissionRequest, state: ClusterState, config: Con
   }
 
   if (subject === 'Node') {
-    const before = leanNode(req.oldObject);
-    const after = leanNode(req.object);
+    // the Node rules read labels by key only (lean.ts: 'lookup'); a rule that walks a Node's
+    // labels needs 'checked' here
+    const before = leanNode(req.oldObject, 'lookup');
+    const after = leanNode(req.object, 'lookup');
     if (before === undefined || after === undefined) return result;
     runRules(ctx, 'Node', op, (check) => check(before, after, ctx), result);
     return settle(result);

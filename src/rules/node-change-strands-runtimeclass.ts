@@ -46,7 +46,9 @@ function promisesMissingHandler(oldNode: NodeInfo, newNode: NodeInfo, rc: Runtim
 function describeChange(oldNode: NodeInfo, newNode: NodeInfo, rc: RuntimeClassInfo): string {
   const parts: string[] = [];
   for (const [k, v] of sortedPairs(rc.nodeSelector ?? {})) {
-    const now = newNode.labels[k];
+    // a review's Node labels are read unchecked (lean.ts, 'lookup'): a value that is not a string is absent
+    const raw: unknown = newNode.labels[k];
+    const now = typeof raw === 'string' ? raw : undefined;
     if (oldNode.labels[k] === v && now !== v)
       parts.push(now === undefined ? `removes label ${k}=${v}` : `changes label ${k} from ${v} to ${now}`);
   }

@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import { leanNode } from '../../../src/cluster/lean.js';
 import type { MemoryState } from '../../../src/cluster/memory-state.js';
 import type { NodeInfo } from '../../../src/cluster/types.js';
 import type { Config } from '../../../src/config/config.js';
@@ -215,6 +216,23 @@ describe('node-change-strands-runtimeclass', () => {
     for (const s of contains ?? []) expect(messages[0]).toContain(s);
     for (const s of excludes ?? []) expect(messages[0]).not.toContain(s);
     for (const re of matches ?? []) expect(messages[0]).toMatch(re);
+  });
+});
+
+describe('node-change-strands-runtimeclass: labels as a review reads them (unchecked, by key)', () => {
+  it('a label value that is not a string counts as removed, named without the value', () => {
+    const sent = { metadata: { name: 'w1', labels: { 'wasmtime-enabled': ['yes', 'x'.repeat(10_000)] } }, spec: {}, status: {} };
+    const newNode = leanNode(sent, 'lookup')!;
+    const messages = rule.checks.Node!.UPDATE!(w1, { ...newNode, ready: true }, ctxOf(lastNode()(), config()));
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toContain('removes label wasmtime-enabled=yes');
+    expect(messages[0]!.length).toBeLessThan(1000);
+  });
+
+  it('the map is the one sent, not a copy', () => {
+    const labels = { 'wasmtime-enabled': 'yes' };
+    expect(leanNode({ metadata: { name: 'w1', labels } }, 'lookup')!.labels).toBe(labels);
+    expect(leanNode({ metadata: { name: 'w1' } }, 'lookup')!.labels).toEqual({});
   });
 });
 
