@@ -40,6 +40,14 @@ export function createMetrics(state: ClusterState, opts: { defaultMetrics?: bool
     },
   });
   new Gauge({
+    name: 'wasmgate_cluster_access_problems',
+    help: 'Resources whose list or watch the API server refuses (RBAC): /readyz answers 503 while this is above 0, even once synced.',
+    registers: [registry],
+    collect() {
+      this.set(state.status().problems?.length ?? 0);
+    },
+  });
+  new Gauge({
     name: 'wasmgate_cluster_state_last_event_age_seconds',
     help: 'Seconds since the cluster state applied its last event (list or watch).',
     registers: [registry],

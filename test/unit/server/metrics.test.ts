@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryState } from '../../../src/cluster/memory-state.js';
+import { createMetrics } from '../../../src/server/metrics.js';
+
+async function gauge(state: MemoryState, name: string): Promise<number> {
+  const text = await createMetrics(state, { defaultMetrics: false }).registry.metrics();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  if (line === undefined) throw new Error(`${name} missing from:\n${text}`);
+  return Number(line.slice(name.length + 1));
+}
+
+describe('cluster-state gauges', () => {
+  it('wasmgate_cluster_access_problems counts the refused lists and watches; synced stays 1', async () => {
+    const state = new MemoryState('live', 'test');
+    state.markSynced(true);
+    expect(await gauge(state, 'wasmgate_cluster_access_problems')).toBe(0);
+    state.setProblem('pods', 'the API server refuses to let wasmgate watch pods (403)');
+    state.setProblem('nodes', 'the API server refuses to let wasmgate list nodes (403)');
+    expect(await gauge(state, 'wasmgate_cluster_access_problems')).toBe(2);
+    expect(await gauge(state, 'wasmgate_cluster_state_synced')).toBe(1);
+    state.setProblem('pods', undefined);
+    expect(await gauge(state, 'wasmgate_cluster_access_problems')).toBe(1);
+  });
+});
