@@ -1,7 +1,7 @@
 /** `wasmgate audit`: the rules over what already exists, from a snapshot or a live cluster. */
 import { Option, type Command } from 'commander';
 import { auditObjects, formatAudit, type AuditReport } from '../audit/audit.js';
-import { loadKubeConfig, startLiveState } from '../cluster/live.js';
+import { loadKubeConfig, startLiveState, type LiveState } from '../cluster/live.js';
 import { loadSnapshot } from '../cluster/snapshot.js';
 import { loadConfig } from '../config/config.js';
 import { livePass } from '../report/background-audit.js';
@@ -20,6 +20,29 @@ interface AuditOpts {
   failOn: string;
   apply?: boolean;
   reportApi: ReportApiChoice;
+}
+
+/**
+ * The live cache's first sync, or an error naming each list the API server refuses: the cache
+ * retries a refused list for as long as it runs (serve reports it on /readyz), which would leave a
+ * one-shot audit waiting for ever.
+ */
+async function syncedOrRefused(live: LiveState, pollMs = 200): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const refused = new Promise<never>((_, reject) => {
+    const check = (): void => {
+      // a refused watch does not stop a one-shot audit; a refused list leaves it nothing to read
+      const refusedLists = (live.state.status().problems ?? []).filter((p) => p.startsWith('cannot list '));
+      if (refusedLists.length > 0) reject(new Error(refusedLists.join('\n')));
+      else timer = setTimeout(check, pollMs);
+    };
+    check();
+  });
+  try {
+    await Promise.race([live.synced, refused]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export function registerAudit(program: Command): void {
@@ -68,7 +91,7 @@ export function registerAudit(program: Command): void {
         const live = startLiveState({ kubeconfig: kc, log: () => {}, trackPods: true });
         const progress = createProgress(process.stderr);
         try {
-          await live.synced;
+          await syncedOrRefused(live);
           // streamed: one page of each kind in memory at a time, owners listed before what they own
           const r = await livePass(kc, live.state, config, config.audit.pageSize, undefined, progress);
           report = { audited: r.audited, deduplicated: r.deduplicated, findings: r.findings };

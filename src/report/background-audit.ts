@@ -7,7 +7,8 @@
  */
 import type { Registry } from 'prom-client';
 import { auditObjects } from '../audit/audit.js';
-import { listPages } from '../cluster/api.js';
+import { accessProblem, isAccessDenied } from '../cluster/access.js';
+import { HttpError, listPages } from '../cluster/api.js';
 import type { ApiAccess } from '../cluster/kubeconfig.js';
 import type { NodeChange, RuntimeClassChange } from '../cluster/live.js';
 import type { ClusterState } from '../cluster/types.js';
@@ -53,19 +54,27 @@ export function livePass(
   progress?: Parameters<typeof streamAudit>[0]['progress'],
 ) {
   const audited = KINDS.filter((k) => k.audited);
-  const versions = new Map<string, string>(audited.map((k) => [listPath(k), apiVersionOf(k)]));
+  const byPath = new Map(audited.map((k) => [listPath(k), k]));
   return streamAudit({
     lists: audited.map((k) => [listPath(k), k.kind] as const),
     listPages: async (path, onPage) => {
       let page: unknown[] = [];
-      const apiVersion = versions.get(path)!;
-      await listPages(api, path, pageSize, signal ?? new AbortController().signal, (item) => {
-        if (isRecord(item)) page.push({ ...item, apiVersion });
-        if (page.length >= pageSize) {
-          onPage(page);
-          page = [];
-        }
-      });
+      const k = byPath.get(path)!;
+      const apiVersion = apiVersionOf(k);
+      try {
+        await listPages(api, path, pageSize, signal ?? new AbortController().signal, (item) => {
+          if (isRecord(item)) page.push({ ...item, apiVersion });
+          if (page.length >= pageSize) {
+            onPage(page);
+            page = [];
+          }
+        });
+      } catch (err) {
+        // a refused list names the verb, the resource and the fix, not the API server's raw answer
+        if (err instanceof HttpError && isAccessDenied(err.statusCode))
+          throw new Error(accessProblem(k, 'list', err.statusCode, err.body), { cause: err });
+        throw err;
+      }
       if (page.length > 0) onPage(page);
     },
     auditPage: (objects, owners) => auditObjects(objects, state, config, owners),

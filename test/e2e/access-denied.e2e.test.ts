@@ -5,7 +5,7 @@
  * /readyz name the verb and the resource, in one log line however often the watch is retried;
  * once the verb is granted the problem clears and /readyz turns 200.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -150,6 +150,14 @@ const readyz = async (): Promise<{ status: number; json: { status?: string; prob
 };
 
 /** The watches of nodes kube-apiserver refused wasmgate's ServiceAccount, from its audit log. */
+/** a gauge's value from wasmgate's /metrics */
+async function gauge(name: string): Promise<number> {
+  const text = (await getUrl(`${url}/metrics`, ca)).text;
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  if (line === undefined) throw new Error(`${name} is not in /metrics`);
+  return Number(line.slice(name.length + 1));
+}
+
 async function refusedNodeWatches(): Promise<number> {
   const events = (await readFile(AUDIT_LOG, 'utf8').catch(() => '')).split('\n').filter((l) => l !== '');
   return events
@@ -181,6 +189,7 @@ describe('a ClusterRole without watch on nodes', () => {
     );
     expect(r.status).toBe(503);
     expect(r.json).toMatchObject({ status: 'access denied', problems: [PROBLEM] });
+    expect(await gauge('wasmgate_cluster_access_problems')).toBe(1);
     // retried (the API server counted several refusals), yet logged once
     await waitFor(async () => (await refusedNodeWatches()) >= 3, {
       timeoutMs: 120_000,
@@ -201,8 +210,29 @@ describe('a ClusterRole without watch on nodes', () => {
     });
     expect(r.json.status).toBe('ready');
     expect(r.json.problems).toBeUndefined();
+    expect(await gauge('wasmgate_cluster_access_problems')).toBe(0);
     const lines = out.split('\n');
     expect(lines.filter((l) => l.startsWith('access restored:'))).toEqual([RESTORED_LINE]);
     expect(lines.filter((l) => l.startsWith('access denied:'))).toHaveLength(1);
+  }, 300_000);
+
+  it('wasmgate audit, refused a list, stops and says what to grant (no raw 403, no wait for ever)', async () => {
+    const c = cp;
+    await applyObjects(c, clusterRole({ verb: 'list', resource: 'pods' }));
+    await waitFor(async () => (await c.kubectl(['auth', 'can-i', 'list', 'pods', `--as=${SA}`])).stdout.trim() === 'no', {
+      timeoutMs: 60_000,
+      what: 'the ServiceAccount to lose list on pods',
+    });
+    const r = spawnSync(process.execPath, [join(REPO, 'bin/wasmgate.js'), 'audit', '--kubeconfig', join(dir, 'kubeconfig')], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(r.signal).toBeNull(); // finished on its own
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain(
+      `cannot list pods (all namespaces): the ServiceAccount ${SA} lacks the "list" verb on "pods" — ` +
+        "grant it in the ClusterRole (the chart's templates/rbac.yaml; wasmgate manifests --rbac prints what is needed)",
+    );
+    expect(r.stderr).not.toContain('HTTP 403');
   }, 300_000);
 });
