@@ -1,6 +1,7 @@
 /** `wasmgate audit`: the rules over what already exists, from a snapshot or a live cluster. */
 import { Option, type Command } from 'commander';
 import { auditObjects, formatAudit, type AuditReport } from '../audit/audit.js';
+import { refusesList } from '../cluster/access.js';
 import { loadKubeConfig, startLiveState, type LiveState } from '../cluster/live.js';
 import { loadSnapshot } from '../cluster/snapshot.js';
 import { loadConfig } from '../config/config.js';
@@ -32,7 +33,7 @@ async function syncedOrRefused(live: LiveState, pollMs = 200): Promise<void> {
   const refused = new Promise<never>((_, reject) => {
     const check = (): void => {
       // a refused watch does not stop a one-shot audit; a refused list leaves it nothing to read
-      const refusedLists = (live.state.status().problems ?? []).filter((p) => p.startsWith('cannot list '));
+      const refusedLists = (live.state.status().problems ?? []).filter(refusesList);
       if (refusedLists.length > 0) reject(new Error(refusedLists.join('\n')));
       else timer = setTimeout(check, pollMs);
     };

@@ -36,6 +36,11 @@ export function statusUser(body: string): string | undefined {
   return user;
 }
 
+/** Whether a problem accessProblem() wrote is about a refused list (its text starts with what()). */
+export function refusesList(problem: string): boolean {
+  return problem.startsWith('cannot list ');
+}
+
 /** `cannot watch nodes (cluster scope)`, `cannot list pods (all namespaces)`. */
 function what(k: KindRecord, verb: Verb): string {
   const resource = k.group === '' ? k.resource : `${k.resource}.${k.group}`;

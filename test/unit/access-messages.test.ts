@@ -4,7 +4,7 @@
  * Regenerate with `npx vitest run test/unit/access-messages.test.ts -u` and read every change.
  */
 import { describe, expect, it } from 'vitest';
-import { accessDeniedLine, accessProblem, accessRestoredLine, isAccessDenied, statusUser } from '../../src/cluster/access.js';
+import { accessDeniedLine, accessProblem, accessRestoredLine, isAccessDenied, refusesList, statusUser } from '../../src/cluster/access.js';
 import { MemoryState } from '../../src/cluster/memory-state.js';
 import { KINDS, kindNamed, verbsOf, type KindRecord } from '../../src/kinds/registry.js';
 import { buildApp } from '../../src/server/app.js';
@@ -49,6 +49,13 @@ describe('access problems', () => {
     await golden('problems', lines.join('\n'));
     expect(lines[0]).toContain('cannot list pods (all namespaces)');
     expect(lines.find((l) => l.startsWith('cannot watch nodes'))).toContain(`the ServiceAccount ${SA} lacks the "watch" verb on "nodes"`);
+  });
+
+  it('refusesList() tells a refused list from a refused watch, for 401 and 403 (wasmgate audit stops on the first)', () => {
+    for (const k of WATCHED)
+      for (const verb of verbsOf(k))
+        for (const code of [401, 403] as const)
+          expect(refusesList(accessProblem(k, verb, code, code === 403 ? forbidden(k, verb, SA) : UNAUTHORIZED))).toBe(verb === 'list');
   });
 
   it('log one line when a problem appears and one when it clears', async () => {
