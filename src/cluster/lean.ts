@@ -5,7 +5,7 @@
  */
 import { runtimeHandlersOf } from '../scheduling/handlers.js';
 import { EMPTY_MAP, isRecord, str, stringMap } from '../objects/json.js';
-import { labelsOf, nameOf } from '../objects/metadata.js';
+import { labelsAsSent, labelsOf, nameOf } from '../objects/metadata.js';
 import type { Labels, NodeInfo, RuntimeClassInfo, Taint, Toleration } from './types.js';
 
 /** stringMap() answers EMPTY_MAP (frozen) for a map with no entries: no key listing to find out. */
@@ -68,11 +68,9 @@ export function leanNode(obj: unknown, labels: 'checked' | 'lookup' = 'checked')
   const name = nameOf(obj);
   if (!isRecord(obj) || name === undefined) return undefined;
   const spec = isRecord(obj['spec']) ? obj['spec'] : {};
-  const meta = obj['metadata'];
-  const raw = isRecord(meta) && isRecord(meta['labels']) ? (meta['labels'] as Labels) : EMPTY_MAP;
   return {
     name,
-    labels: labels === 'lookup' ? raw : frozen(labelsOf(obj)),
+    labels: labels === 'lookup' ? (labelsAsSent(obj) as Labels) : frozen(labelsOf(obj)),
     taints: taints(spec['taints']),
     ready: nodeReady(obj['status']),
     unschedulable: spec['unschedulable'] === true,

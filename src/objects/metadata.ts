@@ -3,7 +3,7 @@
  * once for the decision core, the audit and both cluster sources. Every input is untrusted JSON:
  * a missing or malformed field reads as undefined (or empty), never as a crash.
  */
-import { isRecord, str, stringMap } from './json.js';
+import { EMPTY_MAP, isRecord, str, stringMap } from './json.js';
 
 function metadataOf(obj: unknown): Record<string, unknown> {
   return isRecord(obj) && isRecord(obj['metadata']) ? obj['metadata'] : {};
@@ -28,6 +28,15 @@ export function namespaceOf(obj: unknown): string | undefined {
 
 export function labelsOf(obj: unknown): Record<string, string> {
   return stringMap(metadataOf(obj)['labels']);
+}
+
+/**
+ * metadata.labels as sent, unchecked (EMPTY_MAP when there is no such map): only for reading by key
+ * and comparing with a string, where a value that is not a string equals nothing (lean.ts).
+ */
+export function labelsAsSent(obj: unknown): Readonly<Record<string, unknown>> {
+  const labels = metadataOf(obj)['labels'];
+  return isRecord(labels) ? labels : EMPTY_MAP;
 }
 
 export function annotationsOf(obj: unknown): Record<string, string> {
