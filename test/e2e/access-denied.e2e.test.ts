@@ -16,7 +16,7 @@ import { generateWebhookCerts, writeWebhookCerts } from '../../src/certs/generat
 import { chartRbac } from '../../src/deploy/chart.js';
 import type { PolicyRule } from '../../src/deploy/rbac.js';
 import { applyObjects, createNode, freePort, kubectlOk, useControlPlane, waitFor, type ControlPlane } from '../harness/controlplane.js';
-import { getUrl } from '../harness/http.js';
+import { getUrl, metricValue } from '../harness/http.js';
 import { ensureBuilt, REPO } from '../harness/wasmgate.js';
 
 const NS = 'wasmgate';
@@ -153,9 +153,8 @@ const readyz = async (): Promise<{ status: number; json: { status?: string; prob
 /** a gauge's value from wasmgate's /metrics */
 async function gauge(name: string): Promise<number> {
   const text = (await getUrl(`${url}/metrics`, ca)).text;
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  if (line === undefined) throw new Error(`${name} is not in /metrics`);
-  return Number(line.slice(name.length + 1));
+  expect(text).toContain(`# TYPE ${name} gauge`); // metricValue() reads an absent series as 0
+  return metricValue(text, name);
 }
 
 async function refusedNodeWatches(): Promise<number> {

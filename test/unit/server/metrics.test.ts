@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryState } from '../../../src/cluster/memory-state.js';
 import { createMetrics } from '../../../src/server/metrics.js';
+import { metricValue } from '../../harness/http.js';
 
 async function gauge(state: MemoryState, name: string): Promise<number> {
   const text = await createMetrics(state, { defaultMetrics: false }).registry.metrics();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  if (line === undefined) throw new Error(`${name} missing from:\n${text}`);
-  return Number(line.slice(name.length + 1));
+  expect(text).toContain(`# TYPE ${name} gauge`); // metricValue() reads an absent series as 0
+  return metricValue(text, name);
 }
 
 describe('cluster-state gauges', () => {
