@@ -10,7 +10,7 @@
  * parsing (src/review/items.ts) and the per-request log line (src/server/input.ts).
  */
 import type { Limits } from '../config/config.js';
-import { isRecord } from '../objects/json.js';
+import { isRecord, keyCount } from '../objects/json.js';
 import type { PodTarget } from './types.js';
 
 export type { Limits };
@@ -93,7 +93,7 @@ export interface Excess {
 }
 
 function keys(value: unknown): number {
-  return isRecord(value) ? Object.keys(value).length : 0;
+  return isRecord(value) ? keyCount(value) : 0;
 }
 
 function items(value: unknown): unknown[] {

@@ -84,14 +84,24 @@ function describe(err: ErrorObject | undefined): string {
   return `${where} ${err.message ?? 'is invalid'}`;
 }
 
+/** EnvelopeError(400) for a body that is not JSON, from the parser's error. */
+export function notJson(err: unknown): EnvelopeError {
+  return new EnvelopeError(400, `the body is not valid JSON: ${(err as Error).message}`);
+}
+
 /** Parse a body (already read as text) into an AdmissionRequest, or throw EnvelopeError(400). */
 export function decodeReview(body: string): AdmissionRequest {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
   } catch (err) {
-    throw new EnvelopeError(400, `the body is not valid JSON: ${(err as Error).message}`);
+    throw notJson(err);
   }
+  return reviewRequest(parsed);
+}
+
+/** The request of a parsed AdmissionReview, or throw EnvelopeError(400). */
+export function reviewRequest(parsed: unknown): AdmissionRequest {
   if (!check(parsed)) {
     throw new EnvelopeError(400, `the body is not an admission.k8s.io/v1 AdmissionReview: ${describe(check.errors?.[0])}`);
   }

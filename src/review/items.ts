@@ -10,18 +10,7 @@
  * realistic Node (bench/nodes.ts: 36 labels, 50 images; object and oldObject) has about 800.
  */
 import type { AdmissionVerdict } from './response.js';
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
-const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
-
-function isSpace(c: number): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-}
+import { CLOSE_ARRAY, CLOSE_OBJECT, closingQuote, COLON, COMMA, isSpace, OPEN_ARRAY, OPEN_OBJECT, QUOTE, skipSpace } from './json-scan.js';
 
 /**
  * Object members plus array elements in a JSON text (exact for valid JSON: every comma outside a
@@ -35,15 +24,8 @@ export function countItems(text: string, max: number): number {
   for (let i = 0; i < len; i++) {
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
-      // jump to the closing quote: the one preceded by an even run of backslashes
-      let j = i;
-      for (;;) {
-        j = text.indexOf('"', j + 1);
-        if (j < 0) return n;
-        let b = j - 1;
-        while (text.charCodeAt(b) === BACKSLASH) b--;
-        if ((j - 1 - b) % 2 === 0) break;
-      }
+      const j = closingQuote(text, i);
+      if (j < 0) return n;
       i = j;
     } else if (c === COMMA) {
       if (++n > max) return n;
@@ -69,22 +51,10 @@ export function tooManyItems(text: string, max: number): string | undefined {
   );
 }
 
-/** Index just past the whitespace at `i`. */
-function skipSpace(text: string, i: number): number {
-  while (i < text.length && isSpace(text.charCodeAt(i))) i++;
-  return i;
-}
-
 /** Index just past the string that opens at `i` (a quote), or -1 when it does not close. */
 function skipString(text: string, i: number): number {
-  let j = i;
-  for (;;) {
-    j = text.indexOf('"', j + 1);
-    if (j < 0) return -1;
-    let b = j - 1;
-    while (text.charCodeAt(b) === BACKSLASH) b--;
-    if ((j - 1 - b) % 2 === 0) return j + 1;
-  }
+  const j = closingQuote(text, i);
+  return j < 0 ? -1 : j + 1;
 }
 
 /** Index just past the value at `i` (any JSON value, nested values skipped by depth), or -1. */
@@ -126,7 +96,7 @@ function eachMember(text: string, i: number, member: (key: string, at: number) =
       return -1;
     }
     k = skipSpace(text, end);
-    if (text.charCodeAt(k) !== 0x3a) return -1;
+    if (text.charCodeAt(k) !== COLON) return -1;
     k = member(String(key), skipSpace(text, k + 1));
     if (k < 0) return -1;
     k = skipSpace(text, k);

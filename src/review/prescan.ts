@@ -5,11 +5,17 @@
  * large body as well as on the main one for a small body.
  */
 import { reviewUid, tooManyItems } from './items.js';
+import { planSlices } from './slices.js';
 
 /** The text to parse, or, past the item limit, why not and the uid to answer to (when one could be found). */
 export type ItemCheck = { readonly text: string } | { readonly dense: string; readonly uid: string | undefined };
 
-export type Prescan = { readonly utf8: false } | ({ readonly utf8: true } & ItemCheck);
+/** A large body's check: also, when it is to be parsed, where it can be cut to parse in slices (src/review/slices.ts). */
+export type Prescan =
+  | { readonly utf8: false }
+  | ({ readonly utf8: true } & (
+      { readonly dense: string; readonly uid: string | undefined } | { readonly text: string; readonly plan?: Int32Array }
+    ));
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -29,5 +35,9 @@ export function checkItems(text: string, maxItems: number, maxUidLength: number)
 
 export function prescan(bytes: Uint8Array, maxItems: number, maxUidLength: number): Prescan {
   const text = utf8Text(bytes);
-  return text === undefined ? { utf8: false } : { utf8: true, ...checkItems(text, maxItems, maxUidLength) };
+  if (text === undefined) return { utf8: false };
+  const checked = checkItems(text, maxItems, maxUidLength);
+  if ('dense' in checked) return { utf8: true, ...checked };
+  const plan = planSlices(text);
+  return plan === undefined ? { utf8: true, text } : { utf8: true, text, plan };
 }

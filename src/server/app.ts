@@ -14,7 +14,7 @@ import { handlesKind, mutate, validate, type Endpoint, type EngineResult } from 
 import { clientCertProblem, clip, LOG_FIELD_LIMIT, LOG_MESSAGE_LIMIT, mediaProblem } from './input.js';
 import type { ImageResolver } from '../images/resolver.js';
 import { imageFactsFor } from './images.js';
-import { bodyText, nextTurn, parsedBody } from './body.js';
+import { bodyText, decodeSliced, nextTurn, parsedBody } from './body.js';
 import { createPrescanner, type Prescanner } from './prescanner.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { applyConnectionCap, connectionLimits } from './limits.js';
@@ -210,7 +210,8 @@ export function buildApp(opts: AppOptions): BuiltApp {
     }
     let req;
     try {
-      req = decodeReview(body.text);
+      // a large body with a plan is parsed in slices, a turn of the event loop apart
+      req = body.plan === undefined ? decodeReview(body.text) : await decodeSliced(body.text, body.plan);
     } catch (err) {
       metrics.requests.inc({ endpoint, kind: '', result: 'invalid' });
       if (err instanceof EnvelopeError) return problem(reply, err.statusCode, err.message);

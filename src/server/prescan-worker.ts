@@ -10,5 +10,6 @@ interface Job {
 }
 
 parentPort?.on('message', (job: Job) => {
-  parentPort?.postMessage({ id: job.id, result: prescan(job.bytes, job.maxItems, job.maxUidLength) });
+  const result = prescan(job.bytes, job.maxItems, job.maxUidLength);
+  parentPort?.postMessage({ id: job.id, result }, 'plan' in result && result.plan !== undefined ? [result.plan.buffer as ArrayBuffer] : []);
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { prescan } from '../../../src/review/prescan.js';
-import { bodyText, parsedBody, STEP_BYTES } from '../../../src/server/body.js';
+import { decodeReview, EnvelopeError } from '../../../src/review/envelope.js';
+import { bodyText, decodeSliced, parsedBody, STEP_BYTES, warmLargeBodies } from '../../../src/server/body.js';
 import { createPrescanner } from '../../../src/server/prescanner.js';
 
 const review = (uid: string, extra: Record<string, unknown> = {}): string =>
@@ -70,5 +71,60 @@ describe('bodyText: small bodies decoded by the parser, large ones by the presca
   ])('%s', async (_name, body, expected) => {
     const p = createPrescanner({ workerUrl: new URL('file:///nonexistent/prescan-worker.js') });
     expect(await bodyText(body, 10, p)).toMatchObject(expected);
+  });
+});
+
+describe('a large body to parse comes with a plan for parsing it in slices', () => {
+  const selector = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`example.com/k${i}`, 'v']));
+  const large = review('u-8', {
+    kind: { group: '', version: 'v1', kind: 'Pod' },
+    resource: { group: '', version: 'v1', resource: 'pods' },
+    operation: 'CREATE',
+    object: { kind: 'Pod', spec: { nodeSelector: selector } },
+  });
+
+  it('the plan decodes to the request decodeReview() reads; a body that is not JSON is a 400 saying so', async () => {
+    expect(large.length).toBeGreaterThan(STEP_BYTES);
+    const p = createPrescanner({ workerUrl: new URL('file:///nonexistent/prescan-worker.js') });
+    const body = await bodyText(Buffer.from(large), 50_000, p);
+    expect(body).toMatchObject({ large: true, plan: expect.any(Int32Array) });
+    if (!('plan' in body) || body.plan === undefined) throw new Error('no plan');
+    expect(await decodeSliced(body.text, body.plan)).toEqual(decodeReview(large));
+
+    // a value that is not JSON, deep in the body: the plan is made (brackets and commas are
+    // right), and the slice holding it fails
+    const at = large.indexOf(':"v"', 200_000);
+    const broken = `${large.slice(0, at)}:v${large.slice(at + 4)}`;
+    const brokenBody = await bodyText(Buffer.from(broken), 50_000, p);
+    if (!('plan' in brokenBody) || brokenBody.plan === undefined) throw new Error('no plan');
+    const err = await decodeSliced(brokenBody.text, brokenBody.plan).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EnvelopeError);
+    expect(err).toMatchObject({ statusCode: 400, message: expect.stringMatching(/^the body is not valid JSON: /) });
+  });
+
+  it('the worker sends the plan too', async () => {
+    const p = createPrescanner();
+    try {
+      const answer = await p.scan(Buffer.from(large), 50_000, 128);
+      expect(answer).toEqual(prescan(Buffer.from(large), 50_000, 128));
+      expect(answer).toMatchObject({ plan: expect.any(Int32Array) });
+    } finally {
+      await p.close();
+    }
+  });
+});
+
+describe('warmLargeBodies: the worker started, and the large-body path run once, before any review', () => {
+  it('scans one synthetic review on the worker; with no worker, on the main thread, without failing', async () => {
+    const p = createPrescanner();
+    try {
+      await warmLargeBodies(p, 50_000);
+      expect(p.answered).toEqual({ worker: 1, mainThread: 0 });
+    } finally {
+      await p.close();
+    }
+    const none = createPrescanner({ workerUrl: new URL('file:///nonexistent/prescan-worker.js') });
+    await warmLargeBodies(none, 50_000);
+    expect(none.answered).toEqual({ worker: 0, mainThread: 1 });
   });
 });
