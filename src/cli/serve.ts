@@ -9,6 +9,8 @@ import { loadConfig, withServerOverrides, type Config } from '../config/config.j
 import { startBackgroundAudit, type BackgroundAudit } from '../report/background-audit.js';
 import { REPORT_APIS } from '../report/policy-report.js';
 import { buildApp } from '../server/app.js';
+import { warmLargeBodies } from '../server/body.js';
+import { createPrescanner } from '../server/prescanner.js';
 import { createMetrics } from '../server/metrics.js';
 import { drainAndClose, type ShutdownResult } from '../server/shutdown.js';
 import { readTls, reloadOnChange, secureContextOptions, tlsFiles, tlsPolicy } from '../server/tls.js';
@@ -142,16 +144,19 @@ export async function startServer(
     await stopState();
     throw err;
   }
+  const prescanner = createPrescanner();
   const { app, lifecycle, sockets } = buildApp({
     config,
     state,
     metrics,
+    prescanner,
     https: pair,
     tlsPolicy: policy,
     logger: { level: opts.logLevel },
     ...(images === undefined ? {} : { images }),
   });
   await app.listen({ port: opts.port, host: opts.host });
+  void warmLargeBodies(prescanner, config.limits.jsonItems);
   const server = app.server as import('node:https').Server;
   // self: the controller hands over each renewed pair; files: watch tls.crt/tls.key
   let stopWatch = (): void => {};
