@@ -2,9 +2,11 @@
  * Large review bodies are checked on a worker thread: UTF-8 decoding, counting JSON items and, for
  * a body with too many, finding its uid take 15-20 ms for 7 MiB, during which the main thread
  * would answer no one (bench:adversarial). The main thread copies the bytes to the worker (about a
- * millisecond for 7 MiB) and gets back the verdict, or the decoded text to parse.
+ * millisecond for 7 MiB) and gets back the verdict, or the decoded text to parse with the plan for
+ * parsing it in slices (src/review/slices.ts).
  *
- * One worker, started on the first large body, not keeping the process alive. If it cannot start
+ * One worker, started by the first scan (`serve` makes one as soon as it listens:
+ * warmLargeBodies in body.ts), not keeping the process alive. If it cannot start
  * or dies, the same check runs on the main thread: slower for others, never a failed review.
  */
 import { readFileSync } from 'node:fs';
