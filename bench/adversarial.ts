@@ -15,8 +15,8 @@
  *
  * Environment: BENCH_MAX_BYTES (largest body, default just under 7 MiB), BENCH_RATE (ordinary
  * requests per second, default 200), BENCH_PASSES (rounds over every shape and size, default 5),
- * BENCH_TIMEOUT_MS (per adversarial request, default 120000), BENCH_SERVER_NODE_FLAGS (node flags for
- * the server, e.g. --trace-gc or --cpu-prof, to find where a stall comes from), BENCH_SERVER_OUT (a file
+ * BENCH_TIMEOUT_MS (per adversarial request, default 120000), BENCH_SERVER_NODE_FLAGS (node flags added
+ * to the deployed ones, e.g. --trace-gc or --cpu-prof, to find where a stall comes from), BENCH_SERVER_OUT (a file
  * that gets a copy of the server's stdout: its log, and --trace-gc's lines).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -28,6 +28,9 @@ import { loadavg, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { LoadOptions, LoadResult } from './adversarial-load.js';
+
+/** The V8 flags wasmgate runs with everywhere (bin/wasmgate.js's first line, the image, the chart), which `node bin/wasmgate.js` would not read. */
+const DEPLOYED_FLAGS = ['--max-semi-space-size=8', '--expose-gc'];
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -266,6 +269,7 @@ async function main(): Promise<void> {
   const server = spawn(
     process.execPath,
     [
+      ...DEPLOYED_FLAGS,
       ...(process.env['BENCH_SERVER_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== ''),
       'bin/wasmgate.js',
       'serve',
@@ -377,7 +381,7 @@ async function main(): Promise<void> {
         .filter(([, v]) => v !== undefined)
         .map(([k, v]) => `${k}=${v} `)
         .join('')}npm run bench:adversarial\` (commit ${execFileSync('git', ['rev-parse', '--short', 'HEAD']).toString().trim()}). ` +
-        `Server: \`node bin/wasmgate.js serve --cluster-state examples/cluster\`, HTTPS on loopback, log level info, default config (limits.jsonItems 50,000). ` +
+        `Server: \`node ${DEPLOYED_FLAGS.join(' ')} bin/wasmgate.js serve --cluster-state examples/cluster\`, HTTPS on loopback, log level info, default config (limits.jsonItems 50,000). ` +
         `Machine: ${cpus().length} CPUs, load average ${loadavg()
           .map((l) => l.toFixed(1))
           .join(' / ')} at the end (shared with other jobs: compare within this run).`,
