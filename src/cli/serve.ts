@@ -144,7 +144,7 @@ export async function startServer(
     await stopState();
     throw err;
   }
-  const prescanner = createPrescanner();
+  const prescanner = createPrescanner({ onScan: (thread) => metrics.largeBodies.inc({ thread }) });
   const { app, lifecycle, sockets } = buildApp({
     config,
     state,

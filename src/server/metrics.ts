@@ -7,6 +7,7 @@ export interface Metrics {
   requests: Counter<'endpoint' | 'kind' | 'result'>;
   duration: Histogram<'endpoint'>;
   findings: Counter<'rule' | 'mode'>;
+  largeBodies: Counter<'thread'>;
 }
 
 export function createMetrics(state: ClusterState, opts: { defaultMetrics?: boolean } = {}): Metrics {
@@ -29,6 +30,12 @@ export function createMetrics(state: ClusterState, opts: { defaultMetrics?: bool
     name: 'wasmgate_rule_findings_total',
     help: 'Rule findings, by rule id and mode (enforce, warn, audit).',
     labelNames: ['rule', 'mode'] as const,
+    registers: [registry],
+  });
+  const largeBodies = new Counter({
+    name: 'wasmgate_large_body_scans_total',
+    help: 'Request bodies over 256 KiB checked before parsing, by thread: worker, or main when the worker could not start or died. Includes the warm-up at start (5 synthetic reviews).',
+    labelNames: ['thread'] as const,
     registers: [registry],
   });
   new Gauge({
@@ -72,5 +79,5 @@ export function createMetrics(state: ClusterState, opts: { defaultMetrics?: bool
       this.set(state.listRuntimeClasses().length);
     },
   });
-  return { registry, requests, duration, findings };
+  return { registry, requests, duration, findings, largeBodies };
 }

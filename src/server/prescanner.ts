@@ -36,7 +36,7 @@ function newWorker(url: URL): Worker {
   return new Worker(code, { eval: true });
 }
 
-export function createPrescanner(opts: { workerUrl?: URL } = {}): Prescanner {
+export function createPrescanner(opts: { workerUrl?: URL; onScan?: (thread: 'worker' | 'main') => void } = {}): Prescanner {
   let worker: Worker | undefined;
   let nextId = 0;
   const answered = { worker: 0, mainThread: 0 };
@@ -72,9 +72,11 @@ export function createPrescanner(opts: { workerUrl?: URL } = {}): Prescanner {
           w.postMessage({ id, bytes, maxItems, maxUidLength });
         });
         answered.worker++;
+        opts.onScan?.('worker');
         return result;
       } catch {
         answered.mainThread++;
+        opts.onScan?.('main');
         return prescan(bytes, maxItems, maxUidLength);
       }
     },

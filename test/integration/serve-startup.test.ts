@@ -4,7 +4,7 @@
  * empty or node-less snapshot is an error unless --allow-empty-cluster-state says it is intended.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateWebhookCerts, signLeaf, writeWebhookCerts, type WebhookCerts } from '../../src/certs/generate.js';
 import { startServer, type ServeOptions } from '../../src/cli/serve.js';
 import { runtimeClassObject } from '../harness/fixtures.js';
+import { metricValue, scrapeMetrics } from '../harness/http.js';
+import { waitFor } from '../harness/wait.js';
 import { stringify } from 'yaml';
 
 const run = promisify(execFile);
@@ -110,6 +112,22 @@ describe('serving certificate at start-up', () => {
     const running = await startServer(base(dir, { devCerts: true }), (l) => lines.push(l));
     await running.close();
     expect(lines).toContain(`generated development certificates in ${dir} (CA: ${dir}/ca.crt)`);
+  });
+
+  it('starts the prescan worker and warms the large-body path once it listens: five scans on the worker in /metrics', async () => {
+    const dir = join(tmp, 'warm');
+    const running = await startServer(base(dir, { devCerts: true }), () => {});
+    try {
+      const ca = await readFile(join(dir, 'ca.crt'));
+      const scans = await waitFor(async () => {
+        const n = metricValue(await scrapeMetrics(running.url, ca), 'wasmgate_large_body_scans_total', { thread: 'worker' });
+        return n === 5 ? n : undefined;
+      });
+      expect(scans).toBe(5);
+      expect(metricValue(await scrapeMetrics(running.url, ca), 'wasmgate_large_body_scans_total', { thread: 'main' })).toBe(0);
+    } finally {
+      await running.close();
+    }
   });
 
   it('prints one line naming the file through the CLI, and exits 1', async () => {
