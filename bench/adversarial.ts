@@ -16,7 +16,9 @@
  * Environment: BENCH_MAX_BYTES (largest body, default just under 7 MiB), BENCH_RATE (ordinary
  * requests per second, default 200), BENCH_PASSES (rounds over every shape and size, default 5),
  * BENCH_TIMEOUT_MS (per adversarial request, default 120000), BENCH_SERVER_NODE_FLAGS (node flags added
- * to the deployed ones, e.g. --trace-gc or --cpu-prof, to find where a stall comes from), BENCH_SERVER_OUT (a file
+ * to the deployed ones, e.g. --trace-gc or --cpu-prof, to find where a stall comes from), BENCH_SAME_KEYS=1
+ * (send the first pass's bodies in every pass; by default each pass has keys the server has not seen,
+ * as an attacker's would, since V8 reuses what it built for keys it has seen), BENCH_SERVER_OUT (a file
  * that gets a copy of the server's stdout: its log, and --trace-gc's lines).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -90,68 +92,74 @@ const keyed = (n: number, key: (i: number) => string, value: string): Record<str
 interface Shape {
   name: string;
   /** the object with n repetitions of the hostile part (and the old object, for an UPDATE) */
-  build(n: number): Record<string, unknown> | [Record<string, unknown>, Record<string, unknown>];
+  /** `salt` goes into every key, so that each pass sends keys the server has not seen (an attacker's would vary too) */
+  build(n: number, salt: string): Record<string, unknown> | [Record<string, unknown>, Record<string, unknown>];
 }
 
 const SHAPES: Shape[] = [
   {
     name: 'nodeSelector, reserved keys (kubernetes.io/kN)',
-    build: (n) => pod({ nodeSelector: keyed(n, (i) => `kubernetes.io/k${i}`, 'v') }),
+    build: (n, s) => pod({ nodeSelector: keyed(n, (i) => `kubernetes.io/k${s}${i}`, 'v') }),
   },
-  { name: 'nodeSelector, ordinary keys', build: (n) => pod({ nodeSelector: keyed(n, (i) => `example.com/k${i}`, 'v') }) },
+  { name: 'nodeSelector, ordinary keys', build: (n, s) => pod({ nodeSelector: keyed(n, (i) => `example.com/k${s}${i}`, 'v') }) },
   {
     name: 'tolerations',
-    build: (n) => pod({ tolerations: range(n).map((i) => ({ key: `k${i}`, operator: 'Exists', effect: 'NoSchedule' })) }),
+    build: (n, s) => pod({ tolerations: range(n).map((i) => ({ key: `k${s}${i}`, operator: 'Exists', effect: 'NoSchedule' })) }),
   },
-  { name: 'containers', build: (n) => pod({ containers: range(n).map((i) => ({ name: `c${i}`, image: 'i' })) }) },
+  { name: 'containers', build: (n, s) => pod({ containers: range(n).map((i) => ({ name: `c${s}${i}`, image: 'i' })) }) },
   {
     name: 'node affinity terms',
-    build: (n) =>
+    build: (n, s) =>
       pod({
         affinity: {
           nodeAffinity: {
             requiredDuringSchedulingIgnoredDuringExecution: {
-              nodeSelectorTerms: range(n).map((i) => ({ matchExpressions: [{ key: `k${i}`, operator: 'In', values: ['v'] }] })),
+              nodeSelectorTerms: range(n).map((i) => ({ matchExpressions: [{ key: `k${s}${i}`, operator: 'In', values: ['v'] }] })),
             },
           },
         },
       }),
   },
-  { name: 'annotations', build: (n) => pod({}, { annotations: keyed(n, (i) => `example.com/a${i}`, 'v') }) },
-  { name: 'one huge name', build: (n) => pod({}, { name: 'n'.repeat(n * 16) }) },
-  { name: 'one reserved key with a huge value', build: (n) => pod({ nodeSelector: { 'kubernetes.io/wasm': 'v'.repeat(n * 16) } }) },
+  { name: 'annotations', build: (n, s) => pod({}, { annotations: keyed(n, (i) => `example.com/a${s}${i}`, 'v') }) },
+  { name: 'one huge name', build: (n, s) => pod({}, { name: `${s}${'n'.repeat(n * 16)}` }) },
+  {
+    name: 'one reserved key with a huge value',
+    build: (n, s) => pod({ nodeSelector: { 'kubernetes.io/wasm': `${s}${'v'.repeat(n * 16)}` } }),
+  },
   {
     name: 'RuntimeClass, nodeSelector keys',
-    build: (n) => ({
+    build: (n, s) => ({
       apiVersion: 'node.k8s.io/v1',
       kind: 'RuntimeClass',
       metadata: { name: 'hostile' },
       handler: 'wasmtime',
-      scheduling: { nodeSelector: keyed(n, (i) => `kubernetes.io/k${i}`, 'v') },
+      scheduling: { nodeSelector: keyed(n, (i) => `kubernetes.io/k${s}${i}`, 'v') },
     }),
   },
   {
     name: 'Node UPDATE, labels (cordon)',
-    build: (n) => [{ ...wasmNode(keyed(n, (i) => `example.com/l${i}`, 'v')), spec: { unschedulable: true } }, wasmNode({})],
+    build: (n, s) => [{ ...wasmNode(keyed(n, (i) => `example.com/l${s}${i}`, 'v')), spec: { unschedulable: true } }, wasmNode({})],
   },
 ];
 
-/** The largest body of this shape that fits `bytes`. */
-function bodyOf(shape: Shape, bytes: number, uid: string): string {
-  const text = (n: number): string => {
-    const built = shape.build(n);
-    return JSON.stringify(Array.isArray(built) ? review(uid, built[0], built[1]) : review(uid, built));
-  };
-  const size = (n: number): number => Buffer.byteLength(text(n));
+/** The body of `n` repetitions of this shape, with `salt` in its keys. */
+function bodyText(shape: Shape, n: number, uid: string, salt: string): string {
+  const built = shape.build(n, salt);
+  return JSON.stringify(Array.isArray(built) ? review(uid, built[0], built[1]) : review(uid, built));
+}
+
+/** The most repetitions of this shape that fit `bytes`, with a salt of SALT_LENGTH characters. */
+function repetitions(shape: Shape, bytes: number): number {
+  const size = (n: number): number => Buffer.byteLength(bodyText(shape, n, 'hostile-000', saltOf(0)));
   const per = (size(1000) - size(0)) / 1000;
   let n = Math.max(1, Math.floor((bytes - size(0)) / per));
-  let body = text(n);
-  while (Buffer.byteLength(body) > bytes) {
-    n = Math.floor(n * 0.98);
-    body = text(n);
-  }
-  return body;
+  while (size(n) > bytes) n = Math.floor(n * 0.98);
+  return n;
 }
+
+/** Pass p's salt ("a-", "b-", ...; the quiet phase's is "z-"): each pass's keys are new to the server, all of one length. */
+const saltOf = (pass: number): string => `${String.fromCharCode(97 + pass)}-`;
+const SAME_KEYS = process.env['BENCH_SAME_KEYS'] === '1';
 
 /** The floor: JSON.parse of the same body in this process (best of 3), at the same machine load. */
 function parseMs(body: string): number {
@@ -318,14 +326,32 @@ async function main(): Promise<void> {
     const baseline = await startLoad(url, ordinary, 10, ca.toString()).result;
     const lagAlone = await loopLag(agent, port);
 
-    const bodies: { shape: string; size: number; body: string; parse: number }[] = [];
+    // every pass's bodies built before the attack (about 150 MB each), so that building them cannot
+    // slow the sender down; BENCH_SAME_KEYS=1 sends the first pass's bodies every time
+    const bodies: { shape: string; size: number; body: string; parse: number; passes: string[]; quiet: string }[] = [];
     for (const size of SIZES) {
       for (const shape of SHAPES) {
-        const body = bodyOf(shape, size, `hostile-${bodies.length}`);
-        bodies.push({ shape: shape.name, size, body, parse: parseMs(body) });
+        const n = repetitions(shape, size);
+        const uid = `hostile-${String(bodies.length).padStart(3, '0')}`;
+        const first = bodyText(shape, n, uid, saltOf(0));
+        const passes = [
+          first,
+          ...Array.from({ length: PASSES - 1 }, (_, p) => (SAME_KEYS ? first : bodyText(shape, n, uid, saltOf(p + 1)))),
+        ];
+        const body = passes[0]!;
+        bodies.push({
+          shape: shape.name,
+          size,
+          body,
+          parse: parseMs(body),
+          passes,
+          quiet: SAME_KEYS ? body : bodyText(shape, n, uid, saltOf(25)),
+        });
       }
     }
-    process.stderr.write(`${bodies.length} adversarial bodies built; sending ${PASSES} passes under load\n`);
+    process.stderr.write(
+      `${bodies.length} adversarial bodies built; sending ${PASSES} passes under load, ${SAME_KEYS ? 'the same bodies each time' : 'with new keys in each'}\n`,
+    );
 
     const load = startLoad(url, ordinary, 0, ca.toString());
     await new Promise((r) => setTimeout(r, 2000));
@@ -335,7 +361,7 @@ async function main(): Promise<void> {
     await loopLag(agent, port);
     for (let pass = 0; pass < PASSES; pass++) {
       for (const b of bodies) {
-        const a = await post(hostileAgent, port, b.body);
+        const a = await post(hostileAgent, port, b.passes[pass]!);
         const key = `${b.shape}\t${b.size}`;
         answers.set(key, [...(answers.get(key) ?? []), { ...a, bytes: a.bytes }]);
         process.stderr.write(
@@ -358,7 +384,7 @@ async function main(): Promise<void> {
     for (const b of bodies) {
       await new Promise((r) => setTimeout(r, 50));
       const before = await mainThreadNs();
-      await post(hostileAgent, port, b.body);
+      await post(hostileAgent, port, b.quiet);
       cpu.set(`${b.shape}\t${b.size}`, Number((await mainThreadNs()) - before) / 1e6);
     }
     const ordinaryCpu: number[] = [];
@@ -399,7 +425,7 @@ async function main(): Promise<void> {
       '',
     );
     lines.push(
-      `Adversarial reviews, one at a time, ${PASSES} passes; time from the first byte sent to the last byte received (median / max of the passes); then, with no other traffic, the CPU time the server's main thread spent on it (its event loop was busy that long: everyone else's wait); what JSON.parse of the same body alone takes in the benchmark's process (best of 3, for scale: the machine's speed at this load); status, verdict (413: not parsed), answer size, denial message length. Largest body ${fmtBytes(Math.max(...bodies.map((b) => Buffer.byteLength(b.body))))} (limit ${fmtBytes(BODY_LIMIT)}).`,
+      `Adversarial reviews, one at a time, ${PASSES} passes${SAME_KEYS ? ' of the same bodies' : ', each with keys (or name, or value) the server has not seen before'}; time from the first byte sent to the last byte received (median / max of the passes); then, with no other traffic, the CPU time the server's main thread spent on it (its event loop was busy that long: everyone else's wait); what JSON.parse of the same body alone takes in the benchmark's process (best of 3, for scale: the machine's speed at this load); status, verdict (413: not parsed), answer size, denial message length. Largest body ${fmtBytes(Math.max(...bodies.map((b) => Buffer.byteLength(b.body))))} (limit ${fmtBytes(BODY_LIMIT)}).`,
       '',
       '| shape | body | median | max | server main-thread CPU (quiet) | JSON.parse alone | status | verdict | answer | message |',
       '|---|---|---|---|---|---|---|---|---|---|',
