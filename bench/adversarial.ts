@@ -18,7 +18,7 @@
  * BENCH_TIMEOUT_MS (per adversarial request, default 120000), BENCH_SERVER_NODE_FLAGS (node flags added
  * to the deployed ones, e.g. --trace-gc or --cpu-prof, to find where a stall comes from), BENCH_SAME_KEYS=1
  * (send the first pass's bodies in every pass; by default each pass has keys the server has not seen,
- * as an attacker's would, since V8 reuses what it built for keys it has seen), BENCH_SERVER_OUT (a file
+ * as an attacker's would: keys the server has seen cost it less), BENCH_SERVER_OUT (a file
  * that gets a copy of the server's stdout: its log, and --trace-gc's lines).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
