@@ -7,15 +7,15 @@
 import { reviewUid, tooManyItems } from './items.js';
 import { planSlices } from './slices.js';
 
-/** The text to parse, or, past the item limit, why not and the uid to answer to (when one could be found). */
-export type ItemCheck = { readonly text: string } | { readonly dense: string; readonly uid: string | undefined };
+/**
+ * The text to parse (with, for a large body, where it can be cut to parse in slices:
+ * src/review/slices.ts), or, past the item limit, why not and the uid to answer to (when one could
+ * be found).
+ */
+export type ItemCheck =
+  { readonly text: string; readonly plan?: Int32Array } | { readonly dense: string; readonly uid: string | undefined };
 
-/** A large body's check: also, when it is to be parsed, where it can be cut to parse in slices (src/review/slices.ts). */
-export type Prescan =
-  | { readonly utf8: false }
-  | ({ readonly utf8: true } & (
-      { readonly dense: string; readonly uid: string | undefined } | { readonly text: string; readonly plan?: Int32Array }
-    ));
+export type Prescan = { readonly utf8: false } | ({ readonly utf8: true } & ItemCheck);
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 

@@ -19,13 +19,18 @@ function setMember(target: Record<string, unknown>, key: string, value: unknown)
   return added;
 }
 
-function parseRange(text: string, from: number, to: number, wrap?: '{}' | '[]'): unknown {
-  const piece = text.slice(from, to);
+/** JSON.parse of `json`, the text of characters `from` to `to` of the body: an error says where. */
+function parseAt(json: string, from: number, to: number): unknown {
   try {
-    return JSON.parse(wrap === undefined ? piece : `${wrap[0]}${piece}${wrap[1]}`);
+    return JSON.parse(json);
   } catch (err) {
     throw new SyntaxError(`${(err as Error).message} (in characters ${from}-${to} of the body)`, { cause: err });
   }
+}
+
+function parseRange(text: string, from: number, to: number, wrap?: '{}' | '[]'): unknown {
+  const piece = text.slice(from, to);
+  return parseAt(wrap === undefined ? piece : `${wrap[0]}${piece}${wrap[1]}`, from, to);
 }
 
 /**
@@ -87,12 +92,7 @@ export async function slicedParse(text: string, plan: Int32Array, nextTurn: () =
       (from, to) => {
         const pieces: string[] = [];
         for (let q = from; q < to; q += 4) pieces.push(text.slice(plan[q]!, plan[q + 1]!), text.slice(plan[q + 1]! + 1, plan[q + 3]!));
-        let pairs: unknown[];
-        try {
-          pairs = JSON.parse(`[${pieces.join(',')}]`) as unknown[];
-        } catch (err) {
-          throw new SyntaxError(`${(err as Error).message} (in characters ${plan[from]!}-${plan[to - 1]!} of the body)`, { cause: err });
-        }
+        const pairs = parseAt(`[${pieces.join(',')}]`, plan[from]!, plan[to - 1]!) as unknown[];
         if (pairs.length !== ((to - from) / 4) * 2)
           throw new SyntaxError(`Expected a key and a value in each member at character ${plan[from]!} of the body`);
         for (let i = 0, q = from; i < pairs.length; i += 2, q += 4) set(pairs[i], pairs[i + 1], plan[q]!);

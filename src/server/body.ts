@@ -40,7 +40,7 @@ export type BodyText =
 /** The same checks for both: a small body's on the main thread, a large one's on the prescanner's worker. */
 export async function bodyText(body: string | Buffer, maxItems: number, prescanner: Prescanner): Promise<BodyText> {
   const large = typeof body !== 'string';
-  let checked: ItemCheck & { plan?: Int32Array };
+  let checked: ItemCheck;
   if (large) {
     const scan = await prescanner.scan(body, maxItems, MAX_UID_LENGTH);
     if (!scan.utf8) return { status: 400, message: NOT_UTF8 };
