@@ -90,6 +90,10 @@ export async function slicedParse(text: string, plan: Int32Array, nextTurn: () =
     await members(
       p,
       (from, to) => {
+        // one member alone (a long string, most likely): its key and value parsed where they are,
+        // not copied into a new text twice its size first
+        if (to - from === 4)
+          return set(parseRange(text, plan[from]!, plan[from + 1]!), parseRange(text, plan[from + 2]!, plan[from + 3]!), plan[from]!);
         const pieces: string[] = [];
         for (let q = from; q < to; q += 4) pieces.push(text.slice(plan[q]!, plan[q + 1]!), text.slice(plan[q + 1]! + 1, plan[q + 3]!));
         const pairs = parseAt(`[${pieces.join(',')}]`, plan[from]!, plan[to - 1]!) as unknown[];
@@ -112,7 +116,10 @@ export async function slicedParse(text: string, plan: Int32Array, nextTurn: () =
     await members(
       p,
       (from, to) => {
-        const part = parseRange(text, plan[from]!, plan[to - 1]!, '[]') as unknown[];
+        const part =
+          to - from === 4
+            ? [parseRange(text, plan[from]!, plan[from + 3]!)]
+            : (parseRange(text, plan[from]!, plan[to - 1]!, '[]') as unknown[]);
         if (target === undefined) target = part;
         else for (const item of part) target.push(item);
       },
