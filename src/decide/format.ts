@@ -42,8 +42,16 @@ export function formatSelector(selector: Labels): string {
   );
 }
 
+/**
+ * The most of one object name a message shows: a valid name has at most 253 characters, so only
+ * an invalid one is clipped (a mutating webhook sees objects before the API server validates them),
+ * and a 7 MiB name costs a message no more than a short one.
+ */
+export const NAME_SHOWN = 320;
+
+/** "Pod default/web-1": kind, namespace and name, each name clipped to NAME_SHOWN characters */
 export function describeTarget(t: PodTarget): string {
-  return `${t.kind} ${t.namespace}/${t.name}`;
+  return `${t.kind} ${clip(t.namespace, NAME_SHOWN)}/${clip(t.name, NAME_SHOWN)}`;
 }
 
 export function field(t: PodTarget, name: string): string {

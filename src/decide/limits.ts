@@ -164,10 +164,10 @@ function and(parts: readonly string[]): string {
 
 /** The `[limits]` message: which fields, how many, the caps, and the fixes. */
 export function excessMessage(subject: { target: PodTarget } | { runtimeClass: string }, excess: readonly Excess[]): string {
-  // format.ts's describeTarget(), written out (see podExcess)
+  // format.ts's describeTarget() and its NAME_SHOWN, written out (see podExcess)
   const what =
     'target' in subject
-      ? `${subject.target.kind} ${subject.target.namespace}/${subject.target.name}`
+      ? `${subject.target.kind} ${clip(subject.target.namespace, 320)}/${clip(subject.target.name, 320)}`
       : `RuntimeClass ${subject.runtimeClass}`;
   const judged = 'target' in subject ? 'this Wasm workload' : 'this RuntimeClass';
   return (

@@ -1,11 +1,12 @@
 /** runtimeclass-exists: the RuntimeClass a Wasm pod names exists. */
-import { describeClass, describeTarget, field, listNames } from '../decide/format.js';
+import { describeClass, describeTarget, field, listNames, NAME_SHOWN } from '../decide/format.js';
+import { clip } from '../decide/limits.js';
 import type { PodTemplateCheck, Rule } from '../decide/types.js';
 import { wasmClasses } from '../decide/wasm.js';
 
 const podTemplate: PodTemplateCheck = (target, intent, ctx) => {
-  const name = intent.runtimeClassName;
-  if (name === undefined || ctx.state.getRuntimeClass(name) !== undefined) return [];
+  if (intent.runtimeClassName === undefined || ctx.state.getRuntimeClass(intent.runtimeClassName) !== undefined) return [];
+  const name = clip(intent.runtimeClassName, NAME_SHOWN);
   const known = wasmClasses(ctx);
   const existing =
     known.length === 0

@@ -258,6 +258,33 @@ describe('the engine on a review over a cap (issue 10: 20,000 reserved selector 
   });
 });
 
+describe('an invalid, huge name costs a message no more than a short one (mutation sees objects before the API server validates them)', () => {
+  const long = (c: string): string => c.repeat(2 * 1024 * 1024);
+  const shown = (c: string): string => `${c.repeat(291)}… (2,096,861 more characters)`;
+
+  it.each([
+    ['a rule names the pod', podObject({ name: long('n'), namespace: 'apps', spec: { runtimeClassName: 'wasm9' } }), 'n', 'Pod apps/'],
+    [
+      'the [limits] finding names the pod',
+      podObject({ name: long('n'), namespace: 'apps', spec: { runtimeClassName: 'wasm1', nodeSelector: keyed(200, (i) => `k${i}`) } }),
+      'n',
+      'Pod apps/',
+    ],
+    ['the namespace', podObject({ name: 'p', namespace: long('s'), spec: { runtimeClassName: 'wasm9' } }), 's', 'Pod '],
+    [
+      'a RuntimeClass that does not exist',
+      podObject({ name: 'p', namespace: 'apps', spec: { runtimeClassName: long('r') } }),
+      'r',
+      'names RuntimeClass ',
+    ],
+  ])('%s', (_name, obj, c, before) => {
+    const r = validate(request(obj), seedCluster(), config());
+    expect(r.allowed).toBe(false);
+    expect(r.message).toContain(`${before}${shown(c)}`);
+    expect(r.message!.length).toBeLessThan(2 * MESSAGE_LENGTH);
+  });
+});
+
 describe('the pod spec is read once per request', () => {
   it('nodeSelector and tolerations are parsed once, frozen, and shared', () => {
     const t = podT({ spec: { nodeSelector: { a: 'b', n: 1 }, tolerations: [{ key: 'k', operator: 'Exists' }, 'junk'] } });
