@@ -19,7 +19,10 @@
  * to the deployed ones, e.g. --trace-gc or --cpu-prof, to find where a stall comes from), BENCH_SAME_KEYS=1
  * (send the first pass's bodies in every pass; by default each pass has keys the server has not seen,
  * as an attacker's would: keys the server has seen cost it less), BENCH_SERVER_OUT (a file
- * that gets a copy of the server's stdout: its log, and --trace-gc's lines).
+ * that gets a copy of the server's stdout: its log, and --trace-gc's lines), BENCH_SERVER_CPUS (a
+ * taskset CPU list, e.g. 0: the server runs on those CPUs and this process, its load client and
+ * the sender of adversarial bodies on the others, to tell the server's own cost from the time the
+ * load generators take from it on a small machine).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
@@ -37,6 +40,23 @@ const DEPLOYED_FLAGS = ['--max-semi-space-size=8', '--expose-gc'];
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const BODY_LIMIT = 7 * MiB;
+/** BENCH_SERVER_CPUS: the server's CPUs, and the rest for the load generators (taskset lists). */
+const SERVER_CPUS = process.env['BENCH_SERVER_CPUS'];
+function cpuSplit(list: string): { server: string; others: string } {
+  const ids = new Set<number>();
+  for (const part of list.split(',')) {
+    const [a, b] = part.split('-').map(Number);
+    if (a === undefined || !Number.isInteger(a) || (b !== undefined && !Number.isInteger(b)))
+      throw new Error(`BENCH_SERVER_CPUS: not a CPU list: ${list}`);
+    for (let c = a; c <= (b ?? a); c++) ids.add(c);
+  }
+  const others = cpus()
+    .map((_, i) => i)
+    .filter((i) => !ids.has(i));
+  if (others.length === 0) throw new Error(`BENCH_SERVER_CPUS=${list} leaves no CPU for the load generators`);
+  return { server: list, others: others.join(',') };
+}
+
 const MAX_BYTES = Number(process.env['BENCH_MAX_BYTES'] ?? BODY_LIMIT - 4 * KiB);
 const RATE = Number(process.env['BENCH_RATE'] ?? 200);
 const PASSES = Number(process.env['BENCH_PASSES'] ?? 5);
@@ -274,9 +294,13 @@ async function main(): Promise<void> {
   const devCerts = execFileSync(process.execPath, ['bin/wasmgate.js', 'serve', '--help']).toString().includes('--dev-certs')
     ? ['--dev-certs']
     : [];
+  const split = SERVER_CPUS === undefined ? undefined : cpuSplit(SERVER_CPUS);
+  // this process (and the load client it spawns) on the other CPUs; taskset execs, so the pid is the server's
+  if (split !== undefined) execFileSync('taskset', ['-a', '-p', '-c', split.others, String(process.pid)]);
   const server = spawn(
-    process.execPath,
+    split === undefined ? process.execPath : 'taskset',
     [
+      ...(split === undefined ? [] : ['-c', split.server, process.execPath]),
       ...DEPLOYED_FLAGS,
       ...(process.env['BENCH_SERVER_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== ''),
       'bin/wasmgate.js',
@@ -403,12 +427,13 @@ async function main(): Promise<void> {
         BENCH_MAX_BYTES: process.env['BENCH_MAX_BYTES'],
         BENCH_RATE: process.env['BENCH_RATE'],
         BENCH_PASSES: process.env['BENCH_PASSES'],
+        BENCH_SERVER_CPUS: SERVER_CPUS,
       })
         .filter(([, v]) => v !== undefined)
         .map(([k, v]) => `${k}=${v} `)
         .join('')}npm run bench:adversarial\` (commit ${execFileSync('git', ['rev-parse', '--short', 'HEAD']).toString().trim()}). ` +
         `Server: \`node ${DEPLOYED_FLAGS.join(' ')} bin/wasmgate.js serve --cluster-state examples/cluster\`, HTTPS on loopback, log level info, default config (limits.jsonItems 50,000). ` +
-        `Machine: ${cpus().length} CPUs, load average ${loadavg()
+        `Machine: ${cpus().length} CPUs${split === undefined ? '' : ` (the server on CPU ${split.server}, the load generators on CPU ${split.others})`}, load average ${loadavg()
           .map((l) => l.toFixed(1))
           .join(' / ')} at the end (shared with other jobs: compare within this run).`,
       '',
