@@ -32,6 +32,7 @@ import { createServer } from 'node:net';
 import { loadavg, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { DEFAULT_CONFIG } from '../src/config/config.js';
 import type { LoadOptions, LoadResult } from './adversarial-load.js';
 
 /** The V8 flags wasmgate runs with everywhere (bin/wasmgate.js's first line, the image, the chart), which `node bin/wasmgate.js` would not read. */
@@ -432,7 +433,7 @@ async function main(): Promise<void> {
         .filter(([, v]) => v !== undefined)
         .map(([k, v]) => `${k}=${v} `)
         .join('')}npm run bench:adversarial\` (commit ${execFileSync('git', ['rev-parse', '--short', 'HEAD']).toString().trim()}). ` +
-        `Server: \`node ${DEPLOYED_FLAGS.join(' ')} bin/wasmgate.js serve --cluster-state examples/cluster\`, HTTPS on loopback, log level info, default config (limits.jsonItems 50,000). ` +
+        `Server: \`node ${DEPLOYED_FLAGS.join(' ')} bin/wasmgate.js serve --cluster-state examples/cluster\`, HTTPS on loopback, log level info, default config (limits.jsonItems ${DEFAULT_CONFIG.limits.jsonItems.toLocaleString('en-US')}). ` +
         `Machine: ${cpus().length} CPUs${split === undefined ? '' : ` (the server on CPU ${split.server}, the load generators on CPU ${split.others})`}, load average ${loadavg()
           .map((l) => l.toFixed(1))
           .join(' / ')} at the end (shared with other jobs: compare within this run).`,

@@ -94,7 +94,7 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   nodes: { requireReady: true },
   unsynced: 'deny',
   // far above any ordinary pod; the schema's maximums keep a raised cap bounded too
-  limits: { nodeSelectorEntries: 128, tolerations: 256, affinityTerms: 512, containers: 256, jsonItems: 50000 },
+  limits: { nodeSelectorEntries: 128, tolerations: 256, affinityTerms: 512, containers: 256, jsonItems: 25000 },
   trackPods: true,
   imageDetection: {
     enabled: false,

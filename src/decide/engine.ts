@@ -110,6 +110,41 @@ function runRules<S extends Subject>(
 
 const STRICTNESS: Record<Mode, number> = { audit: 0, warn: 1, enforce: 2 };
 
+/** The strictest mode of the rules with a check for this subject and operation; undefined when none has one. */
+function strictestMode(config: Config, subject: Subject, operation: string): Mode | undefined {
+  let mode: Mode | undefined;
+  for (const rule of RULES) {
+    const table = rule.checks[subject] as Partial<Record<string, unknown>> | undefined;
+    if (table?.[operation] === undefined) continue;
+    const m = modeOf(rule, config);
+    if (mode === undefined || STRICTNESS[m] > STRICTNESS[mode]) mode = m;
+  }
+  return mode;
+}
+
+/**
+ * The mode of the `[limits]` finding on a review too large to read (src/review/items.ts), from
+ * what little was read of it: the strictest of the rules that would have checked it, as for an
+ * object over an input cap; enforce when its kind or operation is not known or not one this
+ * endpoint decides on (wasmgate does not admit what it has not read); undefined when it is known and
+ * no rule would have checked it.
+ */
+export function unreadMode(
+  config: Config,
+  endpoint: Endpoint,
+  head: { group?: string; kind?: string; operation?: string },
+): Mode | undefined {
+  const k = head.group === undefined || head.kind === undefined ? undefined : kindOf(head.group, head.kind);
+  if (
+    !handles(k, endpoint) ||
+    head.operation === undefined ||
+    !k.admission.operations.includes(head.operation as AdmissionRequest['operation'])
+  )
+    return 'enforce';
+  const subject = subjectOf(k);
+  return subject === undefined ? 'enforce' : strictestMode(config, subject, head.operation);
+}
+
 /**
  * A subject over a cap (src/decide/limits.ts) is not judged: one `[limits]` finding takes the place
  * of the rules that would have run, in the strictest of their modes (so by default it denies a Wasm
@@ -122,13 +157,7 @@ function tooLarge(
   message: string,
   result: EngineResult,
 ): EngineResult {
-  let mode: Mode | undefined;
-  for (const rule of RULES) {
-    const table = rule.checks[subject] as Partial<Record<AdmissionRequest['operation'], unknown>> | undefined;
-    if (table?.[operation] === undefined) continue;
-    const m = modeOf(rule, config);
-    if (mode === undefined || STRICTNESS[m] > STRICTNESS[mode]) mode = m;
-  }
+  const mode = strictestMode(config, subject, operation);
   if (mode !== undefined) result.findings.push({ rule: LIMITS, mode, message: clip(message, MESSAGE_LENGTH) });
   return settle(result);
 }

@@ -4,10 +4,17 @@
  * JSON.parse's cost grows with the number of values it builds, not with the bytes: a 7 MiB body
  * of one long string parses in a few milliseconds, the same size as 270,000 selector keys takes
  * hundreds, and blocks every other request meanwhile. A body with more items than
- * config.limits.jsonItems (default 50,000) is not parsed: it is answered from its uid alone
- * (reviewUid, unreadReview), or with a 413 when it has none. An
+ * config.limits.jsonItems (default 25,000) is not parsed: it is answered from its uid, kind and
+ * operation alone (reviewHead, unreadReview), or with a 413 when it has no uid. An
  * AdmissionReview of an ordinary object has a few hundred to a few thousand: the UPDATE of a
- * realistic Node (bench/nodes.ts: 36 labels, 50 images; object and oldObject) has about 800.
+ * realistic Node (bench/nodes.ts: 36 labels, 50 images; object and oldObject) has about 800, a
+ * 100 KB pod (bench/transport/fixtures) about 3,700.
+ *
+ * Why 25,000 and not more: what a body costs the main thread is building its objects (src/review/
+ * sliced-parse.ts), about 1 µs per item, so this cap bounds it. At 50,000 the densest body under
+ * it (1 MiB of selector keys) took up to 45 ms of the main thread's CPU and up to 131 ms to answer
+ * under load; at 25,000 (about 640 KiB of such keys) 14-35 ms, and the ordinary p99 under attack
+ * fell from 18.6 to 14.3-19.2 ms (bench:adversarial, bench/results.md).
  */
 import type { AdmissionVerdict } from './response.js';
 import { CLOSE_ARRAY, CLOSE_OBJECT, closingQuote, COLON, COMMA, isSpace, OPEN_ARRAY, OPEN_OBJECT, QUOTE, skipSpace } from './json-scan.js';
@@ -107,43 +114,87 @@ function eachMember(text: string, i: number, member: (key: string, at: number) =
   }
 }
 
-/**
- * request.uid of an AdmissionReview that was not parsed, found by one scan that builds nothing but
- * the keys it passes (the last one wins, as in JSON.parse); undefined when there is no string uid
- * of at most `maxLength` characters, or the text is not an object. The request object is walked
- * once, member by member (its end is where its members end), so a 7 MiB body costs one pass.
- */
-export function reviewUid(text: string, maxLength: number): string | undefined {
-  let uid: string | undefined;
-  const end = eachMember(text, 0, (key, at) => {
-    if (key !== 'request') return skipValue(text, at);
-    uid = undefined;
-    const inner = eachMember(text, at, (name, v) => {
-      const stop = skipValue(text, v);
-      if (name === 'uid' && stop > 0 && text.charCodeAt(v) === QUOTE && stop - v <= maxLength * 6 + 2) {
-        try {
-          const value: unknown = JSON.parse(text.slice(v, stop));
-          uid = typeof value === 'string' && value !== '' && value.length <= maxLength ? value : undefined;
-        } catch {
-          uid = undefined;
-        }
-      } else if (name === 'uid') uid = undefined;
-      return stop;
-    });
-    // a request that is not an object (a string, a number): skipped like any other value
-    if (inner < 0) uid = undefined;
-    return inner < 0 ? skipValue(text, at) : inner;
-  });
-  return end >= 0 ? uid : undefined;
+/** What is read of a review that is not parsed: enough to answer it, and to know what it was about. */
+export interface ReviewHead {
+  /** request.uid: a non-empty string of at most the maximum length */
+  readonly uid?: string;
+  /** request.kind's group and kind */
+  readonly group?: string;
+  readonly kind?: string;
+  /** request.operation */
+  readonly operation?: string;
+}
+
+/** The longest request.kind or request.operation text that is read (an ordinary one has about 50 characters). */
+const HEAD_FIELD_CHARS = 1024;
+
+/** JSON.parse of text[from, to), or undefined when it is longer than `max` characters or not JSON. */
+function smallValue(text: string, from: number, to: number, max: number): unknown {
+  if (to - from > max) return undefined;
+  try {
+    return JSON.parse(text.slice(from, to)) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
- * The verdict on a review too large to read: /validate denies it (wasmgate does not judge what it
- * has not read), /mutate leaves it unchanged and says why in an audit annotation.
+ * request.uid, request.kind and request.operation of an AdmissionReview that was not parsed, found
+ * by one scan that builds nothing but the keys it passes and these three small values (the last of
+ * duplicate keys wins, as in JSON.parse); each is absent when it is not there, not of its type, or
+ * too long (a uid of more than `maxUidLength` characters), or the text is not an object. The request
+ * object is walked once, member by member (its end is where its members end), so a 7 MiB body costs
+ * one pass.
  */
-export function unreadReview(endpoint: 'mutate' | 'validate', why: string): AdmissionVerdict {
+export function reviewHead(text: string, maxUidLength: number): ReviewHead {
+  let head: { uid?: string; group?: string; kind?: string; operation?: string } = {};
+  const end = eachMember(text, 0, (key, at) => {
+    if (key !== 'request') return skipValue(text, at);
+    head = {};
+    const inner = eachMember(text, at, (name, v) => {
+      const stop = skipValue(text, v);
+      if (name === 'uid') {
+        const value = stop > 0 && text.charCodeAt(v) === QUOTE ? smallValue(text, v, stop, maxUidLength * 6 + 2) : undefined;
+        head.uid = typeof value === 'string' && value !== '' && value.length <= maxUidLength ? value : undefined;
+      } else if (name === 'operation') {
+        const value = stop > 0 ? smallValue(text, v, stop, HEAD_FIELD_CHARS) : undefined;
+        head.operation = typeof value === 'string' ? value : undefined;
+      } else if (name === 'kind') {
+        const value = stop > 0 ? smallValue(text, v, stop, HEAD_FIELD_CHARS) : undefined;
+        const gvk = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+        head.group = typeof gvk['group'] === 'string' ? gvk['group'] : undefined;
+        head.kind = typeof gvk['kind'] === 'string' ? gvk['kind'] : undefined;
+      }
+      return stop;
+    });
+    // a request that is not an object (a string, a number): skipped like any other value
+    if (inner < 0) head = {};
+    return inner < 0 ? skipValue(text, at) : inner;
+  });
+  if (end < 0) return {};
+  return Object.fromEntries(Object.entries(head).filter(([, v]) => v !== undefined)) as ReviewHead;
+}
+
+/** request.uid of an AdmissionReview that was not parsed (reviewHead's uid). */
+export function reviewUid(text: string, maxLength: number): string | undefined {
+  return reviewHead(text, maxLength).uid;
+}
+
+/**
+ * The verdict on a review too large to read. /mutate leaves it unchanged and says why in an audit
+ * annotation. /validate gives it one `[limits]` finding in `mode`: the strictest mode of the rules
+ * that would have checked it (src/decide/engine.ts, unreadMode), as for an object over an input
+ * cap; so a Pod is denied by default and a Node update only warned about. Undefined: no rule would
+ * have checked it.
+ */
+export function unreadReview(
+  endpoint: 'mutate' | 'validate',
+  why: string,
+  mode: 'enforce' | 'warn' | 'audit' | undefined,
+): AdmissionVerdict {
   const text = `${why.charAt(0).toUpperCase()}${why.slice(1)}. Fix: make the object smaller, or have an admin raise limits.jsonItems in wasmgate's config.`;
-  return endpoint === 'mutate'
-    ? { allowed: true, warnings: [], auditAnnotations: { 'runtimeclass-choice': `none: ${text}` } }
-    : { allowed: false, message: `[limits] ${text}`, warnings: [], auditAnnotations: {} };
+  if (endpoint === 'mutate') return { allowed: true, warnings: [], auditAnnotations: { 'runtimeclass-choice': `none: ${text}` } };
+  if (mode === 'enforce') return { allowed: false, message: `[limits] ${text}`, warnings: [], auditAnnotations: {} };
+  if (mode === 'warn') return { allowed: true, warnings: [`[limits] ${text}`], auditAnnotations: {} };
+  return { allowed: true, warnings: [], auditAnnotations: mode === 'audit' ? { limits: text } : {} };
 }

@@ -4,16 +4,15 @@
  * looked for. Pure, so that it can run on a worker thread (src/server/prescan-worker.ts) for a
  * large body as well as on the main one for a small body.
  */
-import { reviewUid, tooManyItems } from './items.js';
+import { reviewHead, tooManyItems, type ReviewHead } from './items.js';
 import { planSlices } from './slices.js';
 
 /**
  * The text to parse (with, for a large body, where it can be cut to parse in slices:
- * src/review/slices.ts), or, past the item limit, why not and the uid to answer to (when one could
- * be found).
+ * src/review/slices.ts), or, past the item limit, why not and what could be read of it: the uid to
+ * answer to, and the kind and operation (src/review/items.ts, reviewHead).
  */
-export type ItemCheck =
-  { readonly text: string; readonly plan?: Int32Array } | { readonly dense: string; readonly uid: string | undefined };
+export type ItemCheck = { readonly text: string; readonly plan?: Int32Array } | { readonly dense: string; readonly head: ReviewHead };
 
 export type Prescan = { readonly utf8: false } | ({ readonly utf8: true } & ItemCheck);
 
@@ -30,7 +29,7 @@ export function utf8Text(bytes: Uint8Array): string | undefined {
 
 export function checkItems(text: string, maxItems: number, maxUidLength: number): ItemCheck {
   const dense = tooManyItems(text, maxItems);
-  return dense === undefined ? { text } : { dense, uid: reviewUid(text, maxUidLength) };
+  return dense === undefined ? { text } : { dense, head: reviewHead(text, maxUidLength) };
 }
 
 export function prescan(bytes: Uint8Array, maxItems: number, maxUidLength: number): Prescan {

@@ -10,7 +10,7 @@ import type { Config } from '../config/config.js';
 import { decodeReview, EnvelopeError } from '../review/envelope.js';
 import { unreadReview } from '../review/items.js';
 import { encodeResponse } from '../review/response.js';
-import { handlesKind, mutate, validate, type Endpoint, type EngineResult } from '../decide/engine.js';
+import { handlesKind, mutate, unreadMode, validate, type Endpoint, type EngineResult } from '../decide/engine.js';
 import { clientCertProblem, clip, LOG_FIELD_LIMIT, LOG_MESSAGE_LIMIT, mediaProblem } from './input.js';
 import type { ImageResolver } from '../images/resolver.js';
 import { imageFactsFor } from './images.js';
@@ -204,9 +204,15 @@ export function buildApp(opts: AppOptions): BuiltApp {
       return problem(reply, body.status, body.message);
     }
     if ('unread' in body) {
-      metrics.requests.inc({ endpoint, kind: '', result: 'denied' });
-      request.log.info({ uid: body.uid, endpoint, outcome: 'unread' }, `not read: more than ${config.limits.jsonItems} JSON items`);
-      return reply.send(encodeResponse(body.uid, unreadReview(endpoint, body.unread)));
+      const verdict = unreadReview(endpoint, body.unread, unreadMode(config, endpoint, body.head));
+      // the kind label stays bounded: one wasmgate handles, or none
+      const kind = body.head.kind !== undefined && handlesKind(endpoint, body.head.group ?? '', body.head.kind) ? body.head.kind : '';
+      metrics.requests.inc({ endpoint, kind, result: verdict.allowed ? 'allowed' : 'denied' });
+      request.log.info(
+        { uid: body.uid, endpoint, kind, outcome: 'unread' },
+        `not read: more than ${config.limits.jsonItems} JSON items; ${verdict.allowed ? 'admitted' : 'denied'}`,
+      );
+      return reply.send(encodeResponse(body.uid, verdict));
     }
     let req;
     try {

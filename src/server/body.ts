@@ -14,6 +14,7 @@
 import { MAX_UID_LENGTH, notJson, reviewRequest, type AdmissionRequest } from '../review/envelope.js';
 import { slicedParse } from '../review/sliced-parse.js';
 import { SLICE_CHARS } from '../review/slices.js';
+import type { ReviewHead } from '../review/items.js';
 import { checkItems, utf8Text, type ItemCheck } from '../review/prescan.js';
 import type { Prescanner } from './prescanner.js';
 
@@ -34,8 +35,8 @@ export type BodyText =
   /** plan: where a large body can be cut to parse it in slices (src/review/slices.ts) */
   | { readonly text: string; readonly large: boolean; readonly plan?: Int32Array }
   | { readonly status: 400 | 413; readonly message: string }
-  /** too many items, answered from the uid */
-  | { readonly unread: string; readonly uid: string };
+  /** too many items, answered from the uid (with the kind and operation, when they could be read) */
+  | { readonly unread: string; readonly uid: string; readonly head: ReviewHead };
 
 /** The same checks for both: a small body's on the main thread, a large one's on the prescanner's worker. */
 export async function bodyText(body: string | Buffer, maxItems: number, prescanner: Prescanner): Promise<BodyText> {
@@ -46,8 +47,10 @@ export async function bodyText(body: string | Buffer, maxItems: number, prescann
     if (!scan.utf8) return { status: 400, message: NOT_UTF8 };
     checked = scan;
   } else checked = checkItems(body, maxItems, MAX_UID_LENGTH);
-  if ('dense' in checked)
-    return checked.uid === undefined ? { status: 413, message: checked.dense } : { unread: checked.dense, uid: checked.uid };
+  if ('dense' in checked) {
+    const uid = checked.head.uid;
+    return uid === undefined ? { status: 413, message: checked.dense } : { unread: checked.dense, uid, head: checked.head };
+  }
   if (large) await nextTurn();
   return checked.plan === undefined ? { text: checked.text, large } : { text: checked.text, large, plan: checked.plan };
 }

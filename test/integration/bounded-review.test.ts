@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateWebhookCerts } from '../../src/certs/generate.js';
 import { MESSAGE_LENGTH } from '../../src/decide/limits.js';
 import { buildApp } from '../../src/server/app.js';
-import { config, podObject, review, runtimeClassObject, seedCluster } from '../harness/fixtures.js';
+import { config, nodeObject, podObject, review, runtimeClassObject, seedCluster } from '../harness/fixtures.js';
 import { postReview, type ReviewResponse } from './helpers.js';
 
 const keyed = (n: number, key: (i: number) => string): Record<string, string> =>
@@ -122,7 +122,7 @@ describe('bounded work per review, over TLS', () => {
     );
   });
 
-  it('a review with more than 50,000 JSON items is not parsed: /validate denies it by its uid, /mutate leaves it alone', async () => {
+  it('a review with more than 25,000 JSON items is not parsed: /validate denies it by its uid, /mutate leaves it alone', async () => {
     const body = review(podObject({ spec: { runtimeClassName: 'wasm1', nodeSelector: keyed(100000, (i) => `kubernetes.io/k${i}`) } }));
     const denied = await postReview(`${url}/validate`, body, ca);
     expect(denied.status).toBe(200);
@@ -133,7 +133,7 @@ describe('bounded work per review, over TLS', () => {
         code: 403,
         reason: 'Forbidden',
         message:
-          "[limits] The body holds more than 50,000 JSON items (object members and array elements), the most wasmgate reads in one AdmissionReview (limits.jsonItems in its config), so it was not parsed; an ordinary AdmissionReview has a few hundred to a few thousand. Fix: make the object smaller, or have an admin raise limits.jsonItems in wasmgate's config.",
+          "[limits] The body holds more than 25,000 JSON items (object members and array elements), the most wasmgate reads in one AdmissionReview (limits.jsonItems in its config), so it was not parsed; an ordinary AdmissionReview has a few hundred to a few thousand. Fix: make the object smaller, or have an admin raise limits.jsonItems in wasmgate's config.",
       },
     });
     expect(logFor(body.request.uid)).toHaveLength(1);
@@ -141,7 +141,27 @@ describe('bounded work per review, over TLS', () => {
     const response = (unchanged.body as ReviewResponse).response;
     expect(response).toMatchObject({ uid: body.request.uid, allowed: true });
     expect(response.patch).toBeUndefined();
-    expect(response.auditAnnotations?.['runtimeclass-choice']).toMatch(/^none: The body holds more than 50,000 JSON items/);
+    expect(response.auditAnnotations?.['runtimeclass-choice']).toMatch(/^none: The body holds more than 25,000 JSON items/);
+  });
+
+  it('a Node update with more than 25,000 JSON items is admitted with a warning: no Node rule denies by default', async () => {
+    // the images a kubelet reports with nodeStatusMaxImages: -1, on an old and a new Node
+    const status = {
+      images: Array.from({ length: 3000 }, (_, i) => ({
+        names: [`registry.example/app-${i}@sha256:${i}`, `registry.example/app-${i}:v1`],
+        sizeBytes: i,
+      })),
+    };
+    const before = { ...nodeObject('big', { 'wasmtime-enabled': 'yes' }), status };
+    const after = { ...nodeObject('big', { 'wasmtime-enabled': 'yes', tier: 'gold' }), status };
+    const body = review(after, 'UPDATE', before);
+    const r = await postReview(`${url}/validate`, body, ca);
+    const response = (r.body as ReviewResponse).response;
+    expect(response).toMatchObject({ uid: body.request.uid, allowed: true });
+    expect(response.warnings).toEqual([
+      "[limits] The body holds more than 25,000 JSON items (object members and array elements), the most wasmgate reads in one AdmissionReview (limits.jsonItems in its config), so it was not parsed; an ordinary AdmissionReview has a few hundred to a few thousand. Fix: make the object smaller, or have an admin raise limits.jsonItems in wasmgate's config.",
+    ]);
+    expect(logFor(body.request.uid)).toEqual([expect.stringContaining('"kind":"Node"')]);
   });
 
   it('a body with too many items and no uid to answer to gets a 413, and the server goes on', async () => {
@@ -155,7 +175,7 @@ describe('bounded work per review, over TLS', () => {
       ca,
     );
     expect(r.status).toBe(413);
-    expect((JSON.parse(r.text) as { message: string }).message).toMatch(/^the body holds more than 50,000 JSON items/);
+    expect((JSON.parse(r.text) as { message: string }).message).toMatch(/^the body holds more than 25,000 JSON items/);
     const ordinary = review(
       podObject({
         spec: { runtimeClassName: 'wasm1', tolerations: [{ key: 'wasm', operator: 'Equal', value: 'true', effect: 'NoSchedule' }] },

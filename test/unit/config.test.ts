@@ -42,7 +42,7 @@ describe('defaults', () => {
     expect(c.rules).toEqual({});
     expect(c.nodes).toEqual({ requireReady: true });
     expect(c.unsynced).toBe('deny');
-    expect(c.limits).toEqual({ nodeSelectorEntries: 128, tolerations: 256, affinityTerms: 512, containers: 256, jsonItems: 50000 });
+    expect(c.limits).toEqual({ nodeSelectorEntries: 128, tolerations: 256, affinityTerms: 512, containers: 256, jsonItems: 25000 });
     expect(c.trackPods).toBe(true);
   });
 
@@ -170,7 +170,7 @@ describe('files', () => {
       tolerations: 512,
       affinityTerms: 512,
       containers: 256,
-      jsonItems: 50000,
+      jsonItems: 25000,
     });
   });
 });

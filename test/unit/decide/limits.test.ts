@@ -1,7 +1,8 @@
 /** Bounded work per review (issue 10): caps on what is read, on findings, on message lengths. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { mutate, validate } from '../../../src/decide/engine.js';
+import { DEFAULT_CONFIG, RULE_IDS } from '../../../src/config/config.js';
+import { mutate, unreadMode, validate } from '../../../src/decide/engine.js';
 import { formatSelector } from '../../../src/decide/format.js';
 import {
   affinityParts,
@@ -16,7 +17,7 @@ import {
   TOTAL_LENGTH,
 } from '../../../src/decide/limits.js';
 import { placementFor } from '../../../src/decide/placement.js';
-import { countItems, reviewUid, tooManyItems, unreadReview } from '../../../src/review/items.js';
+import { countItems, reviewHead, reviewUid, tooManyItems, unreadReview } from '../../../src/review/items.js';
 import { config, node, podObject, request, runtimeClass, runtimeClassObject, seedCluster, stateOf } from '../../harness/fixtures.js';
 import { podT, workloadObject } from '../helpers.js';
 
@@ -415,14 +416,70 @@ describe('reviewUid: the uid of a review that is not parsed', () => {
     );
   });
 
+  it.each([
+    [
+      'kind and operation',
+      { kind: { group: 'node.k8s.io', version: 'v1', kind: 'RuntimeClass' }, operation: 'DELETE' },
+      { group: 'node.k8s.io', kind: 'RuntimeClass', operation: 'DELETE' },
+    ],
+    ['a kind that is not an object', { kind: 'Pod', operation: 'CREATE' }, { operation: 'CREATE' }],
+    ['an operation that is not a string', { kind: { group: '', kind: 'Node' }, operation: 7 }, { group: '', kind: 'Node' }],
+    [
+      'a kind longer than it reads (1 KiB)',
+      { kind: { group: '', kind: 'Node', pad: 'x'.repeat(1100) }, operation: 'UPDATE' },
+      { operation: 'UPDATE' },
+    ],
+  ])('reviewHead reads %s', (_name, fields, expected) => {
+    const text = JSON.stringify({ request: { uid: 'u', object: { big: range(10) }, ...fields } });
+    expect(reviewHead(text, 128)).toEqual({ uid: 'u', ...expected });
+  });
+
+  it('reviewHead: the last of duplicate keys wins, and a later request replaces all three', () => {
+    expect(reviewHead('{"request":{"operation":"CREATE","operation":"UPDATE","uid":"u"}}', 128)).toEqual({ uid: 'u', operation: 'UPDATE' });
+    expect(reviewHead('{"request":{"operation":"CREATE","uid":"u"},"request":{"uid":"v"}}', 128)).toEqual({ uid: 'v' });
+    expect(reviewHead('{"request":{"operation":"CREATE","uid":"u"', 128)).toEqual({});
+  });
+
   it('the verdicts on a review too large to read (golden)', async () => {
-    const why = tooManyItems(JSON.stringify(range(60000)), 50000)!;
-    const validateVerdict = unreadReview('validate', why);
-    const mutateVerdict = unreadReview('mutate', why);
+    const why = tooManyItems(JSON.stringify(range(60000)), DEFAULT_CONFIG.limits.jsonItems)!;
+    const validateVerdict = unreadReview('validate', why, 'enforce');
+    const warned = unreadReview('validate', why, 'warn');
+    const mutateVerdict = unreadReview('mutate', why, 'enforce');
     expect(validateVerdict.allowed).toBe(false);
+    expect(warned).toMatchObject({ allowed: true, auditAnnotations: {} });
     expect(mutateVerdict).toMatchObject({ allowed: true, warnings: [] });
     await expect(
-      `validate: ${validateVerdict.message}\nmutate audit runtimeclass-choice: ${mutateVerdict.auditAnnotations['runtimeclass-choice']}\n`,
+      `validate: ${validateVerdict.message}\nvalidate, warn: ${warned.warnings.join('\n')}\nmutate audit runtimeclass-choice: ${mutateVerdict.auditAnnotations['runtimeclass-choice']}\n`,
     ).toMatchFileSnapshot('../../golden/limits-unread-review.txt');
+    expect(unreadReview('validate', why, 'audit')).toEqual({
+      allowed: true,
+      warnings: [],
+      auditAnnotations: { limits: validateVerdict.message!.slice('[limits] '.length) },
+    });
+    expect(unreadReview('validate', why, undefined)).toEqual({ allowed: true, warnings: [], auditAnnotations: {} });
+  });
+});
+
+describe('unreadMode: a review too large to read gets the strictest mode of the rules that would have checked it', () => {
+  const pod = { group: '', kind: 'Pod', operation: 'CREATE' };
+  const node = { group: '', kind: 'Node', operation: 'UPDATE' };
+  it.each([
+    ['a Pod CREATE: enforce (denied)', 'validate', pod, {}, 'enforce'],
+    ['a Node UPDATE: warn, as node-change-strands-runtimeclass', 'validate', node, {}, 'warn'],
+    ['a Node UPDATE with that rule set to enforce', 'validate', node, { 'node-change-strands-runtimeclass': 'enforce' }, 'enforce'],
+    ['a Pod CREATE with every rule set to audit', 'validate', pod, Object.fromEntries(RULE_IDS.map((r) => [r, 'audit'])), 'audit'],
+    [
+      'a RuntimeClass DELETE: warn, as runtimeclass-delete-in-use',
+      'validate',
+      { group: 'node.k8s.io', kind: 'RuntimeClass', operation: 'DELETE' },
+      {},
+      'warn',
+    ],
+    ['a kind that was not read: enforce', 'validate', { operation: 'CREATE' }, {}, 'enforce'],
+    ['an operation that was not read: enforce', 'validate', { group: '', kind: 'Pod' }, {}, 'enforce'],
+    ['a kind this endpoint does not decide on: enforce', 'validate', { group: 'apps', kind: 'Pod', operation: 'CREATE' }, {}, 'enforce'],
+    ['an operation the kind is not admitted for: enforce', 'validate', { group: '', kind: 'Pod', operation: 'DELETE' }, {}, 'enforce'],
+  ] as const)('%s', (_name, endpoint, head, rules, mode) => {
+    expect(unreadMode(config({ rules }), endpoint, head)).toBe(mode);
   });
 });

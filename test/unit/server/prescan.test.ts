@@ -13,8 +13,8 @@ describe('prescan: what is checked of a large body before it is parsed', () => {
   it.each([
     ['valid, few items: the text to parse', Buffer.from(review('u-1')), 10, { utf8: true, text: review('u-1') }],
     ['invalid UTF-8', Buffer.concat([Buffer.from('{"a":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]), 10, { utf8: false }],
-    ['too many items, with a uid', Buffer.from(dense('u-2', 50)), 10, { utf8: true, uid: 'u-2' }],
-    ['too many items, no uid', Buffer.from(dense(undefined, 50)), 10, { utf8: true, uid: undefined }],
+    ['too many items, with a uid', Buffer.from(dense('u-2', 50)), 10, { utf8: true, head: { uid: 'u-2' } }],
+    ['too many items, no uid', Buffer.from(dense(undefined, 50)), 10, { utf8: true, head: {} }],
   ])('%s', (_name, bytes, max, expected) => {
     expect(prescan(bytes, max, 128)).toMatchObject(expected);
   });
