@@ -1,6 +1,6 @@
-/** The worker thread of src/server/prescanner.ts: prescan() for each message, answered by id. */
+/** The worker thread of src/server/prescanner.ts: prescanVerdict() for each message, answered by id. */
 import { parentPort } from 'node:worker_threads';
-import { prescan } from '../review/prescan.js';
+import { prescanVerdict } from '../review/prescan.js';
 
 interface Job {
   id: number;
@@ -10,6 +10,6 @@ interface Job {
 }
 
 parentPort?.on('message', (job: Job) => {
-  const result = prescan(job.bytes, job.maxItems, job.maxUidLength);
+  const result = prescanVerdict(job.bytes, job.maxItems, job.maxUidLength);
   parentPort?.postMessage({ id: job.id, result }, 'plan' in result && result.plan !== undefined ? [result.plan.buffer as ArrayBuffer] : []);
 });

@@ -1,9 +1,9 @@
 /**
  * Large review bodies are checked on a worker thread: UTF-8 decoding, counting JSON items and, for
  * a body with too many, finding its uid take 15-20 ms for 7 MiB, during which the main thread
- * would answer no one (bench:adversarial). The main thread copies the bytes to the worker (about a
- * millisecond for 7 MiB) and gets back the verdict, or the decoded text to parse with the plan for
- * parsing it in slices (src/review/slices.ts).
+ * would answer no one (bench:adversarial). The main thread copies the bytes to the worker and gets
+ * back the verdict: too many items (with the uid), or the plan for parsing it in slices
+ * (src/review/slices.ts), in which case it decodes the bytes itself (prescanVerdict says why).
  *
  * One worker, started by the first scan (`serve` makes one as soon as it listens:
  * warmLargeBodies in body.ts), not keeping the process alive. If it cannot start
@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { prescan, type Prescan } from '../review/prescan.js';
+import { prescan, utf8Text, type Prescan, type PrescanVerdict } from '../review/prescan.js';
 
 export interface Prescanner {
   scan(bytes: Uint8Array, maxItems: number, maxUidLength: number): Promise<Prescan>;
@@ -40,7 +40,7 @@ export function createPrescanner(opts: { workerUrl?: URL; onScan?: (thread: 'wor
   let worker: Worker | undefined;
   let nextId = 0;
   const answered = { worker: 0, mainThread: 0 };
-  const pending = new Map<number, { resolve: (p: Prescan) => void; reject: (err: Error) => void }>();
+  const pending = new Map<number, { resolve: (p: PrescanVerdict) => void; reject: (err: Error) => void }>();
 
   const failAll = (err: Error): void => {
     worker = undefined;
@@ -51,7 +51,7 @@ export function createPrescanner(opts: { workerUrl?: URL; onScan?: (thread: 'wor
     const url = opts.workerUrl ?? new URL(`./prescan-worker${EXT}`, import.meta.url);
     const w = newWorker(url);
     w.unref();
-    w.on('message', (m: { id: number; result: Prescan }) => {
+    w.on('message', (m: { id: number; result: PrescanVerdict }) => {
       const p = pending.get(m.id);
       pending.delete(m.id);
       p?.resolve(m.result);
@@ -67,13 +67,17 @@ export function createPrescanner(opts: { workerUrl?: URL; onScan?: (thread: 'wor
       try {
         const w = (worker ??= start());
         const id = nextId++;
-        const result = await new Promise<Prescan>((resolve, reject) => {
+        const verdict = await new Promise<PrescanVerdict>((resolve, reject) => {
           pending.set(id, { resolve, reject });
           w.postMessage({ id, bytes, maxItems, maxUidLength });
         });
         answered.worker++;
         opts.onScan?.('worker');
-        return result;
+        if (!verdict.utf8 || 'dense' in verdict) return verdict;
+        // the worker found it UTF-8 and under the item limit: decode it here (see prescanVerdict)
+        const text = utf8Text(bytes);
+        if (text === undefined) return { utf8: false };
+        return verdict.plan === undefined ? { utf8: true, text } : { utf8: true, text, plan: verdict.plan };
       } catch {
         answered.mainThread++;
         opts.onScan?.('main');
