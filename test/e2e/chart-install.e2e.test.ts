@@ -15,7 +15,7 @@ import { parse, stringify } from 'yaml';
 import { leanNode } from '../../src/cluster/lean.js';
 import { isRecord } from '../../src/objects/json.js';
 import { parseObjects } from '../../src/cluster/snapshot.js';
-import { createNode, freePort, kubectlJson, useControlPlane, waitFor, type ControlPlane } from '../harness/controlplane.js';
+import { createNode, freePort, kubectlJson, useControlPlane, waitFor, waitForCrds, type ControlPlane } from '../harness/controlplane.js';
 import { CHART, helmBinary, runAsChart, useHelm, type Helm, type InClusterWasmgate } from '../harness/helm.js';
 import { REPO } from '../harness/wasmgate.js';
 
@@ -99,8 +99,7 @@ beforeAll(async () => {
   const res = await helm(['install', 'wg', CHART, '--namespace', NS, '--create-namespace', '-f', '-'], stringify(values));
   expect(res.code, res.stderr).toBe(0);
   // the audit chooses its report API from what the cluster serves: start the replicas once it serves them
-  const est = await c.kubectl(['wait', '--for=condition=Established', '--timeout=120s', ...CRDS.map((n) => `crd/${n}`)]);
-  expect(est.code, est.stderr).toBe(0);
+  await waitForCrds(c, CRDS);
   const deployment = await kubectlJson(c, ['get', 'deployment', NAME, '-n', NS]);
   const config = (await kubectlJson(c, ['get', 'configmap', NAME, '-n', NS])).data['config.yaml'] as string;
   // two replicas that start together: they race to create the Secret

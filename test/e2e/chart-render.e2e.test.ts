@@ -10,7 +10,7 @@ import { parse, stringify } from 'yaml';
 import { caBundle, generateWebhookCerts } from '../../src/certs/generate.js';
 import { parseConfig } from '../../src/config/config.js';
 import { webhookConfigurations } from '../../src/deploy/webhooks.js';
-import { useControlPlane } from '../harness/controlplane.js';
+import { useControlPlane, waitForCrds } from '../harness/controlplane.js';
 import { CHART, certManagerCrds, helmBinary, objectsOf, useHelm, type Helm } from '../harness/helm.js';
 import { REPO } from '../harness/wasmgate.js';
 
@@ -46,14 +46,7 @@ beforeAll(async () => {
   expect(ns.code, ns.stderr).toBe(0);
   const crds = await cp.kubectl(['apply', '--server-side', '-f', '-'], { input: await certManagerCrds() });
   expect(crds.code, crds.stderr).toBe(0);
-  const est = await cp.kubectl([
-    'wait',
-    '--for=condition=Established',
-    '--timeout=60s',
-    'crd/certificates.cert-manager.io',
-    'crd/issuers.cert-manager.io',
-  ]);
-  expect(est.code, est.stderr).toBe(0);
+  await waitForCrds(cp, ['certificates.cert-manager.io', 'issuers.cert-manager.io']);
 }, 600_000);
 
 describe('helm lint and template', () => {

@@ -16,6 +16,7 @@ import {
   kubectlOk,
   useControlPlane,
   waitFor,
+  waitForCrds,
   CONTROLLER_TEST_TIMEOUT_MS,
 } from '../harness/controlplane.js';
 import { REPO, ensureBuilt, startWasmgate, type Wasmgate } from '../harness/wasmgate.js';
@@ -79,15 +80,11 @@ const cp = useControlPlane({ scheduler: false, controllerManager: true }, async 
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'doomed' } },
   ]);
   await kubectlOk(cp, ['apply', '-f', join(REPO, 'deploy/crds')]);
-  await kubectlOk(cp, [
-    'wait',
-    '--for',
-    'condition=established',
-    '--timeout=120s',
-    'crd/policyreports.wgpolicyk8s.io',
-    'crd/clusterpolicyreports.wgpolicyk8s.io',
-    'crd/reports.openreports.io',
-    'crd/clusterreports.openreports.io',
+  await waitForCrds(cp, [
+    'policyreports.wgpolicyk8s.io',
+    'clusterpolicyreports.wgpolicyk8s.io',
+    'reports.openreports.io',
+    'clusterreports.openreports.io',
   ]);
 });
 

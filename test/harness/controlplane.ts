@@ -6,7 +6,8 @@
  * the playground uses them too) — and adds the one fixture every e2e file uses: useControlPlane.
  */
 import { afterAll, beforeAll } from 'vitest';
-import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from '../../src/controlplane/index.js';
+import { kubectlOk, startControlPlane, type ControlPlane, type ControlPlaneOptions } from '../../src/controlplane/index.js';
+import { waitFor } from './wait.js';
 
 export * from '../../src/controlplane/index.js';
 export { resolveBinDir, findRepoRoot, BIN_DIR_ENV, BINARIES } from '../../src/controlplane/binaries.js';
@@ -92,4 +93,14 @@ export function useControlPlane(opts: ControlPlaneOptions = {}, setup?: (cp: Con
     restartApiServer: () => plane().restartApiServer(),
     stop: () => cp?.stop() ?? Promise.resolve(),
   };
+}
+
+/**
+ * Waits until every named CRD is Established. `kubectl wait` alone fails at once (".status.conditions
+ * accessor error: <nil> is of the type <nil>") when it reads a CRD the API server has not yet given
+ * any condition, instead of waiting for one; so it is retried until the deadline.
+ */
+export async function waitForCrds(cp: ControlPlane, names: readonly string[], timeoutMs = 120_000): Promise<void> {
+  const args = ['wait', '--for=condition=Established', `--timeout=${Math.ceil(timeoutMs / 1000)}s`, ...names.map((n) => `crd/${n}`)];
+  await waitFor(() => kubectlOk(cp, args).then(() => true), { timeoutMs, what: `CRDs ${names.join(', ')} to be established` });
 }
