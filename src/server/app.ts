@@ -11,6 +11,7 @@ import { decodeReview, EnvelopeError } from '../review/envelope.js';
 import { unreadReview } from '../review/items.js';
 import { encodeResponse } from '../review/response.js';
 import { handlesKind, mutate, unreadMode, validate, type Endpoint, type EngineResult } from '../decide/engine.js';
+import { LIMITS } from '../decide/limits.js';
 import { clientCertProblem, clip, LOG_FIELD_LIMIT, LOG_MESSAGE_LIMIT, mediaProblem } from './input.js';
 import type { ImageResolver } from '../images/resolver.js';
 import { imageFactsFor } from './images.js';
@@ -204,7 +205,9 @@ export function buildApp(opts: AppOptions): BuiltApp {
       return problem(reply, body.status, body.message);
     }
     if ('unread' in body) {
-      const verdict = unreadReview(endpoint, body.unread, unreadMode(config, endpoint, body.head));
+      const mode = endpoint === 'validate' ? unreadMode(config, endpoint, body.head) : undefined;
+      const verdict = unreadReview(endpoint, body.unread, mode);
+      if (mode !== undefined) metrics.findings.inc({ rule: LIMITS, mode });
       // the kind label stays bounded: one wasmgate handles, or none
       const kind = body.head.kind !== undefined && handlesKind(endpoint, body.head.group ?? '', body.head.kind) ? body.head.kind : '';
       metrics.requests.inc({ endpoint, kind, result: verdict.allowed ? 'allowed' : 'denied' });

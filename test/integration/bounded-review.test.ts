@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateWebhookCerts } from '../../src/certs/generate.js';
 import { MESSAGE_LENGTH } from '../../src/decide/limits.js';
 import { buildApp } from '../../src/server/app.js';
+import type { Metrics } from '../../src/server/metrics.js';
 import { config, nodeObject, podObject, review, runtimeClassObject, seedCluster } from '../harness/fixtures.js';
 import { postReview, type ReviewResponse } from './helpers.js';
 
@@ -20,6 +21,7 @@ describe('bounded work per review, over TLS', () => {
   let url: string;
   let ca: string;
   let close: () => Promise<void>;
+  let metrics: Metrics;
 
   beforeAll(async () => {
     const certs = await generateWebhookCerts('wasmgate', 'wasmgate');
@@ -34,12 +36,14 @@ describe('bounded work per review, over TLS', () => {
         done();
       },
     });
-    const { app } = buildApp({
+    const built = buildApp({
       config: config(),
       state: seedCluster(),
       https: { cert: certs.serving.cert, key: certs.serving.key },
       logger: { level: 'info', stream },
     });
+    const app = built.app;
+    metrics = built.metrics;
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.server.address();
     if (typeof address !== 'object' || address === null) throw new Error('no address');
@@ -162,6 +166,8 @@ describe('bounded work per review, over TLS', () => {
       "[limits] The body holds more than 25,000 JSON items (object members and array elements), the most wasmgate reads in one AdmissionReview (limits.jsonItems in its config), so it was not parsed; an ordinary AdmissionReview has a few hundred to a few thousand. Fix: make the object smaller, or have an admin raise limits.jsonItems in wasmgate's config.",
     ]);
     expect(logFor(body.request.uid)).toEqual([expect.stringContaining('"kind":"Node"')]);
+    const counted = (await metrics.findings.get()).values.find((v) => v.labels.rule === 'limits' && v.labels.mode === 'warn');
+    expect(counted?.value).toBe(1);
   });
 
   it('a body with too many items and no uid to answer to gets a 413, and the server goes on', async () => {
