@@ -1,17 +1,14 @@
 /**
  * Checks of what a client sends, made before the body is read (who may call, what the body may
- * be), and the clipping that keeps echoed and logged client strings small.
+ * be), and how much of a client's strings is echoed or logged (clipped by src/decide/limits.ts's
+ * clip(), as every message is).
  */
 import type { TLSSocket } from 'node:tls';
+import { clip } from '../decide/limits.js';
 
 /** The most of one client-controlled string (name, namespace, message) that goes into a log line. */
 export const LOG_FIELD_LIMIT = 256;
 export const LOG_MESSAGE_LIMIT = 2048;
-
-/** `text` cut to `limit` characters, saying how many were left out. */
-export function clip(text: string, limit: number): string {
-  return text.length <= limit ? text : `${text.slice(0, limit)}… (${text.length - limit} more characters)`;
-}
 
 /** Status and message for a content type or encoding a review cannot have, or undefined. */
 export function mediaProblem(headers: Record<string, string | string[] | undefined>): { status: number; message: string } | undefined {
