@@ -1,6 +1,6 @@
 /** Small wording helpers so every message names things the same way. */
 import type { Labels, RuntimeClassInfo, Toleration, Taint } from '../cluster/types.js';
-import { clip, listSome } from './limits.js';
+import { clip, listSome, NAME_SHOWN } from './limits.js';
 import type { PodTarget } from './types.js';
 
 export function plural(n: number, one: string, many = `${one}s`): string {
@@ -41,13 +41,6 @@ export function formatSelector(selector: Labels): string {
     ', ',
   );
 }
-
-/**
- * The most of one object name a message shows: a valid name has at most 253 characters, so only
- * an invalid one is clipped (a mutating webhook sees objects before the API server validates them),
- * and a 7 MiB name costs a message no more than a short one.
- */
-export const NAME_SHOWN = 320;
 
 /** "Pod default/web-1": kind, namespace and name, each name clipped to NAME_SHOWN characters */
 export function describeTarget(t: PodTarget): string {

@@ -26,6 +26,12 @@ export const MESSAGE_LENGTH = 4096;
 export const TOTAL_LENGTH = 16384;
 /** Label pairs listed in one message before "and N more labels". */
 export const LIST_ITEMS = 8;
+/**
+ * The most of one object name a message shows: a valid name has at most 253 characters, so only
+ * an invalid one is clipped (a mutating webhook sees objects before the API server validates them),
+ * and a 7 MiB name costs a message no more than a short one.
+ */
+export const NAME_SHOWN = 320;
 
 /** "a=1, b=2 and 3 more labels": at most LIST_ITEMS items, joined by `sep`, with a count of the rest. */
 export function listSome(items: readonly string[], sep: string): string {
@@ -164,10 +170,10 @@ function and(parts: readonly string[]): string {
 
 /** The `[limits]` message: which fields, how many, the caps, and the fixes. */
 export function excessMessage(subject: { target: PodTarget } | { runtimeClass: string }, excess: readonly Excess[]): string {
-  // format.ts's describeTarget() and its NAME_SHOWN, written out (see podExcess)
+  // format.ts's describeTarget(), written out (see podExcess)
   const what =
     'target' in subject
-      ? `${subject.target.kind} ${clip(subject.target.namespace, 320)}/${clip(subject.target.name, 320)}`
+      ? `${subject.target.kind} ${clip(subject.target.namespace, NAME_SHOWN)}/${clip(subject.target.name, NAME_SHOWN)}`
       : `RuntimeClass ${subject.runtimeClass}`;
   const judged = 'target' in subject ? 'this Wasm workload' : 'this RuntimeClass';
   return (

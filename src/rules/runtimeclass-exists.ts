@@ -1,6 +1,6 @@
 /** runtimeclass-exists: the RuntimeClass a Wasm pod names exists. */
-import { describeClass, describeTarget, field, listNames, NAME_SHOWN } from '../decide/format.js';
-import { clip } from '../decide/limits.js';
+import { describeClass, describeTarget, field, listNames } from '../decide/format.js';
+import { clip, NAME_SHOWN } from '../decide/limits.js';
 import type { PodTemplateCheck, Rule } from '../decide/types.js';
 import { wasmClasses } from '../decide/wasm.js';
 
