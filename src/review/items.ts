@@ -16,6 +16,7 @@
  * under load; at 25,000 (about 640 KiB of such keys) 14-35 ms, and the ordinary p99 under attack
  * fell from 18.6 to 14.3-19.2 ms (bench:adversarial, bench/results.md).
  */
+import type { Mode } from '../config/config.js';
 import type { AdmissionVerdict } from './response.js';
 import { CLOSE_ARRAY, CLOSE_OBJECT, closingQuote, COLON, COMMA, isSpace, OPEN_ARRAY, OPEN_OBJECT, QUOTE, skipSpace } from './json-scan.js';
 
@@ -175,11 +176,6 @@ export function reviewHead(text: string, maxUidLength: number): ReviewHead {
   return Object.fromEntries(Object.entries(head).filter(([, v]) => v !== undefined)) as ReviewHead;
 }
 
-/** request.uid of an AdmissionReview that was not parsed (reviewHead's uid). */
-export function reviewUid(text: string, maxLength: number): string | undefined {
-  return reviewHead(text, maxLength).uid;
-}
-
 /**
  * The verdict on a review too large to read. /mutate leaves it unchanged and says why in an audit
  * annotation. /validate gives it one `[limits]` finding in `mode`: the strictest mode of the rules
@@ -187,11 +183,7 @@ export function reviewUid(text: string, maxLength: number): string | undefined {
  * cap; so a Pod is denied by default and a Node update only warned about. Undefined: no rule would
  * have checked it.
  */
-export function unreadReview(
-  endpoint: 'mutate' | 'validate',
-  why: string,
-  mode: 'enforce' | 'warn' | 'audit' | undefined,
-): AdmissionVerdict {
+export function unreadReview(endpoint: 'mutate' | 'validate', why: string, mode: Mode | undefined): AdmissionVerdict {
   const text = `${why.charAt(0).toUpperCase()}${why.slice(1)}. Fix: make the object smaller, or have an admin raise limits.jsonItems in wasmgate's config.`;
   if (endpoint === 'mutate') return { allowed: true, warnings: [], auditAnnotations: { 'runtimeclass-choice': `none: ${text}` } };
   if (mode === 'enforce') return { allowed: false, message: `[limits] ${text}`, warnings: [], auditAnnotations: {} };

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, RULE_IDS } from '../../../src/config/config.js';
 import { unreadMode } from '../../../src/decide/engine.js';
-import { countItems, reviewHead, reviewUid, tooManyItems, unreadReview } from '../../../src/review/items.js';
+import { countItems, reviewHead, tooManyItems, unreadReview } from '../../../src/review/items.js';
 import { config } from '../../harness/fixtures.js';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
@@ -70,7 +70,7 @@ describe('countItems: JSON items counted without parsing', () => {
   });
 });
 
-describe('reviewUid: the uid of a review that is not parsed', () => {
+describe('reviewHead: the uid, kind and operation of a review that is not parsed', () => {
   const big = (uid: unknown, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
     apiVersion: 'admission.k8s.io/v1',
     kind: 'AdmissionReview',
@@ -97,7 +97,7 @@ describe('reviewUid: the uid of a review that is not parsed', () => {
     ['not JSON', '{"request":{"uid":"a"', undefined],
     ['uid outside request', '{"uid":"a","request":{}}', undefined],
   ])('%s', (_name, text, uid) => {
-    expect(reviewUid(text, 128)).toBe(uid);
+    expect(reviewHead(text, 128).uid).toBe(uid);
   });
 
   it('finds the uid JSON.parse would find in any review-shaped JSON', () => {
@@ -108,7 +108,7 @@ describe('reviewUid: the uid of a review that is not parsed', () => {
         fc.dictionary(fc.string(), fc.jsonValue()),
         (before, uid, after) => {
           const text = JSON.stringify({ ...before, request: { ...after, uid } });
-          expect(reviewUid(text, 128)).toBe((JSON.parse(text) as { request: { uid: string } }).request.uid);
+          expect(reviewHead(text, 128).uid).toBe((JSON.parse(text) as { request: { uid: string } }).request.uid);
         },
       ),
       { numRuns: 300 },
