@@ -23,7 +23,7 @@ import {
   runtimeClassObject,
   stateOf,
 } from '../harness/fixtures.js';
-import { unsyncedState, workloadObject } from './helpers.js';
+import { range, unsyncedState, workloadObject } from './helpers.js';
 
 const RUNTIME = 'wasmgate.dev/runtime';
 const VARIANT = 'module.wasm.image/variant';
@@ -52,7 +52,6 @@ interface Golden {
   expect: 'denied' | 'warned' | 'audited' | 'allowed';
 }
 
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 const keyed = (n: number, key: (i: number) => string, value = 'v'): Record<string, string> =>
   Object.fromEntries(range(n).map((i) => [key(i), value]));
 

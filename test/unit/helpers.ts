@@ -89,3 +89,6 @@ export const SPEC_POINTERS: Record<string, string> = {
   CronJob: '/spec/jobTemplate/spec/template/spec',
   PodTemplate: '/template/spec',
 };
+
+/** [0, 1, …, n - 1] */
+export const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);

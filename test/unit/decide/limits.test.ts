@@ -16,11 +16,10 @@ import {
 } from '../../../src/decide/limits.js';
 import { placementFor } from '../../../src/decide/placement.js';
 import { config, node, podObject, request, runtimeClass, runtimeClassObject, seedCluster, stateOf } from '../../harness/fixtures.js';
-import { podT, workloadObject } from '../helpers.js';
+import { podT, range, workloadObject } from '../helpers.js';
 
 const keyed = (n: number, key: (i: number) => string, value = 'v'): Record<string, string> =>
   Object.fromEntries(Array.from({ length: n }, (_, i) => [key(i), value]));
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
 describe('clip', () => {
   it.each([

@@ -9,8 +9,7 @@ import { DEFAULT_CONFIG, RULE_IDS } from '../../../src/config/config.js';
 import { unreadMode } from '../../../src/decide/engine.js';
 import { countItems, reviewHead, tooManyItems, unreadReview } from '../../../src/review/items.js';
 import { config } from '../../harness/fixtures.js';
-
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+import { range } from '../helpers.js';
 
 /** The reference: object members plus array elements, counted on the parsed value. */
 function reference(v: unknown): number {
