@@ -46,12 +46,30 @@ export function countItems(text: string, max: number): number {
   return n;
 }
 
+/**
+ * An upper bound of countItems(text): every comma, `[` and `{` in the text, strings included,
+ * counted up to max + 1. String.prototype.indexOf finds them at native speed, so this costs about
+ * 0.5 µs per KB of an ordinary review against 1.2-2 µs for countItems' scan in JavaScript (a 100 KB
+ * pod: 53 against 125 µs, measured in one process: bench/results.md); countItems then runs only
+ * on the texts this cannot clear.
+ */
+export function itemBound(text: string, max: number): number {
+  let n = 0;
+  for (const c of ITEM_MARKS) {
+    for (let i = text.indexOf(c); i >= 0; i = text.indexOf(c, i + 1)) if (++n > max) return n;
+  }
+  return n;
+}
+
+const ITEM_MARKS = [',', '[', '{'] as const;
+
 /** Why a body with more than `max` items, or undefined when it has at most `max`. */
 export function tooManyItems(text: string, max: number): string | undefined {
   // every item of valid JSON takes at least two characters (a value and a comma or bracket), so a
   // text of up to 2 × max characters cannot hold more: ordinary reviews are not scanned at all
-  // (an invalid one is JSON.parse's to refuse, at a cost bounded by its length)
-  if (text.length <= 2 * max || countItems(text, max) <= max) return undefined;
+  // (an invalid one is JSON.parse's to refuse, at a cost bounded by its length); of the longer ones,
+  // countItems scans only those that the cheaper itemBound cannot clear
+  if (text.length <= 2 * max || itemBound(text, max) <= max || countItems(text, max) <= max) return undefined;
   return (
     `the body holds more than ${max.toLocaleString('en-US')} JSON items (object members and array elements), the most ` +
     `wasmgate reads in one AdmissionReview (limits.jsonItems in its config), so it was not parsed; an ordinary ` +

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, RULE_IDS } from '../../../src/config/config.js';
 import { unreadMode } from '../../../src/decide/engine.js';
-import { countItems, reviewHead, tooManyItems, unreadReview } from '../../../src/review/items.js';
+import { countItems, itemBound, reviewHead, tooManyItems, unreadReview } from '../../../src/review/items.js';
 import { config } from '../../harness/fixtures.js';
 import { range } from '../helpers.js';
 
@@ -62,6 +62,29 @@ describe('countItems: JSON items counted without parsing', () => {
     expect(tooManyItems('[0,0,0,0,0,0,0,0,0,0]', 10)).toBeUndefined();
     expect(tooManyItems('[[[[[[[[[[[]]]]]]]]]]]', 10)).toBeUndefined();
     expect(tooManyItems('[[[[[[[[[[[[]]]]]]]]]]]]', 10)).toContain('more than 10 JSON items');
+  });
+
+  it('itemBound is never below countItems, for JSON and for any text, and stops past max', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.jsonValue().map((v) => JSON.stringify(v, null, 1)),
+          fc.string({ unit: fc.constantFrom('[', ']', '{', '}', ',', '"', '\\', 'a', ' ') }),
+        ),
+        (text) => {
+          expect(itemBound(text, 1e9)).toBeGreaterThanOrEqual(countItems(text, 1e9));
+        },
+      ),
+      { numRuns: 1000 },
+    );
+    expect(itemBound(',,,,,,,,,,,,', 5)).toBe(6);
+  });
+
+  it('a text whose strings hold many commas is cleared by the exact count, not refused on the bound', () => {
+    const text = JSON.stringify({ note: ','.repeat(100), list: [1, 2, 3] });
+    expect(itemBound(text, 10)).toBeGreaterThan(10);
+    expect(countItems(text, 10)).toBe(5);
+    expect(tooManyItems(text, 10)).toBeUndefined();
   });
 
   it('the 413 message (golden)', async () => {
