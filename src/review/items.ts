@@ -48,10 +48,9 @@ export function countItems(text: string, max: number): number {
 
 /**
  * An upper bound of countItems(text): every comma, `[` and `{` in the text, strings included,
- * counted up to max + 1. String.prototype.indexOf finds them at native speed, so this costs about
- * 0.5 µs per KB of an ordinary review against 1.2-2 µs for countItems' scan in JavaScript (a 100 KB
- * pod: 53 against 125 µs, measured in one process: bench/results.md); countItems then runs only
- * on the texts this cannot clear.
+ * counted up to max + 1. String.prototype.indexOf finds them at native speed: for the review of a
+ * 100 KB pod, 55-68 µs against 158-195 µs for countItems' scan in JavaScript (bench/results.md,
+ * issue 13 notes); countItems then runs only on the texts this cannot clear.
  */
 export function itemBound(text: string, max: number): number {
   let n = 0;
