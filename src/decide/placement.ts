@@ -27,14 +27,11 @@ export interface PodPlacement {
   query: PlacementQuery;
 }
 
-/** placementFor's answers, per request (a PodTarget lives as long as its request), class and requireReady. */
-const placements = new WeakMap<PodTarget, Map<string, Map<RuntimeClassInfo | undefined, PodPlacement>>>();
-
 /** The pod's placement query with the class's merged in: computed once per request and class, shared by the rules. */
 export function placementFor(target: PodTarget, rc: RuntimeClassInfo | undefined, ctx?: RuleContext): PodPlacement {
   const requireReady = ctx?.config.nodes.requireReady ?? true;
-  let byReady = placements.get(target);
-  if (byReady === undefined) placements.set(target, (byReady = new Map()));
+  // kept on the target, which lives as long as its request (see PodTarget.placements)
+  const byReady = (target.placements ??= new Map());
   let byClass = byReady.get(String(requireReady));
   if (byClass === undefined) byReady.set(String(requireReady), (byClass = new Map()));
   let placement = byClass.get(rc);

@@ -1,6 +1,7 @@
 import type { ClusterState, Labels, NodeInfo, RuntimeClassInfo, Toleration } from '../cluster/types.js';
 import type { Config, Mode, RuleId } from '../config/config.js';
 import type { AdmissionVerdict } from '../review/response.js';
+import type { PodPlacement } from './placement.js';
 
 export type { Mode, RuleId };
 
@@ -35,6 +36,13 @@ export interface PodTarget {
   readonly tolerations: readonly Toleration[];
   /** the pod was created by a controller (has a controller ownerReference) */
   readonly ownedByController: boolean;
+  /**
+   * placementFor's answers for this request (src/decide/placement.ts), by requireReady and class.
+   * A field of the target, not a module-level WeakMap keyed by it: V8's scavenger keeps a WeakMap's
+   * young values alive, so every review's placements were promoted to the old generation (206 KB
+   * per scavenge in a loop of validate(), 6 KB without; bench/results.md, issue 13 notes).
+   */
+  placements: Map<string, Map<RuntimeClassInfo | undefined, PodPlacement>> | undefined;
 }
 
 /** Why a pod target counts as Wasm, and what it asks for. */

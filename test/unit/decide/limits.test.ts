@@ -300,6 +300,17 @@ describe('the pod spec is read once per request', () => {
     expect(placementFor(t, undefined)).not.toBe(placementFor(t, rc));
   });
 
+  it("placementFor keeps its answers on the request's target, not in a WeakMap the scavenger would keep them alive through", () => {
+    const t = podT({ spec: { nodeSelector: { a: 'b' } } });
+    const other = podT({ spec: { nodeSelector: { a: 'b' } } });
+    const rc = runtimeClass('wasm1', 'wasmtime', { c: 'd' });
+    expect(t.placements).toBeUndefined();
+    const p = placementFor(t, rc);
+    expect(t.placements?.get('true')?.get(rc)).toBe(p);
+    expect(placementFor(other, rc)).not.toBe(p);
+    expect(other.placements?.get('true')?.get(rc)).not.toBe(p);
+  });
+
   it('an annotation is read without copying the others; non-string values do not count', () => {
     const t = podT({ annotations: { 'wasmgate.dev/runtime': 'spin', ...keyed(10, (i) => `a${i}`) } });
     expect(t.annotation('wasmgate.dev/runtime')).toBe('spin');
