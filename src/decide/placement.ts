@@ -27,6 +27,9 @@ export interface PodPlacement {
   query: PlacementQuery;
 }
 
+/** placementFor's answers for one request, by requireReady and class (PodTarget.placements). */
+export type PlacementCache = Map<string, Map<RuntimeClassInfo | undefined, PodPlacement>>;
+
 /** The pod's placement query with the class's merged in: computed once per request and class, shared by the rules. */
 export function placementFor(target: PodTarget, rc: RuntimeClassInfo | undefined, ctx?: RuleContext): PodPlacement {
   const requireReady = ctx?.config.nodes.requireReady ?? true;

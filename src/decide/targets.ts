@@ -4,11 +4,11 @@
  */
 import type { KindRecord } from '../kinds/registry.js';
 import { templatePointer } from '../kinds/registry.js';
-import type { Labels, RuntimeClassInfo, Toleration } from '../cluster/types.js';
+import type { Labels, Toleration } from '../cluster/types.js';
 import { tolerations } from '../cluster/lean.js';
 import { isRecord, stringMap } from '../objects/json.js';
 import { annotationsOf, controllerOf, generateNameOf, nameOf, namespaceOf } from '../objects/metadata.js';
-import type { PodPlacement } from './placement.js';
+import type { PlacementCache } from './placement.js';
 import type { PodTarget } from './types.js';
 
 function objectName(obj: unknown, fallbackName: string | undefined): string {
@@ -36,7 +36,7 @@ class Target implements PodTarget {
   #annotations: Labels | undefined;
   #selector: Labels | undefined;
   #tolerations: readonly Toleration[] | undefined;
-  placements: Map<string, Map<RuntimeClassInfo | undefined, PodPlacement>> | undefined = undefined;
+  placements: PlacementCache | undefined = undefined;
 
   constructor(
     readonly kind: string,

@@ -1,7 +1,7 @@
 import type { ClusterState, Labels, NodeInfo, RuntimeClassInfo, Toleration } from '../cluster/types.js';
 import type { Config, Mode, RuleId } from '../config/config.js';
 import type { AdmissionVerdict } from '../review/response.js';
-import type { PodPlacement } from './placement.js';
+import type { PlacementCache } from './placement.js';
 
 export type { Mode, RuleId };
 
@@ -42,7 +42,7 @@ export interface PodTarget {
    * young values alive, so every review's placements were promoted to the old generation (206 KB
    * per scavenge in a loop of validate(), 6 KB without; bench/results.md, issue 13 notes).
    */
-  placements: Map<string, Map<RuntimeClassInfo | undefined, PodPlacement>> | undefined;
+  placements: PlacementCache | undefined;
 }
 
 /** Why a pod target counts as Wasm, and what it asks for. */
