@@ -2,13 +2,14 @@
  * `npm run bench:transport:inject`: the CPU that wasmgate's HTTP handling and decision add to a
  * review, without TLS or a load generator to share the CPUs with (issue 13, item 1). In one
  * process, wasmgate's own app (src/server/app.ts compiled into dist/, deciding from a snapshot of
- * realistic Nodes, logging at info to a file) and the null webhook's (null-app.ts) answer the transport benchmark's
- * bodies through fastify.inject, in alternating rounds; each round's figure is process CPU time
+ * realistic Nodes, logging to a file) and the null webhook's (null-app.ts) answer the transport
+ * benchmark's bodies through fastify.inject, in alternating rounds; each round's figure is process CPU time
  * per request, and a row reports the minimum and the median of the rounds, and wasmgate ÷ null of
  * the minima (the ratio of throughputs a CPU-bound server would show).
  *
- *   BENCH_INJECT_ROUNDS (default 10), BENCH_INJECT_REQUESTS (per round, default 2000; a fifth of it
- *   for 100k bodies), BENCH_TRANSPORT_SIZES, BENCH_TRANSPORT_ENDPOINTS
+ *   BENCH_INJECT_LOG_LEVEL (default info), BENCH_INJECT_ROUNDS (default 10), BENCH_INJECT_REQUESTS
+ *   (per round, default 2000; a fifth of it for 100k bodies), BENCH_TRANSPORT_SIZES,
+ *   BENCH_TRANSPORT_ENDPOINTS
  *
  * The transport benchmark (run.ts) is the issue's measure; this one attributes its gap, and is
  * steadier on a shared machine, where the whole-server figures move by ±30% between runs.
@@ -47,7 +48,11 @@ const dir = mkdtempSync(join(tmpdir(), 'wasmgate-inject-'));
 try {
   writeSnapshot(join(dir, 'state.json'), 200);
   const { state } = await loadSnapshot(join(dir, 'state.json'));
-  const logger = { level: 'info', stream: pino.destination({ dest: join(dir, 'wasmgate.log'), sync: true }) };
+  // as deployed (info: denials, warnings and errors only); BENCH_INJECT_LOG_LEVEL=debug logs every review
+  const logger = {
+    level: process.env.BENCH_INJECT_LOG_LEVEL ?? 'info',
+    stream: pino.destination({ dest: join(dir, 'wasmgate.log'), sync: true }),
+  };
   const apps: [string, FastifyInstance][] = [
     ['wasmgate', buildApp({ config: parseConfig({}), state, logger }).app],
     ['null', buildNullApp()],

@@ -14,7 +14,7 @@ export interface Server {
   pid: number;
   url: string;
   command: string;
-  /** lines the server wrote on stdout (wasmgate: one JSON log line per review) */
+  /** lines the server wrote on stdout (wasmgate: one JSON log line per review at --log-level debug; at info, only denials, warnings and errors) */
   stdoutLines(): number;
   /** everything it wrote on stderr so far */
   stderrText(): string;
@@ -60,9 +60,9 @@ export function startServer(
   url: string,
   timeoutMs: number,
   /**
-   * write stdout to this file instead of a pipe: wasmgate logs one line per review, and a pipe read
-   * by this (busy) process fills and blocks its synchronous writes, which production's log pipe,
-   * drained by the container runtime, does not
+   * write stdout to this file instead of a pipe: wasmgate can log a line per review (at debug),
+   * and a pipe read by this (busy) process fills and blocks its synchronous writes, which
+   * production's log pipe, drained by the container runtime, does not
    */
   stdoutFile?: string,
 ): Promise<Server> {
@@ -194,7 +194,7 @@ export async function startWasmgate(s: ServerSetup): Promise<Server> {
     String(s.port),
     '--host',
     '127.0.0.1',
-    // e.g. BENCH_TRANSPORT_WASMGATE_ARGS='--log-level warn' to see what the per-review log line costs
+    // e.g. BENCH_TRANSPORT_WASMGATE_ARGS='--log-level debug' to see what a log line per review costs
     ...(process.env['BENCH_TRANSPORT_WASMGATE_ARGS'] ?? '').split(' ').filter((a) => a !== ''),
   ];
   return startServer('wasmgate', args, s.root, /wasmgate listening on/, `https://127.0.0.1:${s.port}`, 120_000, s.logFile);
