@@ -315,6 +315,8 @@ async function main(): Promise<void> {
       String(port),
       '--host',
       '127.0.0.1',
+      // e.g. BENCH_SERVER_ARGS='--log-level debug': a log line for every review, as before the eighth session
+      ...(process.env['BENCH_SERVER_ARGS'] ?? '').split(' ').filter((a) => a !== ''),
     ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -427,12 +429,13 @@ async function main(): Promise<void> {
         BENCH_MAX_BYTES: process.env['BENCH_MAX_BYTES'],
         BENCH_RATE: process.env['BENCH_RATE'],
         BENCH_PASSES: process.env['BENCH_PASSES'],
+        BENCH_SERVER_ARGS: process.env['BENCH_SERVER_ARGS'],
         BENCH_SERVER_CPUS: SERVER_CPUS,
       })
         .filter(([, v]) => v !== undefined)
         .map(([k, v]) => `${k}=${v} `)
         .join('')}npm run bench:adversarial\` (commit ${execFileSync('git', ['rev-parse', '--short', 'HEAD']).toString().trim()}). ` +
-        `Server: \`node ${DEPLOYED_FLAGS.join(' ')} bin/wasmgate.js serve --cluster-state examples/cluster\`, HTTPS on loopback, log level info, default config (limits.jsonItems ${DEFAULT_CONFIG.limits.jsonItems.toLocaleString('en-US')}). ` +
+        `Server: \`node ${DEPLOYED_FLAGS.join(' ')} bin/wasmgate.js serve --cluster-state examples/cluster\`, HTTPS on loopback, log level ${/--log-level\s+(\S+)/.exec(process.env['BENCH_SERVER_ARGS'] ?? '')?.[1] ?? 'info'}, default config (limits.jsonItems ${DEFAULT_CONFIG.limits.jsonItems.toLocaleString('en-US')}). ` +
         `Machine: ${cpus().length} CPUs${split === undefined ? '' : ` (the server on CPU ${split.server}, the load generators on CPU ${split.others})`}, load average ${loadavg()
           .map((l) => l.toFixed(1))
           .join(' / ')} at the end (shared with other jobs: compare within this run).`,

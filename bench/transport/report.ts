@@ -88,7 +88,7 @@ export function transportMarkdown(r: TransportResults): string {
   out.push('');
   out.push(
     `Both servers are fastify HTTPS servers with the same certificate, body limit (7 MiB) and body handling, each its own process; ` +
-      `wasmgate runs as deployed (\`node bin/wasmgate.js serve\`, compiled, info logging to a pipe, deciding from a snapshot of ${r.settings.nodes} realistic Nodes), ` +
+      `wasmgate runs as deployed (\`node bin/wasmgate.js serve\`, compiled, logging at info to a file: denials, warnings and errors, so nothing in these rows unless \`BENCH_TRANSPORT_WASMGATE_ARGS='--log-level debug'\` logs every review; deciding from a snapshot of ${r.settings.nodes} realistic Nodes), ` +
       'the null webhook (bench/transport/null-webhook.ts) parses the AdmissionReview and answers allowed. The load generator (autocannon, keep-alive, one request in flight per connection) runs on the same 2 CPUs. ' +
       `Per row: ${r.settings.rounds} rounds of ${r.settings.durationS} s per server, alternating (wasmgate, null, null, wasmgate, …); medians of the rounds. ` +
       "Bodies: AdmissionReviews of a ReplicaSet pod defaulted by kube-apiserver (dry-run create; managedFields included) — /mutate gets the pod with the `wasmgate.dev/runtime` annotation (wasmgate answers with a patch), /validate the pod with runtimeClassName and the class's scheduling merged. " +
