@@ -8,6 +8,9 @@
  * With `patch` (bench:apiserver's "null" set-up), /mutate answers a Pod that carries the
  * `wasmgate.dev/runtime` annotation and no runtimeClassName with the JSONPatch wasmgate would send,
  * so that the API server does the same work with the answer (applying a patch); nothing is checked.
+ *
+ * With `spinUs` (bench:transport:calibrate only), each review also holds the CPU for that many
+ * microseconds, busy-waiting: a webhook that does exactly that much more work than the null one.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { BODY_LIMIT } from '../../src/server/app.js';
@@ -18,7 +21,13 @@ interface Req {
   object?: { metadata?: { annotations?: Record<string, unknown> }; spec?: { runtimeClassName?: unknown } } | null;
 }
 
-export function buildNullApp(opts: { https?: { cert: Buffer; key: Buffer }; patch?: boolean } = {}): FastifyInstance {
+/** Busy-waits `us` microseconds. */
+function spin(us: number): void {
+  const end = process.hrtime.bigint() + BigInt(Math.round(us * 1000));
+  while (process.hrtime.bigint() < end);
+}
+
+export function buildNullApp(opts: { https?: { cert: Buffer; key: Buffer }; patch?: boolean; spinUs?: number } = {}): FastifyInstance {
   const app = Fastify({
     logger: false,
     bodyLimit: BODY_LIMIT,
@@ -46,6 +55,7 @@ export function buildNullApp(opts: { https?: { cert: Buffer; key: Buffer }; patc
     }
     const req = (review as { request?: Req } | null)?.request;
     if (typeof req?.uid !== 'string') return reply.code(400).send({ error: 'Bad Request', message: 'not an AdmissionReview' });
+    if (opts.spinUs !== undefined && opts.spinUs > 0) spin(opts.spinUs);
     const patch = mutate ? patchFor(req) : undefined;
     return reply
       .code(200)

@@ -1,7 +1,8 @@
 /**
- * Smoke run of the transport benchmark (bench/transport): tiny sizes, one short round, results
- * written to a temp file. Checks that the harness runs end to end and writes well-formed results;
- * no figure is judged (nothing here depends on machine speed).
+ * Smoke runs of the transport benchmarks (bench/transport: run.ts, calibrate.ts): tiny sizes,
+ * short rounds, results written to a temp file. Checks that each harness runs end to end and writes
+ * well-formed results; no figure is judged (nothing here depends on machine speed), except that a
+ * review held by a 2 ms busy-wait takes at least 2 ms.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, expect, it } from 'vitest';
+import type { CalibrationResults } from '../../bench/transport/calibrate-report.js';
 import type { TransportResults } from '../../bench/transport/report.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -47,4 +49,37 @@ it('bench:transport runs both servers, alternates, and writes its section and JS
   }
   const text = readFileSync(md, 'utf8');
   expect(text).toMatch(/<!-- transport:start -->[\s\S]*\| \/mutate \| 5k[\s\S]*\| \/validate \| 5k[\s\S]*<!-- transport:end -->/);
+}, 300_000);
+
+it('bench:transport:calibrate runs wasmgate beside null webhooks that busy-wait, and reads its ratio on their curve', async () => {
+  const md = join(dir, 'calibration.md');
+  const json = join(dir, 'calibration.json');
+  await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/transport/calibrate.ts'], {
+    cwd: ROOT,
+    timeout: 300_000,
+    env: {
+      ...process.env,
+      BENCH_CALIBRATE_SPINS: '0,2000',
+      BENCH_CALIBRATE_CONNECTIONS: '2',
+      BENCH_TRANSPORT_DURATION: '1',
+      BENCH_TRANSPORT_WARMUP: '1',
+      BENCH_TRANSPORT_ROUNDS: '1',
+      BENCH_TRANSPORT_NODES: '20',
+      BENCH_RESULTS_MD: md,
+      BENCH_CALIBRATE_JSON: json,
+    },
+  });
+  const r = JSON.parse(readFileSync(json, 'utf8')) as CalibrationResults;
+  expect(r.servers.map((s) => s.label)).toEqual(['wasmgate', 'null + 0 µs', 'null + 2000 µs']);
+  for (const s of r.servers) {
+    expect(s.runs).toHaveLength(1);
+    expect(s.runs[0]!.requests).toBeGreaterThan(0);
+    expect(s.failed).toBe(0);
+  }
+  // the busy-wait holds every review for at least 2 ms: a lower bound, whatever the machine's speed
+  expect(r.servers[2]!.p50Ms).toBeGreaterThanOrEqual(2);
+  const text = readFileSync(md, 'utf8');
+  expect(text).toMatch(
+    /<!-- transport-calibration:start -->[\s\S]*\| null \+ 2000 µs \|[\s\S]*wasmgate's ratio, [\d.]+, is what this load gives[\s\S]*<!-- transport-calibration:end -->/,
+  );
 }, 300_000);
