@@ -51,7 +51,9 @@ const settings = {
 if (!POD_SIZES.some((p) => p.label === settings.size)) throw new Error(`BENCH_CALIBRATE_SIZE: unknown ${settings.size}`);
 if (!['mutate', 'validate'].includes(settings.endpoint)) throw new Error('BENCH_CALIBRATE_ENDPOINT: mutate or validate');
 const RESULTS_MD = process.env['BENCH_RESULTS_MD'] ?? join(ROOT, 'bench', 'results.md');
-const RESULTS_JSON = process.env['BENCH_CALIBRATE_JSON'] ?? join(HERE, 'calibration.json');
+/** one section and one JSON file per endpoint and body, so that several can be kept */
+const SECTION = `transport-calibration-${settings.endpoint}-${settings.size}`;
+const RESULTS_JSON = process.env['BENCH_CALIBRATE_JSON'] ?? join(HERE, `calibration-${settings.endpoint}-${settings.size}.json`);
 /** As deployed (README, "Memory setting"); the same for every server. */
 const V8_FLAGS = ['--max-semi-space-size=8'];
 
@@ -139,7 +141,7 @@ async function main(): Promise<void> {
       totalS: (Date.now() - started) / 1000,
     };
     publish({
-      name: 'transport-calibration',
+      name: SECTION,
       results,
       markdown: calibrationMarkdown(results),
       mdPath: RESULTS_MD,

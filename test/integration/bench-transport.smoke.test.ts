@@ -80,6 +80,6 @@ it('bench:transport:calibrate runs wasmgate beside null webhooks that busy-wait,
   expect(r.servers[2]!.p50Ms).toBeGreaterThanOrEqual(2);
   const text = readFileSync(md, 'utf8');
   expect(text).toMatch(
-    /<!-- transport-calibration:start -->[\s\S]*\| null \+ 2000 µs \|[\s\S]*wasmgate's ratio, [\d.]+, is what this load gives[\s\S]*<!-- transport-calibration:end -->/,
+    /<!-- transport-calibration-validate-5k:start -->[\s\S]*\| null \+ 2000 µs \|[\s\S]*wasmgate's ratio, [\d.]+, is what this load gives[\s\S]*<!-- transport-calibration-validate-5k:end -->/,
   );
 }, 300_000);
