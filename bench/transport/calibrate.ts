@@ -15,18 +15,16 @@
  *   BENCH_TRANSPORT_ROUNDS (default 3), BENCH_TRANSPORT_DURATION (default 5), BENCH_TRANSPORT_WARMUP
  *   (default 3), BENCH_TRANSPORT_NODES (default 200), BENCH_RESULTS_MD, BENCH_CALIBRATE_JSON
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureDevCerts } from '../../src/certs/generate.js';
 import { freePort } from '../../src/controlplane/index.js';
 import { loadNow, median } from '../proc.js';
 import { benchCommand, machineInfo, publish } from '../publish.js';
 import { calibrationMarkdown, type CalibrationResults, type CalibrationServer } from './calibrate-report.js';
 import { load } from './load.js';
 import { admissionReview, POD_SIZES } from './pods.js';
-import { killServers, startNull, startWasmgate, stopAll, writeSnapshot, type Server } from './servers.js';
+import { startNull, startWasmgate, stopAll, workspace, type Server } from './servers.js';
 
 const ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 const HERE = join(ROOT, 'bench', 'transport');
@@ -61,18 +59,9 @@ const say = (line: string): void => void process.stdout.write(`[bench:transport:
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const work = mkdtempSync(join(tmpdir(), 'wasmgate-calibrate-'));
   const servers: { label: string; spinUs?: number; server: Server }[] = [];
-  process.on('exit', () => {
-    killServers();
-    rmSync(work, { recursive: true, force: true });
-  });
   try {
-    const certDir = join(work, 'certs');
-    const certs = await ensureDevCerts(certDir);
-    const ca = certs.caCert ?? readFileSync(join(certDir, 'ca.crt'), 'utf8');
-    const snapshot = join(work, 'state.json');
-    writeSnapshot(snapshot, settings.nodes);
+    const { work, certDir, ca, snapshot } = await workspace('wasmgate-calibrate-', settings.nodes);
     const pod: unknown = JSON.parse(readFileSync(join(HERE, 'fixtures', `pod-${settings.size}-${settings.endpoint}.json`), 'utf8'));
     const body = JSON.stringify(admissionReview(pod, '705ab4f5-6393-11e8-b7cc-42010a800002'));
     const setup = async (name: string, extraArgs: string[] = []) => ({

@@ -4,8 +4,10 @@
  * snapshot of realistic Nodes) and the null webhook (bench/transport/null-webhook.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ensureDevCerts } from '../../src/certs/generate.js';
 import { makeNode } from '../nodes.js';
 import { RUNTIME_CLASSES } from '../shared.js';
 
@@ -27,6 +29,35 @@ const children = new Set<ChildProcess>();
 export function killServers(): void {
   for (const c of children) c.kill('SIGKILL');
   children.clear();
+}
+
+export interface Workspace {
+  /** the temporary directory, removed when the process exits */
+  work: string;
+  certDir: string;
+  /** the CA that signed the servers' certificate (PEM) */
+  ca: string;
+  /** wasmgate's --cluster-state */
+  snapshot: string;
+}
+
+/**
+ * What every run of servers needs: a temporary directory with development certificates and a
+ * snapshot of `nodes` realistic Nodes. On exit, every server still running is killed and the
+ * directory removed.
+ */
+export async function workspace(prefix: string, nodes: number): Promise<Workspace> {
+  const work = mkdtempSync(join(tmpdir(), prefix));
+  process.on('exit', () => {
+    killServers();
+    rmSync(work, { recursive: true, force: true });
+  });
+  const certDir = join(work, 'certs');
+  const certs = await ensureDevCerts(certDir);
+  const ca = certs.caCert ?? readFileSync(join(certDir, 'ca.crt'), 'utf8');
+  const snapshot = join(work, 'state.json');
+  writeSnapshot(snapshot, nodes);
+  return { work, certDir, ca, snapshot };
 }
 
 /** A snapshot (one List) of `nodes` realistic Nodes, without status.images, and the benchmark's RuntimeClasses. */
