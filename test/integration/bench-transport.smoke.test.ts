@@ -17,25 +17,24 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'wasmgate-bench-smoke-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** Runs a benchmark script under tsx with these settings on top of the environment. */
+const runBench = (script: string, env: Record<string, string>) =>
+  promisify(execFile)(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, timeout: 300_000, env: { ...process.env, ...env } });
+
 it('bench:transport runs both servers, alternates, and writes its section and JSON', async () => {
   const md = join(dir, 'results.md');
   const json = join(dir, 'transport.json');
-  await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/transport/run.ts'], {
-    cwd: ROOT,
-    timeout: 300_000,
-    env: {
-      ...process.env,
-      BENCH_TRANSPORT_DURATION: '1',
-      BENCH_TRANSPORT_WARMUP: '1',
-      BENCH_TRANSPORT_ROUNDS: '2',
-      BENCH_TRANSPORT_CONNECTIONS: '2',
-      BENCH_TRANSPORT_OTHER_CONNECTIONS: '2',
-      BENCH_TRANSPORT_SIZES: '5k',
-      BENCH_TRANSPORT_VARIANTS: 'semi-space-2,v8-default',
-      BENCH_TRANSPORT_NODES: '20',
-      BENCH_RESULTS_MD: md,
-      BENCH_TRANSPORT_JSON: json,
-    },
+  await runBench('bench/transport/run.ts', {
+    BENCH_TRANSPORT_DURATION: '1',
+    BENCH_TRANSPORT_WARMUP: '1',
+    BENCH_TRANSPORT_ROUNDS: '2',
+    BENCH_TRANSPORT_CONNECTIONS: '2',
+    BENCH_TRANSPORT_OTHER_CONNECTIONS: '2',
+    BENCH_TRANSPORT_SIZES: '5k',
+    BENCH_TRANSPORT_VARIANTS: 'semi-space-2,v8-default',
+    BENCH_TRANSPORT_NODES: '20',
+    BENCH_RESULTS_MD: md,
+    BENCH_TRANSPORT_JSON: json,
   });
   const r = JSON.parse(readFileSync(json, 'utf8')) as TransportResults;
   expect(r.rows).toHaveLength(4); // 2 variants × 2 endpoints × 1 size × 1 connection count
@@ -54,20 +53,15 @@ it('bench:transport runs both servers, alternates, and writes its section and JS
 it('bench:transport:calibrate runs wasmgate beside null webhooks that busy-wait, and reads its ratio on their curve', async () => {
   const md = join(dir, 'calibration.md');
   const json = join(dir, 'calibration.json');
-  await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/transport/calibrate.ts'], {
-    cwd: ROOT,
-    timeout: 300_000,
-    env: {
-      ...process.env,
-      BENCH_CALIBRATE_SPINS: '0,2000',
-      BENCH_CALIBRATE_CONNECTIONS: '2',
-      BENCH_TRANSPORT_DURATION: '1',
-      BENCH_TRANSPORT_WARMUP: '1',
-      BENCH_TRANSPORT_ROUNDS: '1',
-      BENCH_TRANSPORT_NODES: '20',
-      BENCH_RESULTS_MD: md,
-      BENCH_CALIBRATE_JSON: json,
-    },
+  await runBench('bench/transport/calibrate.ts', {
+    BENCH_CALIBRATE_SPINS: '0,2000',
+    BENCH_CALIBRATE_CONNECTIONS: '2',
+    BENCH_TRANSPORT_DURATION: '1',
+    BENCH_TRANSPORT_WARMUP: '1',
+    BENCH_TRANSPORT_ROUNDS: '1',
+    BENCH_TRANSPORT_NODES: '20',
+    BENCH_RESULTS_MD: md,
+    BENCH_CALIBRATE_JSON: json,
   });
   const r = JSON.parse(readFileSync(json, 'utf8')) as CalibrationResults;
   expect(r.servers.map((s) => s.label)).toEqual(['wasmgate', 'null + 0 µs', 'null + 2000 µs']);

@@ -4,20 +4,20 @@
  * short log line; a review with too many JSON items is answered unparsed; ordinary reviews still pass.
  * Nothing here is timed: sizes and verdicts are checked, not durations.
  */
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateWebhookCerts } from '../../src/certs/generate.js';
 import { MESSAGE_LENGTH } from '../../src/decide/limits.js';
 import { buildApp } from '../../src/server/app.js';
 import type { Metrics } from '../../src/server/metrics.js';
 import { config, nodeObject, podObject, review, runtimeClassObject, seedCluster } from '../harness/fixtures.js';
+import { logLines } from '../harness/log-lines.js';
 import { postReview, type ReviewResponse } from './helpers.js';
 
 const keyed = (n: number, key: (i: number) => string): Record<string, string> =>
   Object.fromEntries(Array.from({ length: n }, (_, i) => [key(i), 'v']));
 
 describe('bounded work per review, over TLS', () => {
-  const lines: string[] = [];
+  const log = logLines();
   let url: string;
   let ca: string;
   let close: () => Promise<void>;
@@ -25,22 +25,11 @@ describe('bounded work per review, over TLS', () => {
 
   beforeAll(async () => {
     const certs = await generateWebhookCerts('wasmgate', 'wasmgate');
-    const stream = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(
-          ...chunk
-            .toString('utf8')
-            .split('\n')
-            .filter((l) => l !== ''),
-        );
-        done();
-      },
-    });
     const built = buildApp({
       config: config(),
       state: seedCluster(),
       https: { cert: certs.serving.cert, key: certs.serving.key },
-      logger: { level: 'info', stream },
+      logger: { level: 'info', stream: log.stream },
     });
     const app = built.app;
     metrics = built.metrics;
@@ -56,7 +45,7 @@ describe('bounded work per review, over TLS', () => {
   });
 
   /** The log lines written for the review with this uid. */
-  const logFor = (uid: string): string[] => lines.filter((l) => l.includes(uid));
+  const logFor = (uid: string): string[] => log.lines.filter((l) => l.includes(uid));
 
   it('a Wasm pod with 20,000 reserved selector keys (517 KiB): denied, once, in a short message and a short log line', async () => {
     const body = review(

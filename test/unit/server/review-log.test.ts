@@ -3,10 +3,10 @@
  * warning, a finding, an error); a review admitted with nothing to say, patched or not, only at
  * debug (the API server's audit log records it already). In-process: fastify.inject.
  */
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../../src/server/app.js';
 import { config, nodeObject, podObject, review, seedCluster } from '../../harness/fixtures.js';
+import { logLines } from '../../harness/log-lines.js';
 
 type Case = [name: string, endpoint: 'mutate' | 'validate', body: ReturnType<typeof review>, expected: { info: string[]; debug: string[] }];
 
@@ -38,18 +38,7 @@ const cases: Case[] = [
 ];
 
 async function logged(level: 'info' | 'debug', endpoint: string, body: unknown): Promise<string[]> {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(
-        ...chunk
-          .toString('utf8')
-          .split('\n')
-          .filter((l) => l !== ''),
-      );
-      done();
-    },
-  });
+  const { stream, lines } = logLines();
   const { app } = buildApp({ config: config(), state: seedCluster(), logger: { level, stream } });
   try {
     const res = await app.inject({
