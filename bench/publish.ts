@@ -23,10 +23,11 @@ export function machineInfo(): Machine {
   };
 }
 
-/** "npm run bench:x (BENCH_X_A=1 BENCH_V8_FLAGS=...)": the script and the settings it read from the environment. */
-export function benchCommand(script: string, prefix: string, withV8Flags = true): string {
+/** "npm run bench:x (BENCH_X_A=1 BENCH_V8_FLAGS=...)": the script and the settings it read from the environment (variables starting with any of `prefixes`). */
+export function benchCommand(script: string, prefixes: string | readonly string[], withV8Flags = true): string {
+  const starts = typeof prefixes === 'string' ? [prefixes] : prefixes;
   const env = Object.entries(process.env)
-    .filter(([k]) => k.startsWith(prefix) || (withV8Flags && k === 'BENCH_V8_FLAGS'))
+    .filter(([k]) => starts.some((p) => k.startsWith(p)) || (withV8Flags && k === 'BENCH_V8_FLAGS'))
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
   return `npm run ${script} (${env})`;

@@ -113,14 +113,7 @@ async function main(): Promise<void> {
     });
     const results: CalibrationResults = {
       date: new Date().toISOString(),
-      // the settings read from both prefixes
-      command: benchCommand('bench:transport:calibrate', 'BENCH_CALIBRATE_', false).replace(
-        /\)$/,
-        Object.entries(process.env)
-          .filter(([k]) => k.startsWith('BENCH_TRANSPORT_'))
-          .map(([k, v]) => ` ${k}=${v}`)
-          .join('') + ')',
-      ),
+      command: benchCommand('bench:transport:calibrate', ['BENCH_CALIBRATE_', 'BENCH_TRANSPORT_'], false),
       machine: machineInfo(),
       settings,
       bodyBytes: body.length,
