@@ -23,6 +23,13 @@ export function machineInfo(): Machine {
   };
 }
 
+/** A positive number from the environment variable `name`, or `fallback` when it is unset. */
+export function envNumber(name: string, fallback: number): number {
+  const v = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name}: expected a positive number`);
+  return v;
+}
+
 /** "npm run bench:x (BENCH_X_A=1 BENCH_V8_FLAGS=...)": the script and the settings it read from the environment (variables starting with any of `prefixes`). */
 export function benchCommand(script: string, prefixes: string | readonly string[], withV8Flags = true): string {
   const starts = typeof prefixes === 'string' ? [prefixes] : prefixes;

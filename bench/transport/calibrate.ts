@@ -20,7 +20,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../src/controlplane/index.js';
 import { loadNow, median } from '../proc.js';
-import { benchCommand, machineInfo, publish } from '../publish.js';
+import { benchCommand, envNumber, machineInfo, publish } from '../publish.js';
 import { calibrationMarkdown, type CalibrationResults, type CalibrationServer } from './calibrate-report.js';
 import { load } from './load.js';
 import { admissionReview, POD_SIZES } from './pods.js';
@@ -28,11 +28,6 @@ import { startNull, startWasmgate, stopAll, workspace, type Server } from './ser
 
 const ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 const HERE = join(ROOT, 'bench', 'transport');
-const num = (name: string, fallback: number): number => {
-  const v = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name}: expected a positive number`);
-  return v;
-};
 const spins = (process.env['BENCH_CALIBRATE_SPINS'] ?? '0,10,20,30,50').split(',').map((s) => Number(s.trim()));
 if (!spins.includes(0) || spins.some((s) => !Number.isFinite(s) || s < 0))
   throw new Error('BENCH_CALIBRATE_SPINS: microseconds ≥ 0, separated by commas, including 0 (the plain null webhook)');
@@ -40,11 +35,11 @@ const settings = {
   spins: [...new Set(spins)].sort((a, b) => a - b),
   size: process.env['BENCH_CALIBRATE_SIZE'] ?? '5k',
   endpoint: (process.env['BENCH_CALIBRATE_ENDPOINT'] ?? 'validate') as 'mutate' | 'validate',
-  connections: num('BENCH_CALIBRATE_CONNECTIONS', 16),
-  rounds: num('BENCH_TRANSPORT_ROUNDS', 3),
-  durationS: num('BENCH_TRANSPORT_DURATION', 5),
-  warmupS: num('BENCH_TRANSPORT_WARMUP', 3),
-  nodes: num('BENCH_TRANSPORT_NODES', 200),
+  connections: envNumber('BENCH_CALIBRATE_CONNECTIONS', 16),
+  rounds: envNumber('BENCH_TRANSPORT_ROUNDS', 3),
+  durationS: envNumber('BENCH_TRANSPORT_DURATION', 5),
+  warmupS: envNumber('BENCH_TRANSPORT_WARMUP', 3),
+  nodes: envNumber('BENCH_TRANSPORT_NODES', 200),
 };
 if (!POD_SIZES.some((p) => p.label === settings.size)) throw new Error(`BENCH_CALIBRATE_SIZE: unknown ${settings.size}`);
 if (!['mutate', 'validate'].includes(settings.endpoint)) throw new Error('BENCH_CALIBRATE_ENDPOINT: mutate or validate');

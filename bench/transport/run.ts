@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../src/controlplane/index.js';
 import { loadNow, median, rss } from '../proc.js';
-import { benchCommand, machineInfo, publish } from '../publish.js';
+import { benchCommand, envNumber, machineInfo, publish } from '../publish.js';
 import { load, type LoadRun } from './load.js';
 import { admissionReview, POD_SIZES, RUNTIME_CLASS } from './pods.js';
 import { transportMarkdown, type TransportResults, type Row } from './report.js';
@@ -26,11 +26,6 @@ const list = (name: string, fallback: string): string[] =>
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '');
-const num = (name: string, fallback: number): number => {
-  const v = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name}: expected a positive number`);
-  return v;
-};
 
 /** V8 flag variants: v8-default (none), semi-space-N (--max-semi-space-size=N, MiB) */
 function variantFlags(v: string): string[] | undefined {
@@ -39,9 +34,9 @@ function variantFlags(v: string): string[] | undefined {
   return m === null ? undefined : [`--max-semi-space-size=${m[1]}`];
 }
 const settings = {
-  durationS: num('BENCH_TRANSPORT_DURATION', 5),
-  rounds: num('BENCH_TRANSPORT_ROUNDS', 2),
-  warmupS: num('BENCH_TRANSPORT_WARMUP', 3),
+  durationS: envNumber('BENCH_TRANSPORT_DURATION', 5),
+  rounds: envNumber('BENCH_TRANSPORT_ROUNDS', 2),
+  warmupS: envNumber('BENCH_TRANSPORT_WARMUP', 3),
   connections: list('BENCH_TRANSPORT_CONNECTIONS', '1,16,64').map(Number),
   sizes: list('BENCH_TRANSPORT_SIZES', '5k,20k,100k'),
   endpoints: list('BENCH_TRANSPORT_ENDPOINTS', 'mutate,validate') as ('mutate' | 'validate')[],
@@ -50,7 +45,7 @@ const settings = {
   otherVariantConnections: list('BENCH_TRANSPORT_OTHER_CONNECTIONS', '16,64').map(Number),
   // a small snapshot: `serve --cluster-state` of 5,000 Nodes keeps ~800 MiB of YAML-parser heap that
   // the live source does not have (bench/results.md); decisions use the label index either way
-  nodes: num('BENCH_TRANSPORT_NODES', 200),
+  nodes: envNumber('BENCH_TRANSPORT_NODES', 200),
   profile: process.env['BENCH_TRANSPORT_PROFILE'] === '1',
 };
 const RESULTS_MD = process.env['BENCH_RESULTS_MD'] ?? join(ROOT, 'bench', 'results.md');
