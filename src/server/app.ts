@@ -261,7 +261,8 @@ export function buildApp(opts: AppOptions): BuiltApp {
     // logged at debug: the API server's audit log already records it, patch included, and at info
     // it was a line per pod create, the largest cost per review after JSON.parse (bench/results.md).
     // Denials, warnings, audit findings and errors stay at info.
-    const level = outcome !== 'error' && result.allowed && result.findings.length === 0 && result.warnings.length === 0 ? 'debug' : 'info';
+    const quiet = (outcome === 'allowed' || outcome === 'patched') && result.findings.length === 0 && result.warnings.length === 0;
+    const level = quiet ? 'debug' : 'info';
     // bounded: the uid is at most MAX_UID_LENGTH, the kind is one we handle, the rest is clipped
     request.log[level](
       {
