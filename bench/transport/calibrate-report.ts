@@ -42,9 +42,10 @@ export interface CalibrationResults {
 }
 
 /**
- * The extra work per review, in µs, that gives `ratio` on the curve of (spin, ratio) points: linear
- * between the first two neighbouring points that enclose it (a noisy curve may cross it again later). `below` when the ratio is above the
- * curve's first point (the plain null webhook's), `beyond` when it is at or under its last.
+ * The extra work per review, in µs, that gives `ratio` on the curve of (spin, ratio) points:
+ * linear between the first two neighbouring points that enclose it (a noisy curve may cross it
+ * again later). `below` when the ratio is above the curve's first point (the plain null
+ * webhook's), `beyond` when it is at or under its last.
  */
 export function equivalentSpin(
   curve: readonly { spinUs: number; ratio: number }[],

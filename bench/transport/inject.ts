@@ -3,9 +3,9 @@
  * review, without TLS or a load generator to share the CPUs with (issue 13, item 1). In one
  * process, wasmgate's own app (src/server/app.ts compiled into dist/, deciding from a snapshot of
  * realistic Nodes, logging to a file) and the null webhook's (null-app.ts) answer the transport
- * benchmark's bodies through fastify.inject, in alternating rounds; each round's figure is process CPU time
- * per request, and a row reports the minimum and the median of the rounds, and wasmgate ÷ null of
- * the minima (the ratio of throughputs a CPU-bound server would show).
+ * benchmark's bodies through fastify.inject, in alternating rounds; each round's figure is process
+ * CPU time per request, and a row reports the minimum and the median of the rounds, and wasmgate ÷
+ * null of the minima (the ratio of throughputs a CPU-bound server would show).
  *
  *   BENCH_INJECT_LOG_LEVEL (default info), BENCH_INJECT_ROUNDS (default 10), BENCH_INJECT_REQUESTS
  *   (per round, default 2000; a fifth of it for 100k bodies), BENCH_TRANSPORT_SIZES,
