@@ -4,6 +4,7 @@
  * looked for. Pure, so that it can run on a worker thread (src/server/prescan-worker.ts) for a
  * large body as well as on the main one for a small body.
  */
+import { isAscii, isUtf8 } from 'node:buffer';
 import { reviewHead, tooManyItems, type ReviewHead } from './items.js';
 import { planSlices } from './slices.js';
 
@@ -16,15 +17,18 @@ export type ItemCheck = { readonly text: string; readonly plan?: Int32Array } | 
 
 export type Prescan = { readonly utf8: false } | ({ readonly utf8: true } & ItemCheck);
 
-const decoder = new TextDecoder('utf-8', { fatal: true });
-
-/** The text of UTF-8 bytes, or undefined when they are not valid UTF-8 (no replacement characters). */
+/**
+ * The text of UTF-8 bytes, or undefined when they are not valid UTF-8 (no replacement characters):
+ * what a fatal TextDecoder gives, a leading byte order mark dropped, at a fifth of its cost on a
+ * large body. Checking (simdutf, in isUtf8 and isAscii) takes 0.3 ms of a 7 MiB body, and ASCII,
+ * what Kubernetes sends unless a value is not, is copied into a string as Latin-1 (1 ms) instead
+ * of decoded (5 ms; bench/results.md, adversarial).
+ */
 export function utf8Text(bytes: Uint8Array): string | undefined {
-  try {
-    return decoder.decode(bytes);
-  } catch {
-    return undefined;
-  }
+  if (!isUtf8(bytes)) return undefined;
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const start = view[0] === 0xef && view[1] === 0xbb && view[2] === 0xbf ? 3 : 0;
+  return view.toString(isAscii(view) ? 'latin1' : 'utf8', start);
 }
 
 export function checkItems(text: string, maxItems: number, maxUidLength: number): ItemCheck {

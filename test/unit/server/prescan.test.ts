@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { prescan } from '../../../src/review/prescan.js';
+import { prescan, utf8Text } from '../../../src/review/prescan.js';
 import { decodeReview, EnvelopeError } from '../../../src/review/envelope.js';
 import { bodyText, decodeSliced, parsedBody, STEP_BYTES, warmLargeBodies } from '../../../src/server/body.js';
 import { createPrescanner } from '../../../src/server/prescanner.js';
@@ -17,6 +18,50 @@ describe('prescan: what is checked of a large body before it is parsed', () => {
     ['too many items, no uid', Buffer.from(dense(undefined, 50)), 10, { utf8: true, head: {} }],
   ])('%s', (_name, bytes, max, expected) => {
     expect(prescan(bytes, max, 128)).toMatchObject(expected);
+  });
+});
+
+describe('utf8Text: what a fatal TextDecoder gives, without its cost', () => {
+  const fatal = new TextDecoder('utf-8', { fatal: true });
+  const decoded = (bytes: Uint8Array): string | undefined => {
+    try {
+      return fatal.decode(bytes);
+    } catch {
+      return undefined;
+    }
+  };
+
+  it.each([
+    ['ASCII', [0x7b, 0x7d], '{}'],
+    ['two, three and four bytes', [0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98, 0x80], 'é€😀'],
+    ['a byte order mark is dropped', [0xef, 0xbb, 0xbf, 0x7b, 0x7d], '{}'],
+    ['only the first byte order mark', [0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf], '\ufeff'],
+    ['a byte that never starts a character', [0x7b, 0xff, 0x7d], undefined],
+    ['an overlong encoding', [0xc0, 0x80], undefined],
+    ['a UTF-16 surrogate', [0xed, 0xa0, 0x80], undefined],
+    ['past U+10FFFF', [0xf4, 0x90, 0x80, 0x80], undefined],
+    ['a character cut short', [0x7b, 0xe2, 0x82], undefined],
+  ])('%s', (_name, bytes, expected) => {
+    expect(utf8Text(Uint8Array.from(bytes))).toBe(expected);
+    expect(decoded(Uint8Array.from(bytes))).toBe(expected);
+  });
+
+  it('equals the fatal decoder on any bytes, any text, and a view into a larger buffer', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
+        expect(utf8Text(bytes)).toBe(decoded(bytes));
+      }),
+      { numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 64 }), fc.nat(8), (text, offset) => {
+        const encoded = Buffer.from(text);
+        const inside = new Uint8Array(encoded.length + offset + 8);
+        inside.set(encoded, offset);
+        expect(utf8Text(inside.subarray(offset, offset + encoded.length))).toBe(decoded(encoded));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 
