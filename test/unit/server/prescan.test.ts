@@ -79,6 +79,19 @@ describe('the prescanner: the same answers from its worker thread, or from the m
     }
   });
 
+  it('one after another, larger then smaller: the shared buffer is reused and its old tail is not read', async () => {
+    const p = createPrescanner();
+    // the long one is dense: were its tail read after the short one, the short one would be too
+    const long = Buffer.from(dense('u-long', 1_500_000));
+    const short = Buffer.from(review('u-short'));
+    try {
+      for (const b of [long, short, long, short]) expect(await p.scan(b, 100, 128)).toEqual(prescan(b, 100, 128));
+      expect(p.answered).toEqual({ worker: 4, mainThread: 0 });
+    } finally {
+      await p.close();
+    }
+  });
+
   it('a worker that cannot start: the main thread answers', async () => {
     const p = createPrescanner({ workerUrl: new URL('file:///nonexistent/prescan-worker.js') });
     try {
