@@ -20,8 +20,6 @@ import { prescan, utf8Text, type Prescan, type PrescanVerdict } from '../review/
 export interface Prescanner {
   scan(bytes: Uint8Array, maxItems: number, maxUidLength: number): Promise<Prescan>;
   close(): Promise<void>;
-  /** scans answered by the worker, and by the main thread (the worker could not start or died) */
-  readonly answered: { worker: number; mainThread: number };
 }
 
 // under the test runner this module is TypeScript: the worker then loads through tsx
@@ -64,11 +62,14 @@ function sharedHandoff(): { take(bytes: Uint8Array): Uint8Array | undefined; rel
   };
 }
 
+/**
+ * `onScan` hears which thread answered each scan: the worker, or the main thread when the worker
+ * could not start or died (`serve` counts them in wasmgate_large_body_scans_total).
+ */
 export function createPrescanner(opts: { workerUrl?: URL; onScan?: (thread: 'worker' | 'main') => void } = {}): Prescanner {
   let worker: Worker | undefined;
   let nextId = 0;
   const handoff = sharedHandoff();
-  const answered = { worker: 0, mainThread: 0 };
   const pending = new Map<number, { resolve: (p: PrescanVerdict) => void; reject: (err: Error) => void }>();
 
   const failAll = (err: Error): void => {
@@ -91,7 +92,6 @@ export function createPrescanner(opts: { workerUrl?: URL; onScan?: (thread: 'wor
   };
 
   return {
-    answered,
     async scan(bytes, maxItems, maxUidLength) {
       try {
         const w = (worker ??= start());
@@ -103,7 +103,6 @@ export function createPrescanner(opts: { workerUrl?: URL; onScan?: (thread: 'wor
         }).finally(() => {
           if (shared !== undefined) handoff.release();
         });
-        answered.worker++;
         opts.onScan?.('worker');
         if (!verdict.utf8 || 'dense' in verdict) return verdict;
         // the worker found it UTF-8 and under the item limit: decode it here (see prescanVerdict)
@@ -111,7 +110,6 @@ export function createPrescanner(opts: { workerUrl?: URL; onScan?: (thread: 'wor
         if (text === undefined) return { utf8: false };
         return verdict.plan === undefined ? { utf8: true, text } : { utf8: true, text, plan: verdict.plan };
       } catch {
-        answered.mainThread++;
         opts.onScan?.('main');
         return prescan(bytes, maxItems, maxUidLength);
       }

@@ -3,7 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { prescan, utf8Text } from '../../../src/review/prescan.js';
 import { decodeReview, EnvelopeError } from '../../../src/review/envelope.js';
 import { bodyText, decodeSliced, parsedBody, STEP_BYTES, warmLargeBodies } from '../../../src/server/body.js';
-import { createPrescanner } from '../../../src/server/prescanner.js';
+import { createPrescanner, type Prescanner } from '../../../src/server/prescanner.js';
+
+/** A prescanner, and how many of its scans each thread answered (its onScan). */
+function counted(workerUrl?: URL): { p: Prescanner; answered: { worker: number; main: number } } {
+  const answered = { worker: 0, main: 0 };
+  return { p: createPrescanner({ ...(workerUrl === undefined ? {} : { workerUrl }), onScan: (thread) => answered[thread]++ }), answered };
+}
+const NO_WORKER = new URL('file:///nonexistent/prescan-worker.js');
 
 const review = (uid: string, extra: Record<string, unknown> = {}): string =>
   JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid, ...extra } });
@@ -69,45 +76,45 @@ describe('the prescanner: the same answers from its worker thread, or from the m
   const bodies = [Buffer.from(review('u-3')), Buffer.from(dense('u-4', 500)), Buffer.from([0x7b, 0xff, 0x7d])];
 
   it('a worker (loaded through tsx under the test runner) answers as prescan() does, also for several at once', async () => {
-    const p = createPrescanner();
+    const { p, answered } = counted();
     try {
       const answers = await Promise.all(bodies.map((b) => p.scan(b, 100, 128)));
       expect(answers).toEqual(bodies.map((b) => prescan(b, 100, 128)));
-      expect(p.answered).toEqual({ worker: 3, mainThread: 0 });
+      expect(answered).toEqual({ worker: 3, main: 0 });
     } finally {
       await p.close();
     }
   });
 
   it('one after another, larger then smaller: the shared buffer is reused and its old tail is not read', async () => {
-    const p = createPrescanner();
+    const { p, answered } = counted();
     // the long one is dense: were its tail read after the short one, the short one would be too
     const long = Buffer.from(dense('u-long', 1_500_000));
     const short = Buffer.from(review('u-short'));
     try {
       for (const b of [long, short, long, short]) expect(await p.scan(b, 100, 128)).toEqual(prescan(b, 100, 128));
-      expect(p.answered).toEqual({ worker: 4, mainThread: 0 });
+      expect(answered).toEqual({ worker: 4, main: 0 });
     } finally {
       await p.close();
     }
   });
 
   it('a worker that cannot start: the main thread answers', async () => {
-    const p = createPrescanner({ workerUrl: new URL('file:///nonexistent/prescan-worker.js') });
+    const { p, answered } = counted(NO_WORKER);
     try {
       expect(await p.scan(bodies[1]!, 100, 128)).toEqual(prescan(bodies[1]!, 100, 128));
-      expect(p.answered).toEqual({ worker: 0, mainThread: 1 });
+      expect(answered).toEqual({ worker: 0, main: 1 });
     } finally {
       await p.close();
     }
   });
 
   it('after close, a new scan starts a new worker', async () => {
-    const p = createPrescanner();
+    const { p, answered } = counted();
     await p.scan(bodies[0]!, 100, 128);
     await p.close();
     expect(await p.scan(bodies[0]!, 100, 128)).toEqual(prescan(bodies[0]!, 100, 128));
-    expect(p.answered).toEqual({ worker: 2, mainThread: 0 });
+    expect(answered).toEqual({ worker: 2, main: 0 });
     await p.close();
   });
 });
@@ -127,7 +134,7 @@ describe('bodyText: small bodies decoded by the parser, large ones by the presca
     ['large, invalid UTF-8', Buffer.from([0x7b, 0xff, 0x7d]), { status: 400 }],
     ['large, too many items, no uid', Buffer.from(dense(undefined, 50)), { status: 413 }],
   ])('%s', async (_name, body, expected) => {
-    const p = createPrescanner({ workerUrl: new URL('file:///nonexistent/prescan-worker.js') });
+    const p = createPrescanner({ workerUrl: NO_WORKER });
     expect(await bodyText(body, 10, p)).toMatchObject(expected);
   });
 });
@@ -143,7 +150,7 @@ describe('a large body to parse comes with a plan for parsing it in slices', () 
 
   it('the plan decodes to the request decodeReview() reads; a body that is not JSON is a 400 saying so', async () => {
     expect(large.length).toBeGreaterThan(STEP_BYTES);
-    const p = createPrescanner({ workerUrl: new URL('file:///nonexistent/prescan-worker.js') });
+    const p = createPrescanner({ workerUrl: NO_WORKER });
     const body = await bodyText(Buffer.from(large), 50_000, p);
     expect(body).toMatchObject({ large: true, plan: expect.any(Int32Array) });
     if (!('plan' in body) || body.plan === undefined) throw new Error('no plan');
@@ -178,15 +185,15 @@ describe('a large body to parse comes with a plan for parsing it in slices', () 
 
 describe('warmLargeBodies: the worker started, and the large-body path run once, before any review', () => {
   it('scans a synthetic review five times on the worker; with no worker, on the main thread, without failing', async () => {
-    const p = createPrescanner();
+    const { p, answered } = counted();
     try {
       await warmLargeBodies(p, 50_000);
-      expect(p.answered).toEqual({ worker: 5, mainThread: 0 });
+      expect(answered).toEqual({ worker: 5, main: 0 });
     } finally {
       await p.close();
     }
-    const none = createPrescanner({ workerUrl: new URL('file:///nonexistent/prescan-worker.js') });
-    await warmLargeBodies(none, 50_000);
-    expect(none.answered).toEqual({ worker: 0, mainThread: 5 });
+    const none = counted(NO_WORKER);
+    await warmLargeBodies(none.p, 50_000);
+    expect(none.answered).toEqual({ worker: 0, main: 5 });
   });
 });
