@@ -28,9 +28,10 @@ function parseAt(json: string, from: number, to: number): unknown {
   }
 }
 
-function parseRange(text: string, from: number, to: number, wrap?: '{}' | '[]'): unknown {
+/** JSON.parse of characters `from` to `to`; `asArray`: of `[` those characters `]` (a run of array elements). */
+function parseRange(text: string, from: number, to: number, asArray = false): unknown {
   const piece = text.slice(from, to);
-  return parseAt(wrap === undefined ? piece : `${wrap[0]}${piece}${wrap[1]}`, from, to);
+  return parseAt(asArray ? `[${piece}]` : piece, from, to);
 }
 
 /**
@@ -119,7 +120,7 @@ export async function slicedParse(text: string, plan: Int32Array, nextTurn: () =
         const part =
           to - from === 4
             ? [parseRange(text, plan[from]!, plan[from + 3]!)]
-            : (parseRange(text, plan[from]!, plan[to - 1]!, '[]') as unknown[]);
+            : (parseRange(text, plan[from]!, plan[to - 1]!, true) as unknown[]);
         if (target === undefined) target = part;
         else for (const item of part) target.push(item);
       },
