@@ -40,7 +40,8 @@ const settings = {
   connections: list('BENCH_TRANSPORT_CONNECTIONS', '1,16,64').map(Number),
   sizes: list('BENCH_TRANSPORT_SIZES', '5k,20k,100k'),
   endpoints: list('BENCH_TRANSPORT_ENDPOINTS', 'mutate,validate') as ('mutate' | 'validate')[],
-  variants: list('BENCH_TRANSPORT_VARIANTS', 'semi-space-2,v8-default'),
+  // first what wasmgate is deployed with (bin/wasmgate.js, the image, the chart), then V8's defaults
+  variants: list('BENCH_TRANSPORT_VARIANTS', 'semi-space-8,v8-default'),
   /** connection counts measured for the variants after the first (the flag comparison) */
   otherVariantConnections: list('BENCH_TRANSPORT_OTHER_CONNECTIONS', '16,64').map(Number),
   // a small snapshot: `serve --cluster-state` of 5,000 Nodes keeps ~800 MiB of YAML-parser heap that
