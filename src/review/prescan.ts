@@ -22,7 +22,9 @@ export type Prescan = { readonly utf8: false } | ({ readonly utf8: true } & Item
  * what a fatal TextDecoder gives, a leading byte order mark dropped, at a fifth of its cost on a
  * large body. Checking (simdutf, in isUtf8 and isAscii) takes 0.3 ms of a 7 MiB body, and ASCII,
  * what Kubernetes sends unless a value is not, is copied into a string as Latin-1 (1 ms) instead
- * of decoded (5 ms; bench/results.md, adversarial).
+ * of decoded (5 ms). Over about 1 MiB, Node makes that string external (its characters outside
+ * V8's heap): under bench:adversarial the server's peak RSS was 189-223 MiB this way, against
+ * 246-287 with TextDecoder and 265-271 with heap strings for large bodies (bench/results.md).
  */
 export function utf8Text(bytes: Uint8Array): string | undefined {
   if (!isUtf8(bytes)) return undefined;
