@@ -18,19 +18,25 @@ export type ItemCheck = { readonly text: string; readonly plan?: Int32Array } | 
 export type Prescan = { readonly utf8: false } | ({ readonly utf8: true } & ItemCheck);
 
 /**
+ * Node makes a Latin-1 string of more bytes than this external (its characters outside V8's heap:
+ * EXTERN_APEX, 0xFBEE9, in Node's src/string_bytes.cc). In three alternated pairs of
+ * bench:adversarial runs, external strings for large bodies lowered the server's peak RSS (193-207
+ * MiB against 218-276 with heap strings) but put the ordinary p99 under attack at 19.2-20.2 ms
+ * against 14.3-16.9 (bench/results.md). So a longer body is decoded into a heap string instead.
+ */
+const LATIN1_MAX = 1_000_000;
+
+/**
  * The text of UTF-8 bytes, or undefined when they are not valid UTF-8 (no replacement characters):
- * what a fatal TextDecoder gives, a leading byte order mark dropped, at a fifth of its cost on a
- * large body. Checking (simdutf, in isUtf8 and isAscii) takes 0.3 ms of a 7 MiB body, and ASCII,
- * what Kubernetes sends unless a value is not, is copied into a string as Latin-1 (1 ms) instead
- * of decoded (5 ms). Over about 1 MiB, Node makes that string external (its characters outside
- * V8's heap): under bench:adversarial the server's peak RSS was 189-223 MiB this way, against
- * 246-287 with TextDecoder and 265-271 with heap strings for large bodies (bench/results.md).
+ * what a fatal TextDecoder gives, a leading byte order mark dropped. Checking (simdutf, in isUtf8
+ * and isAscii) takes 0.3 ms of a 7 MiB body, and ASCII, what Kubernetes sends unless a value is
+ * not, is copied into a string as Latin-1, at a fifth of a decode's cost, up to LATIN1_MAX bytes.
  */
 export function utf8Text(bytes: Uint8Array): string | undefined {
   if (!isUtf8(bytes)) return undefined;
   const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const start = view[0] === 0xef && view[1] === 0xbb && view[2] === 0xbf ? 3 : 0;
-  return view.toString(isAscii(view) ? 'latin1' : 'utf8', start);
+  return view.toString(view.length <= LATIN1_MAX && isAscii(view) ? 'latin1' : 'utf8', start);
 }
 
 export function checkItems(text: string, maxItems: number, maxUidLength: number): ItemCheck {

@@ -53,6 +53,12 @@ describe('utf8Text: what a fatal TextDecoder gives, without its cost', () => {
     expect(decoded(Uint8Array.from(bytes))).toBe(expected);
   });
 
+  it('a body past the Latin-1 limit (1,000,000 bytes) decodes the same, ASCII or not', () => {
+    const ascii = Buffer.from(`{"a":"${'x'.repeat(1_200_000)}"}`);
+    const accented = Buffer.from(`{"a":"${'é'.repeat(600_000)}"}`);
+    for (const bytes of [ascii, ascii.subarray(0, 999_999), accented]) expect(utf8Text(bytes)).toBe(decoded(bytes));
+  });
+
   it('equals the fatal decoder on any bytes, any text, and a view into a larger buffer', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
