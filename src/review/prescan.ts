@@ -33,7 +33,11 @@ const LATIN1_MAX = 1_000_000;
  * not, is copied into a string as Latin-1, at a fifth of a decode's cost, up to LATIN1_MAX bytes.
  */
 export function utf8Text(bytes: Uint8Array): string | undefined {
-  if (!isUtf8(bytes)) return undefined;
+  return isUtf8(bytes) ? checkedUtf8Text(bytes) : undefined;
+}
+
+/** utf8Text() of bytes already checked with isUtf8 (the prescanner's worker checks a large body). */
+export function checkedUtf8Text(bytes: Uint8Array): string {
   const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const start = view[0] === 0xef && view[1] === 0xbb && view[2] === 0xbf ? 3 : 0;
   return view.toString(view.length <= LATIN1_MAX && isAscii(view) ? 'latin1' : 'utf8', start);

@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { prescan, utf8Text, type Prescan, type PrescanVerdict } from '../review/prescan.js';
+import { checkedUtf8Text, prescan, type Prescan, type PrescanVerdict } from '../review/prescan.js';
 
 export interface Prescanner {
   scan(bytes: Uint8Array, maxItems: number, maxUidLength: number): Promise<Prescan>;
@@ -105,9 +105,9 @@ export function createPrescanner(opts: { workerUrl?: URL; onScan?: (thread: 'wor
         });
         opts.onScan?.('worker');
         if (!verdict.utf8 || 'dense' in verdict) return verdict;
-        // the worker found it UTF-8 and under the item limit: decode it here (see prescanVerdict)
-        const text = utf8Text(bytes);
-        if (text === undefined) return { utf8: false };
+        // the worker found it UTF-8 and under the item limit: decode it here (see prescanVerdict),
+        // without checking it again
+        const text = checkedUtf8Text(bytes);
         return verdict.plan === undefined ? { utf8: true, text } : { utf8: true, text, plan: verdict.plan };
       } catch {
         opts.onScan?.('main');
