@@ -4,30 +4,19 @@
  * and writes well-formed results; no figure is judged. Kyverno is left out (its start alone takes
  * minutes); `npm run bench:apiserver` runs it.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
 import type { ApiserverResults } from '../../bench/apiserver/report.js';
 import type { EnvelopeResults } from '../../bench/envelope/report.js';
+import { benchSmoke } from '../harness/bench.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const dir = mkdtempSync(join(tmpdir(), 'wasmgate-bench-smoke-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const run = (script: string, env: Record<string, string>) =>
-  promisify(execFile)(process.execPath, ['--import', 'tsx', script], {
-    cwd: ROOT,
-    timeout: 600_000,
-    maxBuffer: 64 * 2 ** 20,
-    env: { ...process.env, ...env },
-  });
+const { dir, runBench } = benchSmoke(600_000);
 
 it('bench:envelope fills the API server, measures tracking on and off, and writes its section', async () => {
   const md = join(dir, 'results.md');
   const json = join(dir, 'envelope.json');
-  await run('bench/envelope/run.ts', {
+  await runBench('bench/envelope/run.ts', {
     BENCH_ENVELOPE_NODES: '20',
     BENCH_ENVELOPE_PODS: '60',
     BENCH_ENVELOPE_CHURN: '5',
@@ -49,7 +38,7 @@ it('bench:envelope fills the API server, measures tracking on and off, and write
 it('bench:apiserver runs none, the null webhook, wasmgate and the MutatingAdmissionPolicy and reads the API server histograms', async () => {
   const md = join(dir, 'results.md');
   const json = join(dir, 'apiserver.json');
-  await run('bench/apiserver/run.ts', {
+  await runBench('bench/apiserver/run.ts', {
     BENCH_APISERVER_SETUPS: 'none,null,wasmgate,map',
     BENCH_APISERVER_RATES: '5',
     BENCH_APISERVER_SECONDS: '2',

@@ -4,22 +4,14 @@
  * well-formed results; no figure is judged (nothing here depends on machine speed), except that a
  * review held by a 2 ms busy-wait takes at least 2 ms.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
 import type { CalibrationResults } from '../../bench/transport/calibrate-report.js';
 import type { TransportResults } from '../../bench/transport/report.js';
+import { benchSmoke } from '../harness/bench.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const dir = mkdtempSync(join(tmpdir(), 'wasmgate-bench-smoke-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Runs a benchmark script under tsx with these settings on top of the environment. */
-const runBench = (script: string, env: Record<string, string>) =>
-  promisify(execFile)(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, timeout: 300_000, env: { ...process.env, ...env } });
+const { dir, runBench } = benchSmoke(300_000);
 
 it('bench:transport runs both servers, alternates, and writes its section and JSON', async () => {
   const md = join(dir, 'results.md');
