@@ -34,6 +34,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DEFAULT_CONFIG } from '../src/config/config.js';
 import type { LoadOptions, LoadResult } from './adversarial-load.js';
+import { nodeOn, pinSelf, serverCpus } from './cpus.js';
 
 /** The V8 flags wasmgate runs with everywhere (bin/wasmgate.js's first line, the image, the chart), which `node bin/wasmgate.js` would not read. */
 const DEPLOYED_FLAGS = ['--max-semi-space-size=8', '--expose-gc'];
@@ -41,22 +42,7 @@ const DEPLOYED_FLAGS = ['--max-semi-space-size=8', '--expose-gc'];
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const BODY_LIMIT = 7 * MiB;
-/** BENCH_SERVER_CPUS: the server's CPUs, and the rest for the load generators (taskset lists). */
 const SERVER_CPUS = process.env['BENCH_SERVER_CPUS'];
-function cpuSplit(list: string): { server: string; others: string } {
-  const ids = new Set<number>();
-  for (const part of list.split(',')) {
-    const [a, b] = part.split('-').map(Number);
-    if (a === undefined || !Number.isInteger(a) || (b !== undefined && !Number.isInteger(b)))
-      throw new Error(`BENCH_SERVER_CPUS: not a CPU list: ${list}`);
-    for (let c = a; c <= (b ?? a); c++) ids.add(c);
-  }
-  const others = cpus()
-    .map((_, i) => i)
-    .filter((i) => !ids.has(i));
-  if (others.length === 0) throw new Error(`BENCH_SERVER_CPUS=${list} leaves no CPU for the load generators`);
-  return { server: list, others: others.join(',') };
-}
 
 const MAX_BYTES = Number(process.env['BENCH_MAX_BYTES'] ?? BODY_LIMIT - 4 * KiB);
 const RATE = Number(process.env['BENCH_RATE'] ?? 200);
@@ -295,13 +281,11 @@ async function main(): Promise<void> {
   const devCerts = execFileSync(process.execPath, ['bin/wasmgate.js', 'serve', '--help']).toString().includes('--dev-certs')
     ? ['--dev-certs']
     : [];
-  const split = SERVER_CPUS === undefined ? undefined : cpuSplit(SERVER_CPUS);
-  // this process (and the load client it spawns) on the other CPUs; taskset execs, so the pid is the server's
-  if (split !== undefined) execFileSync('taskset', ['-a', '-p', '-c', split.others, String(process.pid)]);
+  const split = serverCpus();
+  // this process (and the load client it spawns) on the other CPUs
+  if (split !== undefined) pinSelf(split.others);
   const server = spawn(
-    split === undefined ? process.execPath : 'taskset',
-    [
-      ...(split === undefined ? [] : ['-c', split.server, process.execPath]),
+    ...nodeOn(split?.server, [
       ...DEPLOYED_FLAGS,
       ...(process.env['BENCH_SERVER_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== ''),
       'bin/wasmgate.js',
@@ -317,10 +301,8 @@ async function main(): Promise<void> {
       '127.0.0.1',
       // e.g. BENCH_SERVER_ARGS='--log-level debug': a log line for every review, as before the eighth session
       ...(process.env['BENCH_SERVER_ARGS'] ?? '').split(' ').filter((a) => a !== ''),
-    ],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    ]),
+    { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let maxLogLine = 0;
   let logBytes = 0;

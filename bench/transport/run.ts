@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '../../src/controlplane/index.js';
 import { loadNow, median, rss } from '../proc.js';
 import { benchCommand, envNumber, machineInfo, publish } from '../publish.js';
+import { cpusAllowed, pinSelf, serverCpus } from '../cpus.js';
 import { load, type LoadRun } from './load.js';
 import { admissionReview, POD_SIZES, RUNTIME_CLASS } from './pods.js';
 import { transportMarkdown, type TransportResults, type Row } from './report.js';
@@ -48,9 +49,14 @@ const settings = {
   // the live source does not have (bench/results.md); decisions use the label index either way
   nodes: envNumber('BENCH_TRANSPORT_NODES', 200),
   profile: process.env['BENCH_TRANSPORT_PROFILE'] === '1',
+  /** BENCH_SERVER_CPUS: each server on these CPUs, this process and autocannon on the others */
+  cpus: serverCpus(),
 };
+// a pinned run has a section (and JSON) of its own: it answers another question than the unpinned one
+const SECTION = settings.cpus === undefined ? 'transport' : 'transport-pinned';
 const RESULTS_MD = process.env['BENCH_RESULTS_MD'] ?? join(ROOT, 'bench', 'results.md');
-const RESULTS_JSON = process.env['BENCH_TRANSPORT_JSON'] ?? join(HERE, 'results.json');
+const RESULTS_JSON =
+  process.env['BENCH_TRANSPORT_JSON'] ?? join(HERE, settings.cpus === undefined ? 'results.json' : 'results-pinned.json');
 for (const v of settings.variants)
   if (variantFlags(v) === undefined) throw new Error(`BENCH_TRANSPORT_VARIANTS: unknown ${v} (v8-default, semi-space-N)`);
 for (const s of settings.sizes) if (!POD_SIZES.some((p) => p.label === s)) throw new Error(`BENCH_TRANSPORT_SIZES: unknown ${s}`);
@@ -96,6 +102,7 @@ async function sanity(servers: Server[], bodies: Map<string, string>, ca: string
 async function main(): Promise<void> {
   const started = Date.now();
   const servers: Server[] = [];
+  if (settings.cpus !== undefined) pinSelf(settings.cpus.others);
   try {
     const { work, certDir, ca, snapshot } = await workspace('wasmgate-transport-', settings.nodes);
     const bodies = new Map<string, string>();
@@ -114,6 +121,7 @@ async function main(): Promise<void> {
         snapshot,
         port,
         logFile: join(work, `${name}-${variant}.log`),
+        ...(settings.cpus === undefined ? {} : { cpus: settings.cpus.server }),
         // one directory per server: tsx's loader thread writes a profile of its own
         extraNodeFlags: settings.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profDir, name)}`] : [],
       });
@@ -190,6 +198,7 @@ async function main(): Promise<void> {
           rssAfterBytes: loaded.wasmgate.rssBytes,
           peakRssBytes: loaded.wasmgate.peakBytes,
           logLines: wg.stdoutLines(),
+          cpusAllowed: cpusAllowed(wg.pid),
         },
         {
           variant,
@@ -199,6 +208,7 @@ async function main(): Promise<void> {
           rssAfterBytes: loaded.null.rssBytes,
           peakRssBytes: loaded.null.peakBytes,
           logLines: nul.stdoutLines(),
+          cpusAllowed: cpusAllowed(nul.pid),
         },
       );
       await stopAll([wg, nul]);
@@ -211,12 +221,14 @@ async function main(): Promise<void> {
         ...machineInfo(),
         autocannon: autocannonVersion(),
       },
+      // what the kernel let this process (and autocannon in it) use
+      clientCpusAllowed: cpusAllowed(process.pid),
       settings,
       servers: serverInfo,
       rows,
       totalS: (Date.now() - started) / 1000,
     };
-    publish({ name: 'transport', results, markdown: transportMarkdown(results), mdPath: RESULTS_MD, jsonPath: RESULTS_JSON, say });
+    publish({ name: SECTION, results, markdown: transportMarkdown(results), mdPath: RESULTS_MD, jsonPath: RESULTS_JSON, say });
   } finally {
     await stopAll(servers);
   }

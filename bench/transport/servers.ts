@@ -8,6 +8,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureDevCerts } from '../../src/certs/generate.js';
+import { nodeOn } from '../cpus.js';
 import { makeNode } from '../nodes.js';
 import { RUNTIME_CLASSES } from '../shared.js';
 
@@ -96,9 +97,11 @@ export function startServer(
    * production's log pipe, drained by the container runtime, does not
    */
   stdoutFile?: string,
+  /** run it on these CPUs only (a taskset list: BENCH_SERVER_CPUS, bench/cpus.ts) */
+  cpus?: string,
 ): Promise<Server> {
   const out = stdoutFile === undefined ? 'pipe' : openSync(stdoutFile, 'w');
-  const child = spawn(process.execPath, args, { cwd, stdio: ['pipe', out, 'pipe'] });
+  const child = spawn(...nodeOn(cpus, args), { cwd, stdio: ['pipe', out, 'pipe'] });
   if (typeof out === 'number') closeSync(out);
   children.add(child);
   let lines = 0;
@@ -131,7 +134,7 @@ export function startServer(
         name,
         pid: child.pid!,
         url,
-        command: `node ${args.join(' ')}`,
+        command: `${cpus === undefined ? '' : `taskset -c ${cpus} `}node ${args.join(' ')}`,
         stdoutLines: countLines,
         stderrText: () => stderr,
         stop: () =>
@@ -205,6 +208,8 @@ export interface ServerSetup {
   extraNodeFlags?: string[];
   /** extra arguments for the server itself (the null webhook's --patch) */
   extraArgs?: string[];
+  /** the server's CPUs (BENCH_SERVER_CPUS) */
+  cpus?: string;
 }
 
 export async function startWasmgate(s: ServerSetup): Promise<Server> {
@@ -228,7 +233,7 @@ export async function startWasmgate(s: ServerSetup): Promise<Server> {
     // e.g. BENCH_TRANSPORT_WASMGATE_ARGS='--log-level debug' to see what a log line per review costs
     ...(process.env['BENCH_TRANSPORT_WASMGATE_ARGS'] ?? '').split(' ').filter((a) => a !== ''),
   ];
-  return startServer('wasmgate', args, s.root, /wasmgate listening on/, `https://127.0.0.1:${s.port}`, 120_000, s.logFile);
+  return startServer('wasmgate', args, s.root, /wasmgate listening on/, `https://127.0.0.1:${s.port}`, 120_000, s.logFile, s.cpus);
 }
 
 export async function startNull(s: ServerSetup): Promise<Server> {
@@ -242,7 +247,7 @@ export async function startNull(s: ServerSetup): Promise<Server> {
     String(s.port),
     ...(s.extraArgs ?? []),
   ];
-  return startServer('null', args, s.root, /^listening /m, `https://127.0.0.1:${s.port}`, 60_000);
+  return startServer('null', args, s.root, /^listening /m, `https://127.0.0.1:${s.port}`, 60_000, undefined, s.cpus);
 }
 
 export function stopAll(servers: Server[]): Promise<void[]> {

@@ -4,7 +4,8 @@
  * well-formed results; no figure is judged (nothing here depends on machine speed), except that a
  * review held by a 2 ms busy-wait takes at least 2 ms.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import type { CalibrationResults } from '../../bench/transport/calibrate-report.js';
@@ -41,6 +42,48 @@ it('bench:transport runs both servers, alternates, and writes its section and JS
   const text = readFileSync(md, 'utf8');
   expect(text).toMatch(/<!-- transport:start -->[\s\S]*\| \/mutate \| 5k[\s\S]*\| \/validate \| 5k[\s\S]*<!-- transport:end -->/);
 }, 300_000);
+
+// on one CPU there is nothing to split: the benchmark refuses (bench/cpus.ts, test/unit/bench-cpus.test.ts)
+it.runIf(cpus().length >= 2)(
+  'bench:transport with BENCH_SERVER_CPUS runs each server on its CPU and the load on the others, into a section of its own',
+  async () => {
+    const md = join(dir, 'results-pinned.md');
+    const json = join(dir, 'transport-pinned.json');
+    const earlier = '<!-- transport:start -->\nan unpinned run\n<!-- transport:end -->\n';
+    writeFileSync(md, earlier);
+    const n = cpus().length;
+    const server = String(n - 1);
+    await runBench('bench/transport/run.ts', {
+      BENCH_SERVER_CPUS: server,
+      BENCH_TRANSPORT_DURATION: '1',
+      BENCH_TRANSPORT_WARMUP: '1',
+      BENCH_TRANSPORT_ROUNDS: '1',
+      BENCH_TRANSPORT_CONNECTIONS: '2',
+      BENCH_TRANSPORT_SIZES: '5k',
+      BENCH_TRANSPORT_ENDPOINTS: 'validate',
+      BENCH_TRANSPORT_VARIANTS: 'semi-space-8',
+      BENCH_TRANSPORT_NODES: '20',
+      BENCH_RESULTS_MD: md,
+      BENCH_TRANSPORT_JSON: json,
+    });
+    const r = JSON.parse(readFileSync(json, 'utf8')) as TransportResults;
+    // what the kernel reported for each process, not what was asked
+    expect(r.servers.map((s) => [s.name, s.cpusAllowed])).toEqual([
+      ['wasmgate', server],
+      ['null', server],
+    ]);
+    expect(r.clientCpusAllowed).toBe(n === 2 ? '0' : `0-${n - 2}`);
+    expect(r.rows).toHaveLength(1);
+    expect(r.rows[0]!.runs.every((x) => x.requests > 0 && x.non2xx + x.errors === 0)).toBe(true);
+    const text = readFileSync(md, 'utf8');
+    expect(text).toMatch(
+      /<!-- transport-pinned:start -->\n## Against a null webhook, same transport, each server on a CPU of its own[\s\S]*<!-- transport-pinned:end -->/,
+    );
+    // an unpinned run's section is left alone
+    expect(text).toContain(earlier);
+  },
+  300_000,
+);
 
 it('bench:transport:calibrate runs wasmgate beside null webhooks that busy-wait, and reads its ratio on their curve', async () => {
   const md = join(dir, 'calibration.md');
