@@ -4,7 +4,7 @@
  * bench/results.md, the Markdown on stdout).
  */
 import { writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, totalmem } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import { writeSection } from './sections.js';
 
 export interface Machine {
@@ -16,7 +16,8 @@ export interface Machine {
 
 export function machineInfo(): Machine {
   return {
-    nproc: availableParallelism(),
+    // the machine's CPUs, not this process's share: a pinned run (bench/cpus.ts) moves itself to some of them
+    nproc: cpus().length,
     cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
     totalMemGiB: totalmem() / 2 ** 30,
     node: process.version,

@@ -216,7 +216,7 @@ async function main(): Promise<void> {
     }
     const results: TransportResults = {
       date: new Date().toISOString(),
-      command: benchCommand('bench:transport', 'BENCH_TRANSPORT_', false),
+      command: benchCommand('bench:transport', ['BENCH_TRANSPORT_', 'BENCH_SERVER_CPUS'], false),
       machine: {
         ...machineInfo(),
         autocannon: autocannonVersion(),

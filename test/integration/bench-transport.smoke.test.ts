@@ -73,6 +73,9 @@ it.runIf(cpus().length >= 2)(
       ['null', server],
     ]);
     expect(r.clientCpusAllowed).toBe(n === 2 ? '0' : `0-${n - 2}`);
+    // the machine's CPUs, not the share this (pinned) process had
+    expect(r.machine.nproc).toBe(n);
+    expect(r.command).toContain(`BENCH_SERVER_CPUS=${server}`);
     expect(r.rows).toHaveLength(1);
     expect(r.rows[0]!.runs.every((x) => x.requests > 0 && x.non2xx + x.errors === 0)).toBe(true);
     const text = readFileSync(md, 'utf8');
