@@ -106,7 +106,7 @@ export function transportMarkdown(r: TransportResults): string {
         : `Each server runs on CPU ${pinned.server} only (\`taskset\`), the load generator (autocannon, keep-alive, one request in flight per connection) and this benchmark on CPU ${pinned.others}: the load generator takes no CPU time from the server, so a server that keeps its CPU busy answers as fast as its own CPU per request allows, and the ratio of throughputs is the ratio of CPU per request. `) +
       `Per row: ${r.settings.rounds} rounds of ${r.settings.durationS} s per server, alternating (wasmgate, null, null, wasmgate, …); medians of the rounds. ` +
       "Bodies: AdmissionReviews of a ReplicaSet pod defaulted by kube-apiserver (dry-run create; managedFields included) — /mutate gets the pod with the `wasmgate.dev/runtime` annotation (wasmgate answers with a patch), /validate the pod with runtimeClassName and the class's scheduling merged. " +
-      'Latencies are recorded per response at full resolution. "CPU/1k" is the server process\'s CPU time per 1,000 answered requests (from /proc), a figure the shared machine disturbs less than throughput.',
+      'Latencies are recorded per response at full resolution. "CPU/1k" is the server process\'s CPU time per 1,000 answered requests (from /proc), a figure the shared machine disturbs less than throughput; "CPU used" is its share of one CPU during the measurement (1.00: it kept a CPU busy).',
   );
   out.push('');
   for (const variant of r.settings.variants) {
@@ -139,6 +139,7 @@ export function transportMarkdown(r: TransportResults): string {
           'wasmgate p50 / p99 ms',
           'null p50 / p99 ms',
           'CPU/1k wasmgate / null (ms)',
+          'CPU used wasmgate / null (cores)',
           'failed',
           'load',
         ],
@@ -154,6 +155,7 @@ export function transportMarkdown(r: TransportResults): string {
             `${ms(s.wg.p50)} / ${ms(s.wg.p99)}`,
             `${ms(s.nul.p50)} / ${ms(s.nul.p99)}`,
             `${s.wg.cpuPerK.toFixed(0)} / ${s.nul.cpuPerK.toFixed(0)}`,
+            `${s.wg.cores.toFixed(2)} / ${s.nul.cores.toFixed(2)}`,
             String(s.failed),
             `${row.loadBefore.toFixed(1)}→${row.loadAfter.toFixed(1)}`,
           ];
