@@ -42,8 +42,6 @@ const DEPLOYED_FLAGS = ['--max-semi-space-size=8', '--expose-gc'];
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const BODY_LIMIT = 7 * MiB;
-const SERVER_CPUS = process.env['BENCH_SERVER_CPUS'];
-
 const MAX_BYTES = Number(process.env['BENCH_MAX_BYTES'] ?? BODY_LIMIT - 4 * KiB);
 const RATE = Number(process.env['BENCH_RATE'] ?? 200);
 const PASSES = Number(process.env['BENCH_PASSES'] ?? 5);
@@ -412,7 +410,7 @@ async function main(): Promise<void> {
         BENCH_RATE: process.env['BENCH_RATE'],
         BENCH_PASSES: process.env['BENCH_PASSES'],
         BENCH_SERVER_ARGS: process.env['BENCH_SERVER_ARGS'],
-        BENCH_SERVER_CPUS: SERVER_CPUS,
+        BENCH_SERVER_CPUS: split?.server,
       })
         .filter(([, v]) => v !== undefined)
         .map(([k, v]) => `${k}=${v} `)

@@ -112,8 +112,10 @@ export function transportMarkdown(r: TransportResults): string {
   for (const variant of r.settings.variants) {
     const rows = r.rows.filter((x) => x.variant === variant);
     if (rows.length === 0) continue;
-    const wgCmd = r.servers.find((s) => s.variant === variant && s.name === 'wasmgate')?.command ?? '';
-    const nulCmd = r.servers.find((s) => s.variant === variant && s.name === 'null')?.command ?? '';
+    const wgInfo = r.servers.find((s) => s.variant === variant && s.name === 'wasmgate');
+    const nulInfo = r.servers.find((s) => s.variant === variant && s.name === 'null');
+    const wgCmd = wgInfo?.command ?? '';
+    const nulCmd = nulInfo?.command ?? '';
     out.push(
       `### V8 flags: ${variant === 'v8-default' ? 'none (V8 defaults)' : `\`--max-semi-space-size=${variant.replace('semi-space-', '')}\``}`,
     );
@@ -121,9 +123,8 @@ export function transportMarkdown(r: TransportResults): string {
     out.push(`- wasmgate: \`${wgCmd.replace(/\/tmp\/[^ ]+\//g, '<tmp>/')}\``);
     out.push(`- null: \`${nulCmd.replace(/\/tmp\/[^ ]+\//g, '<tmp>/')}\``);
     if (pinned !== undefined) {
-      const allowed = (name: string): string => r.servers.find((s) => s.variant === variant && s.name === name)?.cpusAllowed ?? 'unknown';
       out.push(
-        `- CPUs each process could use (Cpus_allowed_list): wasmgate ${allowed('wasmgate')}, null ${allowed('null')}, autocannon ${r.clientCpusAllowed ?? 'unknown'}`,
+        `- CPUs each process could use (Cpus_allowed_list): wasmgate ${wgInfo?.cpusAllowed ?? 'unknown'}, null ${nulInfo?.cpusAllowed ?? 'unknown'}, autocannon ${r.clientCpusAllowed ?? 'unknown'}`,
       );
     }
     out.push('');

@@ -91,15 +91,18 @@ export function startServer(
   ready: RegExp,
   url: string,
   timeoutMs: number,
-  /**
-   * write stdout to this file instead of a pipe: wasmgate can log a line per review (at debug),
-   * and a pipe read by this (busy) process fills and blocks its synchronous writes, which
-   * production's log pipe, drained by the container runtime, does not
-   */
-  stdoutFile?: string,
-  /** run it on these CPUs only (a taskset list: BENCH_SERVER_CPUS, bench/cpus.ts) */
-  cpus?: string,
+  opts: {
+    /**
+     * write stdout to this file instead of a pipe: wasmgate can log a line per review (at debug),
+     * and a pipe read by this (busy) process fills and blocks its synchronous writes, which
+     * production's log pipe, drained by the container runtime, does not
+     */
+    stdoutFile?: string | undefined;
+    /** run it on these CPUs only (a taskset list: BENCH_SERVER_CPUS, bench/cpus.ts) */
+    cpus?: string | undefined;
+  } = {},
 ): Promise<Server> {
+  const { stdoutFile, cpus } = opts;
   const out = stdoutFile === undefined ? 'pipe' : openSync(stdoutFile, 'w');
   const child = spawn(...nodeOn(cpus, args), { cwd, stdio: ['pipe', out, 'pipe'] });
   if (typeof out === 'number') closeSync(out);
@@ -233,7 +236,10 @@ export async function startWasmgate(s: ServerSetup): Promise<Server> {
     // e.g. BENCH_TRANSPORT_WASMGATE_ARGS='--log-level debug' to see what a log line per review costs
     ...(process.env['BENCH_TRANSPORT_WASMGATE_ARGS'] ?? '').split(' ').filter((a) => a !== ''),
   ];
-  return startServer('wasmgate', args, s.root, /wasmgate listening on/, `https://127.0.0.1:${s.port}`, 120_000, s.logFile, s.cpus);
+  return startServer('wasmgate', args, s.root, /wasmgate listening on/, `https://127.0.0.1:${s.port}`, 120_000, {
+    stdoutFile: s.logFile,
+    cpus: s.cpus,
+  });
 }
 
 export async function startNull(s: ServerSetup): Promise<Server> {
@@ -247,7 +253,7 @@ export async function startNull(s: ServerSetup): Promise<Server> {
     String(s.port),
     ...(s.extraArgs ?? []),
   ];
-  return startServer('null', args, s.root, /^listening /m, `https://127.0.0.1:${s.port}`, 60_000, undefined, s.cpus);
+  return startServer('null', args, s.root, /^listening /m, `https://127.0.0.1:${s.port}`, 60_000, { cpus: s.cpus });
 }
 
 export function stopAll(servers: Server[]): Promise<void[]> {
