@@ -19,7 +19,7 @@ export interface Answer {
 }
 
 /** POSTs `body` to /validate and times it from the first byte sent to the last byte of the answer. */
-export function post(agent: https.Agent, port: number, body: string, timeoutMs: number): Promise<Answer> {
+export function post(agent: https.Agent, port: number, body: string | Buffer, timeoutMs: number): Promise<Answer> {
   return new Promise((resolve) => {
     const started = process.hrtime.bigint();
     const req = https.request(
