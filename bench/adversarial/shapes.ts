@@ -156,7 +156,7 @@ export interface Body {
  * Every shape at every size, each pass's body built now (about 150 MB per pass), so that building
  * them cannot slow the sender down. With `sameKeys` every pass sends the first pass's bodies.
  *
- * They are kept as bytes, outside V8's heap. Kept as strings (until 2026-11-29 20:45Z), about
+ * They are kept as bytes, outside V8's heap. Kept as strings (until 2026-11-29 20:30Z), about
  * 900 MB of them made this process's full garbage collections pause it for 55-86 ms during the
  * attack, inside the time of the review being sent: the worst review of one run, a 1 MiB Node
  * UPDATE whose median was 9 ms, took 91 ms, 70.6 ms of it this process's own pause (--trace-gc).
