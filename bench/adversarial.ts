@@ -82,15 +82,11 @@ interface Started {
 async function startServer(name: ServerName, certDir: string, ca: string, split: CpuSplit | undefined): Promise<Started> {
   const port = await freePort();
   const flags = [...DEPLOYED_FLAGS, ...extra('BENCH_SERVER_NODE_FLAGS')];
+  // the certificate is in certDir already (made by main), so wasmgate needs no --dev-certs
+  const serve = ['bin/wasmgate.js', 'serve', '--cluster-state', 'examples/cluster', '--cert-dir', certDir, '--port', String(port)];
   const args =
     name === 'wasmgate'
-      ? [...flags, 'bin/wasmgate.js', 'serve', '--cluster-state', 'examples/cluster', '--cert-dir', certDir, '--dev-certs'].concat([
-          '--port',
-          String(port),
-          '--host',
-          '127.0.0.1',
-          ...extra('BENCH_SERVER_ARGS'),
-        ])
+      ? [...flags, ...serve, '--host', '127.0.0.1', ...extra('BENCH_SERVER_ARGS')]
       : [...flags, '--import', 'tsx', 'bench/transport/null-webhook.ts', certDir, String(port)];
   const proc = spawn(...nodeOn(split?.server, args), { stdio: ['pipe', 'pipe', 'pipe'] });
   const started: Started = { proc, port };
