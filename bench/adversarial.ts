@@ -25,27 +25,33 @@
  * request, default 120000), BENCH_SERVER_NODE_FLAGS (node flags added to the deployed ones, e.g.
  * --trace-gc or --cpu-prof, to find where a stall comes from), BENCH_SAME_KEYS=1 (send the first
  * pass's bodies in every pass; by default each pass has keys the server has not seen, as an
- * attacker's would: keys the server has seen cost it less), BENCH_SERVER_OUT (a file that gets a
- * copy of wasmgate's stdout: its log, and --trace-gc's lines), BENCH_SERVER_ARGS (added to
+ * attacker's would: keys the server has seen cost it less), BENCH_SERVER_OUT (the file wasmgate's
+ * stdout goes to, its log and --trace-gc's lines; default: one in the run's temporary directory), BENCH_SERVER_ARGS (added to
  * `wasmgate serve`), BENCH_SERVER_CPUS (a taskset CPU list, e.g. 0: each server runs on those CPUs
  * and this process, its load client and the sender of adversarial bodies on the others).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import https from 'node:https';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { ensureDevCerts } from '../src/certs/generate.js';
 import { DEFAULT_CONFIG } from '../src/config/config.js';
+import { freePort } from '../src/controlplane/index.js';
 import { BODY_LIMIT } from '../src/server/app.js';
-import { freePort, loopLag, mainThreadNs, peakRss, post, startLoad, type Answer } from './adversarial/client.js';
+import { loopLag, mainThreadNs, post, startLoad, type Answer } from './adversarial/client.js';
 import { adversarialMarkdown, bodyKey, fmtBytes, fmtMs, type ServerName, type ServerRun } from './adversarial/report.js';
 import { buildBodies, ordinaryBody, type Body } from './adversarial/shapes.js';
-import { nodeOn, pinSelf, serverCpus, type CpuSplit } from './cpus.js';
+import { pinSelf, serverCpus, type CpuSplit } from './cpus.js';
+import { rss } from './proc.js';
+import { writeSection } from './sections.js';
+import { killServers, startNull, startServer, type Server } from './transport/servers.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The V8 flags wasmgate runs with everywhere (bin/wasmgate.js's first line, the image, the chart), which `node bin/wasmgate.js` would not read; the null webhook gets the same. */
 const DEPLOYED_FLAGS = ['--max-semi-space-size=8', '--expose-gc'];
@@ -72,49 +78,53 @@ function collectGarbage(): void {
   (runInNewContext('gc') as () => void)();
 }
 
-interface Started {
-  proc: ChildProcess;
-  port: number;
-  log?: { maxLine: number; bytes: number };
-}
-
-/** Starts one server and waits until it answers an ordinary review. */
-async function startServer(name: ServerName, certDir: string, ca: string, split: CpuSplit | undefined): Promise<Started> {
+/**
+ * Starts one server (bench/transport/servers.ts, as bench:transport does) and waits until it answers
+ * an ordinary review. wasmgate's stdout, its log, goes to `logFile`.
+ */
+async function start(name: ServerName, certDir: string, ca: string, logFile: string, split: CpuSplit | undefined): Promise<Server> {
   const port = await freePort();
-  const flags = [...DEPLOYED_FLAGS, ...extra('BENCH_SERVER_NODE_FLAGS')];
-  // the certificate is in certDir already (made by main), so wasmgate needs no --dev-certs
+  const v8Flags = [...DEPLOYED_FLAGS, ...extra('BENCH_SERVER_NODE_FLAGS')];
+  const cpus = split === undefined ? {} : { cpus: split.server };
   const serve = ['bin/wasmgate.js', 'serve', '--cluster-state', 'examples/cluster', '--cert-dir', certDir, '--port', String(port)];
-  const args =
+  const url = `https://127.0.0.1:${port}`;
+  const server =
     name === 'wasmgate'
-      ? [...flags, ...serve, '--host', '127.0.0.1', ...extra('BENCH_SERVER_ARGS')]
-      : [...flags, '--import', 'tsx', 'bench/transport/null-webhook.ts', certDir, String(port)];
-  const proc = spawn(...nodeOn(split?.server, args), { stdio: ['pipe', 'pipe', 'pipe'] });
-  const started: Started = { proc, port };
-  if (name === 'wasmgate') {
-    const log = (started.log = { maxLine: 0, bytes: 0 });
-    const serverOut = process.env['BENCH_SERVER_OUT'];
-    createInterface({ input: proc.stdout! }).on('line', (l) => {
-      if (serverOut !== undefined) appendFileSync(serverOut, `${l}\n`);
-      log.bytes += l.length + 1;
-      log.maxLine = Math.max(log.maxLine, l.length);
-    });
-  } else proc.stdout!.resume();
-  proc.stderr!.pipe(process.stderr);
+      ? await startServer(
+          'wasmgate',
+          [...v8Flags, ...serve, '--host', '127.0.0.1', ...extra('BENCH_SERVER_ARGS')],
+          ROOT,
+          /wasmgate listening on/,
+          url,
+          120_000,
+          {
+            stdoutFile: logFile,
+            ...cpus,
+          },
+        )
+      : await startNull({ root: ROOT, v8Flags, certDir, snapshot: '', port, ...cpus });
+  process.stderr.write(`${name} pid ${server.pid}: ${server.command}\n`);
   const agent = new https.Agent({ keepAlive: true, ca, maxSockets: 1 });
   for (let i = 0; ; i++) {
     const a = await post(agent, port, ORDINARY, TIMEOUT_MS);
     if (a.status === 200) break;
-    if (i > 300 || proc.exitCode !== null) throw new Error(`${name} not answering: ${a.error ?? a.status}`);
+    if (i > 300) throw new Error(`${name} not answering: ${a.error ?? a.status}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   agent.destroy();
-  return started;
+  return server;
+}
+
+/** The longest line of a log file and its size. */
+function logFigures(path: string): { maxLine: number; bytes: number } {
+  const text = readFileSync(path, 'utf8');
+  return { maxLine: Math.max(0, ...text.split('\n').map((l) => l.length)), bytes: Buffer.byteLength(text) };
 }
 
 /** One server's phases: ordinary load alone, under attack, then every body once more on a quiet server. */
-async function measure(name: ServerName, s: Started, bodies: readonly Body[], ca: string): Promise<ServerRun> {
-  const { port, proc } = s;
-  const url = `https://127.0.0.1:${port}`;
+async function measure(name: ServerName, s: Server, bodies: readonly Body[], ca: string): Promise<ServerRun> {
+  const { url, pid } = s;
+  const port = Number(new URL(url).port);
   const agent = new https.Agent({ keepAlive: true, ca, maxSockets: 1 });
   const lag = name === 'wasmgate' ? (): Promise<{ p99: number; max: number }> => loopLag(agent, port) : undefined;
   for (let i = 0; i < 300; i++) await post(agent, port, ORDINARY, TIMEOUT_MS); // warm-up
@@ -155,15 +165,15 @@ async function measure(name: ServerName, s: Started, bodies: readonly Body[], ca
   const cpu = new Map<string, number>();
   for (const b of bodies) {
     await new Promise((r) => setTimeout(r, 50));
-    const before = await mainThreadNs(proc.pid!);
+    const before = await mainThreadNs(pid);
     await post(hostileAgent, port, b.quiet, TIMEOUT_MS);
-    cpu.set(bodyKey(b), Number((await mainThreadNs(proc.pid!)) - before) / 1e6);
+    cpu.set(bodyKey(b), Number((await mainThreadNs(pid)) - before) / 1e6);
   }
   const ordinaryCpu: number[] = [];
   for (let i = 0; i < 20; i++) {
-    const before = await mainThreadNs(proc.pid!);
+    const before = await mainThreadNs(pid);
     await post(agent, port, ORDINARY, TIMEOUT_MS);
-    ordinaryCpu.push(Number((await mainThreadNs(proc.pid!)) - before) / 1e6);
+    ordinaryCpu.push(Number((await mainThreadNs(pid)) - before) / 1e6);
   }
   ordinaryCpu.sort((x, y) => x - y);
   agent.destroy();
@@ -177,8 +187,7 @@ async function measure(name: ServerName, s: Started, bodies: readonly Body[], ca
     answers,
     cpu,
     ordinaryCpu: ordinaryCpu[10] ?? ordinaryCpu[0]!,
-    peakRss: await peakRss(proc.pid!),
-    ...(s.log === undefined ? {} : { log: s.log }),
+    peakRss: rss(pid).peakBytes,
   };
 }
 
@@ -192,11 +201,9 @@ async function main(): Promise<void> {
   const split = serverCpus();
   // this process (and the load client it spawns) on the other CPUs
   if (split !== undefined) pinSelf(split.others);
-  let current: ChildProcess | undefined;
-  const stop = (): void => {
-    if (current?.exitCode === null) current.kill('SIGKILL');
-  };
-  process.once('exit', stop);
+  process.once('exit', killServers);
+  // wasmgate's log: a file, as production's log pipe is drained (a pipe read by this busy process would block its writes)
+  const logFile = process.env['BENCH_SERVER_OUT'] ?? join(dir, 'wasmgate.log');
   try {
     const bodies = buildBodies(SIZES, PASSES, SAME_KEYS);
     process.stderr.write(`${bodies.length} adversarial bodies built, ${SAME_KEYS ? 'the same in every pass' : 'new keys in each pass'}\n`);
@@ -205,10 +212,10 @@ async function main(): Promise<void> {
     process.stderr.write(`heap after collection: ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MiB\n`);
     const runs: ServerRun[] = [];
     for (const name of names) {
-      const s = await startServer(name, dir, ca, split);
-      current = s.proc;
-      runs.push(await measure(name, s, bodies, ca));
-      stop();
+      const s = await start(name, dir, ca, logFile, split);
+      const run = await measure(name, s, bodies, ca);
+      runs.push(name === 'wasmgate' ? { ...run, log: logFigures(logFile) } : run);
+      killServers();
     }
     const settings = Object.entries({
       BENCH_MAX_BYTES: process.env['BENCH_MAX_BYTES'],
@@ -239,16 +246,11 @@ async function main(): Promise<void> {
       bodies,
       runs,
     });
-    const text = ['<!-- adversarial:start -->', ...section, '<!-- adversarial:end -->'].join('\n');
-    process.stdout.write(`${text}\n`);
-    if (process.env['BENCH_WRITE'] !== '0') {
-      const path = process.env['BENCH_RESULTS_MD'] ?? new URL('results.md', import.meta.url).pathname;
-      const current = await readFile(path, 'utf8');
-      const re = /<!-- adversarial:start -->[\s\S]*?<!-- adversarial:end -->\n?/;
-      await writeFile(path, re.test(current) ? current.replace(re, `${text}\n`) : `${current.trimEnd()}\n\n${text}\n`);
-    }
+    process.stdout.write(`${section.join('\n')}\n`);
+    if (process.env['BENCH_WRITE'] !== '0')
+      writeSection(process.env['BENCH_RESULTS_MD'] ?? join(ROOT, 'bench', 'results.md'), 'adversarial', section.join('\n'));
   } finally {
-    stop();
+    killServers();
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -1,12 +1,11 @@
 /**
  * The client side of `npm run bench:adversarial` (bench/adversarial.ts): one timed review, the
  * ordinary load in its own process (bench/adversarial-load.ts), a server's own loop delay, and the
- * CPU time and peak RSS of a server process read from /proc.
+ * CPU time of a server's main thread read from /proc (its RSS: bench/proc.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import https from 'node:https';
-import { createServer } from 'node:net';
 import type { LoadOptions, LoadResult } from '../adversarial-load.js';
 
 export interface Answer {
@@ -92,23 +91,7 @@ export function loopLag(agent: https.Agent, port: number): Promise<{ p99: number
   });
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (typeof a === 'object' && a !== null ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
 /** CPU time of a process's main thread so far (/proc/<pid>/schedstat), ns: the time its event loop ran. */
 export async function mainThreadNs(pid: number): Promise<bigint> {
   return BigInt((await readFile(`/proc/${pid}/schedstat`, 'utf8')).split(' ')[0]!);
-}
-
-/** A process's peak RSS (VmHWM), bytes, or undefined when /proc does not say. */
-export async function peakRss(pid: number): Promise<number | undefined> {
-  const kb = /VmHWM:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1];
-  return kb === undefined ? undefined : Number(kb) * 1024;
 }

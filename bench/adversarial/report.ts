@@ -22,7 +22,8 @@ export interface ServerRun {
   cpu: Map<string, number>;
   /** main-thread CPU of an ordinary review, ms (median of 20) */
   ordinaryCpu: number;
-  peakRss: number | undefined;
+  /** bytes (VmHWM); NaN when /proc did not say */
+  peakRss: number;
   /** wasmgate's log: longest line and bytes written */
   log?: { maxLine: number; bytes: number };
 }
@@ -118,6 +119,6 @@ function summary(run: ServerRun): string {
   return (
     `${ours ? 'wasmgate' : 'The null webhook'}: worst adversarial review ${fmtMs(worstOf(run))} ms wall under load${ours ? ' (goal ≤ 100 ms)' : ''}, ${fmtMs(worstCpu)} ms of the server's main-thread CPU alone; ` +
     `an ordinary review costs ${fmtMs(run.ordinaryCpu)} ms of it (median of 20). Ordinary p99 alone: ${run.alone.latency.p99} ms; under attack: ${run.underAttack.latency.p99} ms${ours ? ' (goal < 20 ms)' : ''}${loop}.${log} ` +
-    `Server peak RSS: ${run.peakRss === undefined ? '?' : fmtBytes(run.peakRss)}.`
+    `Server peak RSS: ${Number.isNaN(run.peakRss) ? '?' : fmtBytes(run.peakRss)}.`
   );
 }
