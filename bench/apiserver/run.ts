@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startControlPlane, type ControlPlane } from '../../src/controlplane/index.js';
+import { pinnedVersion, startControlPlane, type ControlPlane } from '../../src/controlplane/index.js';
 import { adminClient, type ApiClient } from '../api.js';
 import { createNodes, createRuntimeClasses } from '../cluster.js';
 import { cpuSeconds, loadNow, rss } from '../proc.js';
@@ -38,7 +38,7 @@ const settings = {
 const SETUP_NAMES: readonly SetupName[] = ['none', 'null', 'wasmgate', 'map', 'kyverno'];
 for (const s of settings.setups)
   if (!SETUP_NAMES.includes(s)) throw new Error(`BENCH_APISERVER_SETUPS: unknown ${s} (${SETUP_NAMES.join(', ')})`);
-const KYVERNO_VERSION = process.env['KYVERNO_VERSION'] ?? 'v1.19.1';
+const KYVERNO_VERSION = process.env['KYVERNO_VERSION'] ?? pinnedVersion('KYVERNO_VERSION');
 const RESULTS_MD = process.env['BENCH_RESULTS_MD'] ?? join(ROOT, 'bench', 'results.md');
 const RESULTS_JSON = process.env['BENCH_APISERVER_JSON'] ?? join(ROOT, 'bench', 'apiserver', 'results.json');
 export const API_SERVER_ARGS = [

@@ -10,6 +10,7 @@
  *   kubectl.ts    running kubectl, kubectlOk/kubectlJson/applyObjects
  *   nodes.ts      fake Nodes (createNode, setNodeReady)
  *   binaries.ts   locating or building the binaries (hack/controlplane/build.sh)
+ *   versions.ts   the tool versions pinned in hack/controlplane/versions.env
  */
 export * from './types.js';
 export { startControlPlane, NODE_LIFECYCLE_CONTROLLER } from './plane.js';
@@ -17,3 +18,4 @@ export { freePort, httpCall, type HttpCallOptions, type HttpCallResult } from '.
 export { tailFile } from './process.js';
 export { kubectlOk, kubectlJson, applyObjects } from './kubectl.js';
 export { createNode, setNodeReady, NOT_READY_TAINT_KEY, type FakeNode, type Taint } from './nodes.js';
+export { pinnedVersion } from './versions.js';

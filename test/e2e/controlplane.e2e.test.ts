@@ -17,6 +17,7 @@ import {
   waitFor,
   type ComponentProcess,
 } from '../harness/controlplane.js';
+import { pinnedVersion } from '../../src/controlplane/index.js';
 
 interface NodeJson {
   metadata: { name: string; labels?: Record<string, string> };
@@ -60,8 +61,8 @@ describe('control plane (etcd + kube-apiserver + kube-scheduler)', () => {
     for (const p of cp.processes()) expect(isAlive(p.pid), `${p.name} alive`).toBe(true);
 
     const v = await kubectlJson<{ serverVersion: { gitVersion: string }; clientVersion: { gitVersion: string } }>(cp, ['version']);
-    expect(v.serverVersion.gitVersion).toBe('v1.35.4');
-    expect(v.clientVersion.gitVersion).toBe('v1.35.4');
+    expect(v.serverVersion.gitVersion).toBe(pinnedVersion('K8S_VERSION'));
+    expect(v.clientVersion.gitVersion).toBe(pinnedVersion('K8S_VERSION'));
 
     // The admin client certificate is in system:masters.
     expect((await kubectlOk(cp, ['auth', 'can-i', '*', '*'])).trim()).toBe('yes');

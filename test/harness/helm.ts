@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
-import { freePort, type ControlPlane } from '../../src/controlplane/index.js';
+import { freePort, pinnedVersion, type ControlPlane } from '../../src/controlplane/index.js';
 import { ensureBuilt, REPO } from './wasmgate.js';
 
 const run = promisify(execFile);
@@ -58,8 +58,7 @@ export function objectsOf(yaml: string): any[] {
 
 /** The CRDs of cert-manager at CERT_MANAGER_VERSION, read from its Go module (go mod download). */
 export async function certManagerCrds(): Promise<string> {
-  const { stdout: env } = await run('bash', ['-c', `source ${join(REPO, 'hack/controlplane/versions.env')} && echo $CERT_MANAGER_VERSION`]);
-  const version = env.trim();
+  const version = pinnedVersion('CERT_MANAGER_VERSION', REPO);
   const { stdout } = await run('go', ['mod', 'download', '-json', `github.com/cert-manager/cert-manager@${version}`], {
     env: { ...process.env, PATH: `${process.env['PATH']}:/usr/local/go/bin`, GOFLAGS: '-mod=mod' },
     cwd: tmpdir(),
