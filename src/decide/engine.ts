@@ -212,7 +212,7 @@ export function mutate(req: AdmissionRequest, state: ClusterState, config: Confi
   if (target === undefined) return result;
   const ctx: RuleContext = { state, config };
   // no marker and no runtimeClassName: what the images say, if they were looked up (it may deny)
-  const intent = wasmIntent(target, ctx) ?? (facts === undefined ? undefined : intentFromImages(target, facts, ctx, result));
+  const intent = wasmIntent(target, ctx) ?? intentFromImages(target, facts, ctx, result);
   if (intent === undefined || (intent.annotation === undefined && intent.handlers === undefined) || intent.runtimeClassName !== undefined)
     return result;
   const excess = podExcess(target, config.limits);

@@ -3,8 +3,10 @@
  * runtimeClassName, whose images the HTTP layer has already looked up (ImageFacts, resolved before
  * the decision: it stays a pure function of request, cluster state, config and facts).
  */
-import { IMAGE_DETECTION, imageIntent } from '../images/intent.js';
+import { subjectOf } from '../images/detect.js';
+import { IMAGE_DETECTION, imageIntent, notLookedUpAudit } from '../images/intent.js';
 import type { ImageFacts } from '../images/facts.js';
+import { excessFields, podExcess } from './limits.js';
 import type { Decision, PodTarget, RuleContext, WasmIntent } from './types.js';
 import { runtimeClassName } from './wasm.js';
 
@@ -13,12 +15,27 @@ import { runtimeClassName } from './wasm.js';
  * the RuntimeClass as for the annotation), or undefined. On the way it records the
  * `image-detection` audit annotation, and for a pod mixing Wasm and non-Wasm containers it denies
  * (`result.allowed` false, the message prefixed `[image-detection]`).
+ *
+ * A pod over one of the input caps (limits) was not looked up (src/server/images.ts: bounded work,
+ * no registry request per container of a pod wasmgate will not judge): it is admitted unchanged,
+ * and the audit annotation says which cap; facts passed for it anyway are ignored.
  */
-export function intentFromImages(target: PodTarget, facts: ImageFacts, ctx: RuleContext, result: Decision): WasmIntent | undefined {
+export function intentFromImages(
+  target: PodTarget,
+  facts: ImageFacts | undefined,
+  ctx: RuleContext,
+  result: Decision,
+): WasmIntent | undefined {
   // detection is only for pods that say nothing themselves; the HTTP layer checks it too
-  if (runtimeClassName(target) !== undefined) return undefined;
+  if (!ctx.config.imageDetection.enabled || runtimeClassName(target) !== undefined) return undefined;
   const { runtime, wasmVariant } = ctx.config.annotations;
   if (target.annotations[runtime] !== undefined || wasmVariant.some((k) => target.annotations[k] !== undefined)) return undefined;
+  const excess = podExcess(target, ctx.config.limits);
+  if (excess.length > 0) {
+    result.auditAnnotations[IMAGE_DETECTION] = notLookedUpAudit(subjectOf(target), target.specField, excessFields(excess), ctx.config);
+    return undefined;
+  }
+  if (facts === undefined) return undefined;
   const ii = imageIntent(facts, ctx.config);
   if (ii.audit !== undefined) result.auditAnnotations[IMAGE_DETECTION] = ii.audit;
   if (ii.family === 'none') return undefined;

@@ -164,6 +164,11 @@ function describe(e: Excess): string {
   return `${e.field} has ${count(e.count)} ${e.unit}, over the cap of ${count(e.cap)} (limits.${e.limit})`;
 }
 
+/** "spec.tolerations has 300 tolerations, over the cap of 256 (limits.tolerations)", joined with "; " */
+export function excessFields(excess: readonly Excess[]): string {
+  return excess.map(describe).join('; ');
+}
+
 function and(parts: readonly string[]): string {
   return parts.length === 1 ? parts[0]! : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
 }
@@ -177,7 +182,7 @@ export function excessMessage(subject: { target: PodTarget } | { runtimeClass: s
       : `RuntimeClass ${subject.runtimeClass}`;
   const judged = 'target' in subject ? 'this Wasm workload' : 'this RuntimeClass';
   return (
-    `${what} is too large for wasmgate to check: ${excess.map(describe).join('; ')}. wasmgate does not judge ${judged} ` +
+    `${what} is too large for wasmgate to check: ${excessFields(excess)}. wasmgate does not judge ${judged} ` +
     `without reading it in full. Fix: ${excess.map((e) => FIX[e.limit]).join('; ')}; or, if this size is intended, ` +
     `have an admin raise ${and(excess.map((e) => `limits.${e.limit}`))} in wasmgate's config.`
   );

@@ -30,7 +30,7 @@ export function needsDetection(t: DetectionTarget, config: Config): boolean {
   return !wasmVariant.some((k) => t.annotations[k] !== undefined);
 }
 
-export function subjectOf(t: DetectionTarget): string {
+export function subjectOf(t: Pick<DetectionTarget, 'kind' | 'namespace' | 'name'>): string {
   const name = t.name ?? '(generated name)';
   return `${t.kind} ${t.namespace === undefined || t.namespace === '' ? name : `${t.namespace}/${name}`}`;
 }

@@ -41,6 +41,22 @@ function list(facts: ImageFact[]): string {
   return facts.map(describeFact).join('; ');
 }
 
+function headOf(subject: string, config: Config): string {
+  return `${subject} has no runtimeClassName and no ${config.annotations.runtime} annotation`;
+}
+
+function fixOf(specPath: string, config: Config): string {
+  return `name the RuntimeClass in the ${config.annotations.runtime} annotation or set ${specPath}.runtimeClassName`;
+}
+
+/**
+ * The audit annotation of a pod (template) over one of wasmgate's input caps (limits): its images
+ * are not looked up (src/server/images.ts), as its spec is not judged; `over` says which caps.
+ */
+export function notLookedUpAudit(subject: string, specPath: string, over: string, config: Config): string {
+  return `${headOf(subject, config)}; its images were not looked up, because ${over}. It is admitted unchanged; to run it as Wasm, ${fixOf(specPath, config)}.`;
+}
+
 export function imageIntent(facts: ImageFacts, config: Config): ImageIntent {
   const d = config.imageDetection;
   const { subject } = facts;
@@ -51,8 +67,8 @@ export function imageIntent(facts: ImageFacts, config: Config): ImageIntent {
   const wasm = classified.filter((f) => WASM_KINDS.has(f.kind));
   const mixedIndex = classified.filter((f) => f.kind === 'mixed-index');
   const plain = classified.filter((f) => !WASM_KINDS.has(f.kind) && f.kind !== 'mixed-index');
-  const head = `${subject} has no runtimeClassName and no ${config.annotations.runtime} annotation`;
-  const fix = `name the RuntimeClass in the ${config.annotations.runtime} annotation or set ${facts.specPath}.runtimeClassName`;
+  const head = headOf(subject, config);
+  const fix = fixOf(facts.specPath, config);
 
   if (wasm.length === 0) {
     if (mixedIndex.length > 0) {

@@ -2,11 +2,14 @@
  * Image detection on the request path (/mutate only): before the pure decision, look up the
  * images of a pod (template) that has neither a marker annotation nor a runtimeClassName. The
  * resolver enforces the time budget and never throws; the lookup also stops when the API server
- * gives up on the request (its connection closes).
+ * gives up on the request (its connection closes). A pod over one of the input caps (limits) is not
+ * looked up: without the cap, one review could name thousands of distinct images, each a registry
+ * round trip; the decision records why in its audit annotation (src/decide/from-images.ts).
  */
 import type { ServerResponse } from 'node:http';
 import type { Config } from '../config/config.js';
 import { mutateTarget } from '../decide/engine.js';
+import { podExcess } from '../decide/limits.js';
 import { detectImages } from '../images/detect.js';
 import type { ImageFacts } from '../images/facts.js';
 import type { ImageResolver } from '../images/resolver.js';
@@ -19,7 +22,7 @@ export async function imageFactsFor(
   response: ServerResponse,
 ): Promise<ImageFacts | undefined> {
   const t = mutateTarget(req);
-  if (t === undefined) return undefined;
+  if (t === undefined || podExcess(t, config.limits).length > 0) return undefined;
   const ended = new AbortController();
   const onClose = (): void => ended.abort();
   response.once('close', onClose);

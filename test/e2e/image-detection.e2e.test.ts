@@ -263,6 +263,26 @@ describe('image detection through the real API server and a real registry', () =
     expect(audit['pods.mutate.wasmgate.dev/runtimeclass-choice']).toBeUndefined();
   });
 
+  it('a pod over limits.containers is admitted unchanged without a registry request, and the audit annotation says which cap', async () => {
+    const exposition = async () => scrapeMetrics(wg.url, wg.ca);
+    const before = await exposition();
+    // 300 containers, each naming an image nobody pushed: every one would be a registry round trip
+    const containers = Array.from({ length: 300 }, (_, i): [string, string] => [`c${i}`, `${registry.host}/wasm/c${i}:v1`]);
+    const res = await apply(plainPod('crowded', containers));
+    expect(res.code, res.stderr).toBe(0);
+    const after = await exposition();
+    for (const metric of ['lookups_total', 'lookups_joined_total', 'lookup_errors_total', 'budget_exceeded_total'].map(
+      (m) => `wasmgate_image_${m}`,
+    ))
+      expect(metricValue(after, metric), metric).toBe(metricValue(before, metric));
+    const pod = await kubectlJson(cp, ['get', 'pod', 'crowded', '-n', NS]);
+    expect(pod.spec.runtimeClassName).toBeUndefined();
+    const audit = await auditAnnotations('crowded');
+    expect(audit['pods.mutate.wasmgate.dev/image-detection']).toBe(
+      await golden('image-detection-mutate-over-cap-not-looked-up.txt', 'audit image-detection: ', 'crowded'),
+    );
+  });
+
   it('registry stopped (SIGSTOP): a pod with an uncached tag is admitted unchanged, wasmgate saying the budget ran out', async () => {
     registry.process.kill('SIGSTOP');
     try {

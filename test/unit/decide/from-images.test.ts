@@ -61,13 +61,17 @@ const pod = (annotations?: Record<string, string>, spec: Record<string, unknown>
   podObject({ name: 'hello', namespace: 'apps', spec, ...(annotations ? { annotations } : {}) });
 
 const W = { 'wasmtime-enabled': 'yes' };
+/** 300 containers: over limits.containers (256 by default) */
+const crowded = (annotations?: Record<string, string>) =>
+  pod(annotations, { containers: Array.from({ length: 300 }, (_, i) => ({ name: `c${i}`, image: `${REG}/wasm/c${i}:v1` })) });
 
 interface Case {
   name: string;
   state: () => MemoryState;
   config?: Config;
   obj?: Record<string, unknown>;
-  facts: ImageFacts;
+  /** undefined: not looked up (the HTTP layer skips a pod over an input cap) */
+  facts: ImageFacts | undefined;
   /** expected runtimeClassName patched in, or null for no patch */
   patched: string | null;
   allowed?: boolean;
@@ -206,6 +210,40 @@ const cases: Case[] = [
     obj: pod({ 'module.wasm.image/variant': 'compat' }),
     facts: podFacts([spin()]),
     patched: 'wasm1',
+    audit: ['runtimeclass-choice'],
+  },
+  {
+    name: 'over-cap-not-looked-up',
+    state: seedCluster,
+    obj: crowded(),
+    facts: undefined,
+    patched: null,
+    audit: ['image-detection'],
+    golden: true,
+  },
+  {
+    name: 'over a cap: facts passed anyway are ignored',
+    state: seedCluster,
+    obj: crowded(),
+    facts: podFacts([wasi()]),
+    patched: null,
+    audit: ['image-detection'],
+  },
+  {
+    name: 'over a cap with detection off: no annotation',
+    state: seedCluster,
+    config: parseConfig({}),
+    obj: crowded(),
+    facts: undefined,
+    patched: null,
+    audit: [],
+  },
+  {
+    name: 'over a cap, annotated: the annotation path reports the cap as before',
+    state: seedCluster,
+    obj: crowded({ 'wasmgate.dev/runtime': 'wasm1' }),
+    facts: undefined,
+    patched: null,
     audit: ['runtimeclass-choice'],
   },
   {
