@@ -56,6 +56,8 @@ export interface ImageDetectionConfig {
   cacheSize: number;
   tagTtlSeconds: number;
   budgetMs: number;
+  /** after a registry fails to answer, how long it is not contacted; 0: never back off */
+  backoffSeconds: number;
   /** RuntimeClass per family; '' = choose by handler */
   classes: { wasm: string; spin: string };
   /** handlers per family: wasm = wasmtime-compatible (runs wasi/wasm images and Wasm artifacts) */
@@ -104,6 +106,7 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
     cacheSize: 1000,
     tagTtlSeconds: 300,
     budgetMs: 1000,
+    backoffSeconds: 30,
     classes: { wasm: '', spin: '' },
     handlers: { wasm: ['wasmtime', 'wasmedge', 'wasmer', 'wasm'], spin: ['spin', 'spin-v2'] },
   },

@@ -10,6 +10,10 @@
  *   request that gives up does not cancel it for others, and its result still lands in the cache.
  * - Budget: each call waits at most budgetMs (and its caller's signal); past that, the images not
  *   yet known are "unknown (budget exceeded)" and the pod is admitted unchanged.
+ * - Backoff: a registry that failed to answer (a connection error, a timeout, or a lookup still
+ *   running when a call's budget ran out) is not contacted for backoffSeconds, so that while it is
+ *   down or hung each pod whose images are not cached is admitted at once rather than after
+ *   budgetMs. Lookups already running go on; a success ends the backoff.
  */
 import type { Agent } from 'node:https';
 import { LRUCache } from 'lru-cache';
@@ -25,6 +29,9 @@ import { lookup, type LookupResult } from './lookup.js';
 import { DOCKER_HUB, ReferenceError, manifestRef, parseReference, type ImageReference } from './reference.js';
 
 export const BUDGET_EXCEEDED = 'budget exceeded';
+
+/** Registry hosts remembered as backing off at once (an allowlist with `*.domain` admits many). */
+const BACKOFF_HOSTS = 1024;
 
 export interface ResolverOptions {
   config: ImageDetectionConfig;
@@ -77,7 +84,7 @@ function createImageMetrics(registry: Registry): ImageMetrics {
     }),
     errors: new Counter({
       name: 'wasmgate_image_lookup_errors_total',
-      help: 'Failed image resolutions, by code (not-allowed, auth, not-found, network, timeout, too-large, invalid, http, reference, credentials).',
+      help: 'Failed image resolutions, by code (not-allowed, auth, not-found, network, timeout, too-large, invalid, http, reference, credentials, backoff: not contacted, the registry failed to answer recently).',
       labelNames: ['code'] as const,
       registers,
     }),
@@ -127,6 +134,8 @@ export class ImageResolver {
   private readonly byDigest: LRUCache<string, Classification>;
   private readonly byTag: LRUCache<string, string> | undefined;
   private readonly inflight = new Map<string, Promise<Outcome>>();
+  /** registry host → when it may be contacted again (ms since the epoch); expires by itself */
+  private readonly backoff: LRUCache<string, number> | undefined;
   private readonly credentials: CredentialSource | undefined;
   private readonly m: ImageMetrics;
   private readonly lookupTimeoutMs: number;
@@ -138,6 +147,7 @@ export class ImageResolver {
     this.client = new RegistryClient({ allowed: this.allowed, agent: opts.agent ?? registryAgent(opts.ca) });
     this.byDigest = new LRUCache({ max: c.cacheSize });
     this.byTag = c.tagTtlSeconds > 0 ? new LRUCache({ max: c.cacheSize, ttl: c.tagTtlSeconds * 1000 }) : undefined;
+    this.backoff = c.backoffSeconds > 0 ? new LRUCache({ max: BACKOFF_HOSTS, ttl: c.backoffSeconds * 1000 }) : undefined;
     this.credentials = opts.secrets === undefined ? undefined : new CredentialSource(opts.secrets);
     this.m = createImageMetrics(opts.metrics);
     this.lookupTimeoutMs = opts.lookupTimeoutMs ?? 10_000;
@@ -162,6 +172,8 @@ export class ImageResolver {
         const outcome = await Promise.race([this.fetch(k.miss, pod), gaveUp]);
         if (outcome === undefined) {
           exceeded = true;
+          // the registry did not answer within the budget (not merely a caller that went away)
+          if (budget.aborted) this.backOff(k.miss.registry);
           return {
             status: 'unknown',
             container: img.container,
@@ -203,9 +215,22 @@ export class ImageResolver {
     }
     const digest = ref.digest ?? this.byTag?.get(ref.canonical);
     const classification = digest === undefined ? undefined : this.byDigest.get(digest);
-    if (digest === undefined || classification === undefined) return { miss: ref };
+    if (digest === undefined || classification === undefined) {
+      const until = this.backoff?.get(ref.registry);
+      if (until === undefined) return { miss: ref };
+      this.m.errors.inc({ code: 'backoff' });
+      return {
+        ok: false,
+        ref,
+        reason: `registry ${ref.registry} did not answer recently, so it is not contacted until ${new Date(until).toISOString()} (imageDetection.backoffSeconds)`,
+      };
+    }
     this.m.cacheHits.inc({ cache: ref.digest !== undefined ? 'digest' : 'tag' });
     return { ok: true, ref, result: { digest, classification } };
+  }
+
+  private backOff(registry: string): void {
+    if (this.backoff !== undefined) this.backoff.set(registry, Date.now() + this.opts.config.backoffSeconds * 1000);
   }
 
   /** One image: cache, then single-flight lookup. Never rejects. */
@@ -248,10 +273,12 @@ export class ImageResolver {
         signal,
       );
       if (ref.digest === undefined) this.byTag?.set(ref.canonical, result.digest);
+      this.backoff?.delete(ref.registry);
       this.m.lookups.inc({ result: 'classified' });
       return { ok: true, ref, result };
     } catch (err) {
       const code = err instanceof RegistryError ? err.code : 'invalid';
+      if (code === 'network' || code === 'timeout') this.backOff(ref.registry);
       this.m.lookups.inc({ result: 'error' });
       this.m.errors.inc({ code });
       return { ok: false, ref, reason: err instanceof Error ? err.message : String(err) };

@@ -12,6 +12,7 @@ import type { SecretReader } from '../../src/images/credentials.js';
 import { containerImages } from '../../src/images/facts.js';
 import { imageIntent } from '../../src/images/intent.js';
 import { BUDGET_EXCEEDED, ImageResolver } from '../../src/images/resolver.js';
+import { waitFor } from '../harness/wait.js';
 import { freePort, startRegistry, tempDir, testPki, toolBin, type RunningRegistry, type TestPki } from './harness.js';
 import { REPOS, pushAll, type ObjectName } from './objects.js';
 import { startTokenServer, type TokenServer } from './token-server.js';
@@ -337,5 +338,30 @@ describe('registry outage', () => {
     expect(await counter(dead.metrics, 'wasmgate_image_lookup_errors_total', { code: 'network' })).toBe(1);
     // results by digest never expire: the earlier resolver still knows the pinned image
     expect((await warm.r.resolve([pinned], POD))[0]).toMatchObject({ status: 'classified', kind: 'wasi-image' });
+  });
+
+  it('a hung registry is backed off: the next pod gets no lookup; when it answers again, the lookup still running ends the backoff', async () => {
+    const victim = await startRegistry({ bin: registryBin, storage, pki, auth: { kind: 'anonymous' }, workDir: join(work.dir, 'backoff') });
+    extra.push(victim);
+    const { r, metrics } = resolver([victim.host], undefined, { budgetMs: 300, backoffSeconds: 600 }, 30_000);
+    const first = { container: 'app', init: false, image: img(victim.host, 'wasiImage') };
+    const second = { container: 'app', init: false, image: img(victim.host, 'wasmArtifact') };
+    victim.process.kill('SIGSTOP');
+    expect((await r.resolve([first], POD))[0]).toMatchObject({ status: 'unknown', reason: BUDGET_EXCEEDED });
+    const [skipped] = await r.resolve([second], POD);
+    expect(skipped!.status === 'unknown' && skipped!.reason).toMatch(
+      new RegExp(
+        `^registry ${victim.host} did not answer recently, so it is not contacted until .+ \\(imageDetection\\.backoffSeconds\\)$`,
+      ),
+    );
+    victim.process.kill('SIGCONT');
+    // the first image's lookup was never cancelled: it completes now, and it was the only one
+    await waitFor(async () => (await counter(metrics, 'wasmgate_image_lookups_total', { result: 'classified' })) === 1, {
+      what: 'the first lookup to complete once the registry runs again',
+    });
+    expect(await counter(metrics, 'wasmgate_image_lookups_total')).toBe(1);
+    expect(await counter(metrics, 'wasmgate_image_lookup_errors_total', { code: 'backoff' })).toBe(1);
+    // its success ended the backoff: the second image is looked up now
+    expect((await r.resolve([second], POD))[0]).toMatchObject({ status: 'classified', kind: 'wasm-artifact' });
   });
 });

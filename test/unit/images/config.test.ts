@@ -22,6 +22,7 @@ describe('imageDetection config', () => {
       cacheSize: 1000,
       tagTtlSeconds: 300,
       budgetMs: 1000,
+      backoffSeconds: 30,
       classes: { wasm: '', spin: '' },
       handlers: { wasm: ['wasmtime', 'wasmedge', 'wasmer', 'wasm'], spin: ['spin', 'spin-v2'] },
     });

@@ -7,6 +7,7 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/config.js';
 import { BUDGET_EXCEEDED, ImageResolver } from '../../../src/images/resolver.js';
+import { waitFor } from '../../harness/wait.js';
 
 let server: Server;
 let host: string;
@@ -27,17 +28,16 @@ async function value(metrics: Registry, name: string, labels: Record<string, str
   return values.filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x)).reduce((a, v) => a + v.value, 0);
 }
 
-async function until(cond: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error('condition not met within 30 s');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = (cond: () => Promise<boolean>, what = 'the lookup to end'): Promise<true> =>
+  waitFor(async () => (await cond()) || undefined, { intervalMs: 20, what });
 
-const resolverWith = (budgetMs: number, lookupTimeoutMs: number) => {
+const resolverWith = (budgetMs: number, lookupTimeoutMs: number, backoffSeconds?: number) => {
   const metrics = new Registry();
-  const config = { ...parseConfig({ imageDetection: { enabled: true, registries: [host], budgetMs } }).imageDetection };
+  const config = {
+    ...parseConfig({
+      imageDetection: { enabled: true, registries: [host], budgetMs, ...(backoffSeconds === undefined ? {} : { backoffSeconds }) },
+    }).imageDetection,
+  };
   return { r: new ImageResolver({ config, metrics, lookupTimeoutMs }), metrics };
 };
 const POD = { namespace: 'apps', pullSecrets: [] };
@@ -80,5 +80,48 @@ describe('ImageResolver budget', () => {
       '"library/Nginx": repository names must be lowercase ("Nginx")',
       BUDGET_EXCEEDED,
     ]);
+  });
+});
+
+describe('ImageResolver backoff', () => {
+  const image = (name: string) => ({ container: name, init: false, image: `${host}/wasm/${name}:v1` });
+
+  it('a registry that ran out of a budget is not contacted again: the next pod is answered without a lookup', async () => {
+    const { r, metrics } = resolverWith(50, 300);
+    expect((await r.resolve([image('first')], POD))[0]).toMatchObject({ status: 'unknown', reason: BUDGET_EXCEEDED });
+    const connections = sockets.length;
+    const [next] = await r.resolve([image('second')], POD);
+    expect(next).toMatchObject({ status: 'unknown', reference: `${host}/wasm/second:v1` });
+    expect(next!.status === 'unknown' && next!.reason).toMatch(
+      new RegExp(
+        `^registry ${host} did not answer recently, so it is not contacted until \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z \\(imageDetection\\.backoffSeconds\\)$`,
+      ),
+    );
+    expect(await value(metrics, 'wasmgate_image_lookup_errors_total', { code: 'backoff' })).toBe(1);
+    expect(await value(metrics, 'wasmgate_image_budget_exceeded_total')).toBe(1);
+    // only the first image's lookup ever ran (it ends at its hard timeout); none opened a connection for the second
+    await until(async () => (await value(metrics, 'wasmgate_image_lookups_total')) === 1);
+    expect(sockets.length).toBe(connections);
+    expect(await value(metrics, 'wasmgate_image_lookups_total')).toBe(1);
+  });
+
+  it('a lookup that times out starts the backoff too; the caller going away does not', async () => {
+    const { r, metrics } = resolverWith(4000, 100);
+    const c = new AbortController();
+    const p = r.resolve([image('gone')], POD, c.signal);
+    c.abort();
+    expect((await p)[0]).toMatchObject({ status: 'unknown', reason: BUDGET_EXCEEDED });
+    // no backoff yet: a second pod starts its own lookup, which times out at 100 ms
+    expect((await r.resolve([image('timed')], POD))[0]).toMatchObject({ status: 'unknown', reason: `${host} did not answer in time` });
+    expect(await value(metrics, 'wasmgate_image_lookup_errors_total', { code: 'backoff' })).toBe(0);
+    const [third] = await r.resolve([image('third')], POD);
+    expect(third!.status === 'unknown' && third!.reason).toMatch(/did not answer recently/);
+  });
+
+  it('backoffSeconds 0: every pod waits for its own lookup, as before', async () => {
+    const { r, metrics } = resolverWith(50, 300, 0);
+    for (const name of ['one', 'two']) expect((await r.resolve([image(name)], POD))[0]).toMatchObject({ reason: BUDGET_EXCEEDED });
+    expect(await value(metrics, 'wasmgate_image_budget_exceeded_total')).toBe(2);
+    expect(await value(metrics, 'wasmgate_image_lookup_errors_total', { code: 'backoff' })).toBe(0);
   });
 });
