@@ -23,6 +23,8 @@ export interface Phase {
   process: { rssBytes: number; peakRssBytes: number; cores: number } | undefined;
   apiServerCores: number;
   load: [number, number];
+  /** seconds waited before the phase for the control plane and the admission process to be quiet */
+  settleS: number;
 }
 
 export interface ApiserverResults {
@@ -115,7 +117,8 @@ export function apiserverMarkdown(r: ApiserverResults): string {
   out.push(
     `Each phase creates Wasm pods (annotation \`wasmgate.dev/runtime: wasm1\`, no runtimeClassName) at a fixed rate for ${r.settings.seconds} s (open loop), against ${r.settings.nodes} realistic Nodes and the RuntimeClasses wasm1, spin, wasmedge-unmatched. ` +
       "Latency: kube-apiserver's histograms, scraped before and after each phase and subtracted (p50/p99 interpolated within buckets as histogram_quantile() does: the webhook histogram's buckets are 5, 25, 100, 500 ms…, so a p99 inside the first bucket reads as \"< 5 ms\" at best), and the client's own timing of every create. " +
-      '"Extra" is the difference to the "none" phase at the same rate.',
+      '"Extra" is the difference to the "none" phase at the same rate. ' +
+      'A phase starts once kube-apiserver, etcd and the admission process together use under 0.1 core over 2 s (at most 60 s of waiting: "quiet after" in the load column), so that it does not inherit the backlog of the phase or set-up before it.',
   );
   out.push('');
   for (const s of r.setups) out.push(`- **${s.name}**: ${s.describe}${s.command === undefined ? '' : `; \`${s.command}\``}`);
@@ -166,7 +169,7 @@ export function apiserverMarkdown(r: ApiserverResults): string {
           `${f(p.admitStep.p99Ms, 2)} / ${f(p.validateStep.p99Ms, 2)}`,
           p.process === undefined ? '–' : `${mib(p.process.rssBytes)}, ${f(p.process.cores, 3)} cores`,
           `${f(p.apiServerCores, 2)} cores`,
-          `${f(p.load[0])}→${f(p.load[1])}`,
+          `${f(p.load[0])}→${f(p.load[1])}, quiet after ${p.settleS.toFixed(0)} s`,
         ];
       }),
     ),

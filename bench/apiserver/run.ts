@@ -54,8 +54,33 @@ function summary(h: Histogram): { count: number; p50Ms: number; p99Ms: number } 
   return { count: h.count, p50Ms: quantile(h, 0.5) * 1000, p99Ms: quantile(h, 0.99) * 1000 };
 }
 
+/** A phase starts once the control plane and the admission process together use under this, over 2 s. */
+const QUIET_CORES = 0.1;
+const QUIET_WAIT_MS = 60_000;
+
+/**
+ * Wait (at most QUIET_WAIT_MS) until kube-apiserver, etcd and the set-up's process together use
+ * under QUIET_CORES over 2 s, so that a phase does not start with the backlog of the one before it
+ * (a saturated 200/s phase, a set-up's own lists). Returns the seconds waited.
+ */
+async function settle(cp: ControlPlane, setup: Setup): Promise<number> {
+  const pids = cp
+    .processes()
+    .filter((p) => p.name === 'kube-apiserver' || p.name === 'etcd')
+    .map((p) => p.pid);
+  if (setup.pid !== undefined) pids.push(setup.pid);
+  const cpu = (): number => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  const t0 = Date.now();
+  for (;;) {
+    const c0 = cpu();
+    await sleep(2000);
+    if ((cpu() - c0) / 2 < QUIET_CORES || Date.now() - t0 > QUIET_WAIT_MS) return (Date.now() - t0) / 1000;
+  }
+}
+
 async function phase(cp: ControlPlane, api: ApiClient, setup: Setup, rate: number, tag: string): Promise<Phase> {
   const apiPid = cp.processes().find((p) => p.name === 'kube-apiserver')!.pid;
+  const settleS = await settle(cp, setup);
   const before = await scrape(api);
   const c0 = setup.pid === undefined ? 0 : cpuSeconds(setup.pid);
   const a0 = cpuSeconds(apiPid);
@@ -86,6 +111,7 @@ async function phase(cp: ControlPlane, api: ApiClient, setup: Setup, rate: numbe
     process: proc,
     apiServerCores: (cpuSeconds(apiPid) - a0) / wallS,
     load: [load0, loadNow()],
+    settleS,
   };
 }
 
