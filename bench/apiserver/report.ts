@@ -23,7 +23,7 @@ export interface Phase {
   process: { rssBytes: number; peakRssBytes: number; cores: number } | undefined;
   apiServerCores: number;
   load: [number, number];
-  /** seconds waited before the phase for the control plane and the admission process to be quiet */
+  /** seconds waited before the phase for the control plane and the admission process to be quiet; negative: they never were */
   settleS: number;
 }
 
@@ -169,7 +169,7 @@ export function apiserverMarkdown(r: ApiserverResults): string {
           `${f(p.admitStep.p99Ms, 2)} / ${f(p.validateStep.p99Ms, 2)}`,
           p.process === undefined ? '–' : `${mib(p.process.rssBytes)}, ${f(p.process.cores, 3)} cores`,
           `${f(p.apiServerCores, 2)} cores`,
-          `${f(p.load[0])}→${f(p.load[1])}, quiet after ${p.settleS.toFixed(0)} s`,
+          `${f(p.load[0])}→${f(p.load[1])}, ${p.settleS >= 0 ? `quiet after ${p.settleS.toFixed(0)} s` : `not quiet after ${(-p.settleS).toFixed(0)} s`}`,
         ];
       }),
     ),

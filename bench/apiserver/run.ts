@@ -61,7 +61,8 @@ const QUIET_WAIT_MS = 60_000;
 /**
  * Wait (at most QUIET_WAIT_MS) until kube-apiserver, etcd and the set-up's process together use
  * under QUIET_CORES over 2 s, so that a phase does not start with the backlog of the one before it
- * (a saturated 200/s phase, a set-up's own lists). Returns the seconds waited.
+ * (a saturated 200/s phase, a set-up's own lists). Returns the seconds waited, negative when the
+ * wait ended at QUIET_WAIT_MS without the processes going quiet.
  */
 async function settle(cp: ControlPlane, setup: Setup): Promise<number> {
   const pids = cp
@@ -74,7 +75,9 @@ async function settle(cp: ControlPlane, setup: Setup): Promise<number> {
   for (;;) {
     const c0 = cpu();
     await sleep(2000);
-    if ((cpu() - c0) / 2 < QUIET_CORES || Date.now() - t0 > QUIET_WAIT_MS) return (Date.now() - t0) / 1000;
+    const waitedS = (Date.now() - t0) / 1000;
+    if ((cpu() - c0) / 2 < QUIET_CORES) return waitedS;
+    if (Date.now() - t0 > QUIET_WAIT_MS) return -waitedS;
   }
 }
 

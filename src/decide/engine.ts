@@ -202,7 +202,8 @@ export function mutateTarget(req: AdmissionRequest): PodTarget | undefined {
 
 /**
  * `facts`: what the images of a pod without marker or runtimeClassName are (image detection,
- * looked up by the HTTP layer before the decision); absent when detection is off.
+ * looked up by the HTTP layer before the decision); absent when detection is off, and for a pod
+ * over an input cap, which is not looked up (src/decide/from-images.ts says so in its audit).
  */
 export function mutate(req: AdmissionRequest, state: ClusterState, config: Config, facts?: ImageFacts): EngineResult {
   const result = allow();

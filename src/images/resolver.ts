@@ -13,7 +13,9 @@
  * - Backoff: a registry that failed to answer (a connection error, a timeout, or a lookup still
  *   running when a call's budget ran out) is not contacted for backoffSeconds, so that while it is
  *   down or hung each pod whose images are not cached is admitted at once rather than after
- *   budgetMs. Lookups already running go on; a success ends the backoff.
+ *   budgetMs. Lookups already running go on, and are still joined; any answer from the registry,
+ *   an error status included, ends the backoff. Errors from a token realm or a redirect host count
+ *   against the image's registry, whose lookups they are part of.
  */
 import type { Agent } from 'node:https';
 import { LRUCache } from 'lru-cache';
@@ -215,16 +217,7 @@ export class ImageResolver {
     }
     const digest = ref.digest ?? this.byTag?.get(ref.canonical);
     const classification = digest === undefined ? undefined : this.byDigest.get(digest);
-    if (digest === undefined || classification === undefined) {
-      const until = this.backoff?.get(ref.registry);
-      if (until === undefined) return { miss: ref };
-      this.m.errors.inc({ code: 'backoff' });
-      return {
-        ok: false,
-        ref,
-        reason: `registry ${ref.registry} did not answer recently, so it is not contacted until ${new Date(until).toISOString()} (imageDetection.backoffSeconds)`,
-      };
-    }
+    if (digest === undefined || classification === undefined) return { miss: ref };
     this.m.cacheHits.inc({ cache: ref.digest !== undefined ? 'digest' : 'tag' });
     return { ok: true, ref, result: { digest, classification } };
   }
@@ -246,6 +239,16 @@ export class ImageResolver {
     if (running !== undefined) {
       this.m.joined.inc();
       return running;
+    }
+    // a lookup already running is joined even while its registry is backed off: it may yet answer
+    const until = this.backoff?.get(ref.registry);
+    if (until !== undefined) {
+      this.m.errors.inc({ code: 'backoff' });
+      return Promise.resolve({
+        ok: false,
+        ref,
+        reason: `lookups at registry ${ref.registry} got no answer recently (a connection error or a timeout), so it is not contacted until ${new Date(until).toISOString()} (imageDetection.backoffSeconds)`,
+      });
     }
     const p = this.run(ref, secrets).finally(() => this.inflight.delete(key));
     this.inflight.set(key, p);
@@ -278,7 +281,9 @@ export class ImageResolver {
       return { ok: true, ref, result };
     } catch (err) {
       const code = err instanceof RegistryError ? err.code : 'invalid';
+      // no answer starts (or extends) the backoff; any answer, an error status included, ends it
       if (code === 'network' || code === 'timeout') this.backOff(ref.registry);
+      else this.backoff?.delete(ref.registry);
       this.m.lookups.inc({ result: 'error' });
       this.m.errors.inc({ code });
       return { ok: false, ref, reason: err instanceof Error ? err.message : String(err) };

@@ -351,7 +351,7 @@ describe('registry outage', () => {
     const [skipped] = await r.resolve([second], POD);
     expect(skipped!.status === 'unknown' && skipped!.reason).toMatch(
       new RegExp(
-        `^registry ${victim.host} did not answer recently, so it is not contacted until .+ \\(imageDetection\\.backoffSeconds\\)$`,
+        `^lookups at registry ${victim.host} got no answer recently \\(a connection error or a timeout\\), so it is not contacted until .+ \\(imageDetection\\.backoffSeconds\\)$`,
       ),
     );
     victim.process.kill('SIGCONT');
@@ -363,5 +363,28 @@ describe('registry outage', () => {
     expect(await counter(metrics, 'wasmgate_image_lookup_errors_total', { code: 'backoff' })).toBe(1);
     // its success ended the backoff: the second image is looked up now
     expect((await r.resolve([second], POD))[0]).toMatchObject({ status: 'classified', kind: 'wasm-artifact' });
+  });
+
+  it('an answer that is an error ends the backoff too: a slow 404 does not keep the registry backed off', async () => {
+    const victim = await startRegistry({
+      bin: registryBin,
+      storage,
+      pki,
+      auth: { kind: 'anonymous' },
+      workDir: join(work.dir, 'backoff-404'),
+    });
+    extra.push(victim);
+    const { r, metrics } = resolver([victim.host], undefined, { budgetMs: 300, backoffSeconds: 600 }, 30_000);
+    const missing = { container: 'app', init: false, image: `${victim.host}/wasm/never-pushed:v1` };
+    const present = { container: 'app', init: false, image: img(victim.host, 'spinApp') };
+    victim.process.kill('SIGSTOP');
+    expect((await r.resolve([missing], POD))[0]).toMatchObject({ status: 'unknown', reason: BUDGET_EXCEEDED });
+    expect((await r.resolve([present], POD))[0]).toMatchObject({ status: 'unknown', reason: expect.stringMatching(/no answer recently/) });
+    victim.process.kill('SIGCONT');
+    // the registry answers the running lookup with 404: an answer, so the backoff ends
+    await waitFor(async () => (await counter(metrics, 'wasmgate_image_lookup_errors_total', { code: 'not-found' })) === 1, {
+      what: "the registry's 404 for the missing image",
+    });
+    expect((await r.resolve([present], POD))[0]).toMatchObject({ status: 'classified', kind: 'spin-app' });
   });
 });

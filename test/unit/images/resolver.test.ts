@@ -94,7 +94,7 @@ describe('ImageResolver backoff', () => {
     expect(next).toMatchObject({ status: 'unknown', reference: `${host}/wasm/second:v1` });
     expect(next!.status === 'unknown' && next!.reason).toMatch(
       new RegExp(
-        `^registry ${host} did not answer recently, so it is not contacted until \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z \\(imageDetection\\.backoffSeconds\\)$`,
+        `^lookups at registry ${host} got no answer recently \\(a connection error or a timeout\\), so it is not contacted until \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z \\(imageDetection\\.backoffSeconds\\)$`,
       ),
     );
     expect(await value(metrics, 'wasmgate_image_lookup_errors_total', { code: 'backoff' })).toBe(1);
@@ -115,7 +115,16 @@ describe('ImageResolver backoff', () => {
     expect((await r.resolve([image('timed')], POD))[0]).toMatchObject({ status: 'unknown', reason: `${host} did not answer in time` });
     expect(await value(metrics, 'wasmgate_image_lookup_errors_total', { code: 'backoff' })).toBe(0);
     const [third] = await r.resolve([image('third')], POD);
-    expect(third!.status === 'unknown' && third!.reason).toMatch(/did not answer recently/);
+    expect(third!.status === 'unknown' && third!.reason).toMatch(/got no answer recently/);
+  });
+
+  it('while backed off, a pod whose image is already being looked up joins that lookup', async () => {
+    const { r, metrics } = resolverWith(50, 300);
+    expect((await r.resolve([image('shared')], POD))[0]).toMatchObject({ reason: BUDGET_EXCEEDED });
+    // the registry is backed off now, but this image's lookup is still running: join it
+    expect((await r.resolve([image('shared')], POD))[0]).toMatchObject({ reason: BUDGET_EXCEEDED });
+    expect(await value(metrics, 'wasmgate_image_lookups_joined_total')).toBe(1);
+    expect(await value(metrics, 'wasmgate_image_lookup_errors_total', { code: 'backoff' })).toBe(0);
   });
 
   it('backoffSeconds 0: every pod waits for its own lookup, as before', async () => {
