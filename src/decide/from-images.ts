@@ -3,12 +3,11 @@
  * runtimeClassName, whose images the HTTP layer has already looked up (ImageFacts, resolved before
  * the decision: it stays a pure function of request, cluster state, config and facts).
  */
-import { subjectOf } from '../images/detect.js';
+import { needsDetection, subjectOf } from '../images/detect.js';
 import { IMAGE_DETECTION, imageIntent, notLookedUpAudit } from '../images/intent.js';
 import type { ImageFacts } from '../images/facts.js';
 import { excessFields, podExcess } from './limits.js';
 import type { Decision, PodTarget, RuleContext, WasmIntent } from './types.js';
-import { runtimeClassName } from './wasm.js';
 
 /**
  * What the images ask for: a WasmIntent with the handlers that run them (the caller then chooses
@@ -26,10 +25,8 @@ export function intentFromImages(
   ctx: RuleContext,
   result: Decision,
 ): WasmIntent | undefined {
-  // detection is only for pods that say nothing themselves; the HTTP layer checks it too
-  if (!ctx.config.imageDetection.enabled || runtimeClassName(target) !== undefined) return undefined;
-  const { runtime, wasmVariant } = ctx.config.annotations;
-  if (target.annotations[runtime] !== undefined || wasmVariant.some((k) => target.annotations[k] !== undefined)) return undefined;
+  // detection is only for pods that say nothing themselves, by the HTTP layer's own test
+  if (!needsDetection(target, ctx.config)) return undefined;
   const excess = podExcess(target, ctx.config.limits);
   if (excess.length > 0) {
     result.auditAnnotations[IMAGE_DETECTION] = notLookedUpAudit(subjectOf(target), target.specField, excessFields(excess), ctx.config);

@@ -21,7 +21,7 @@ export interface DetectionTarget {
 }
 
 /** Only pods with neither a marker annotation nor a runtimeClassName are detected from their images. */
-export function needsDetection(t: DetectionTarget, config: Config): boolean {
+export function needsDetection(t: Pick<DetectionTarget, 'spec' | 'annotations'>, config: Config): boolean {
   if (!config.imageDetection.enabled) return false;
   const rc = t.spec['runtimeClassName'];
   if (typeof rc === 'string' && rc !== '') return false;

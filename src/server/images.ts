@@ -10,7 +10,7 @@ import type { ServerResponse } from 'node:http';
 import type { Config } from '../config/config.js';
 import { mutateTarget } from '../decide/engine.js';
 import { podExcess } from '../decide/limits.js';
-import { detectImages } from '../images/detect.js';
+import { detectImages, needsDetection } from '../images/detect.js';
 import type { ImageFacts } from '../images/facts.js';
 import type { ImageResolver } from '../images/resolver.js';
 import type { AdmissionRequest } from '../review/envelope.js';
@@ -22,7 +22,8 @@ export async function imageFactsFor(
   response: ServerResponse,
 ): Promise<ImageFacts | undefined> {
   const t = mutateTarget(req);
-  if (t === undefined || podExcess(t, config.limits).length > 0) return undefined;
+  // a marked pod is not detected, so its size is not counted here (the decision counts it)
+  if (t === undefined || !needsDetection(t, config) || podExcess(t, config.limits).length > 0) return undefined;
   const ended = new AbortController();
   const onClose = (): void => ended.abort();
   response.once('close', onClose);
